@@ -1,0 +1,6 @@
+import type { Command } from './command';
+import { preloadPathCommand } from './preload-path';
+import { probeCommand } from './probe';
+
+/** Every subcommand the CLI lists; only ones that work are here. */
+export const commands: Command[] = [probeCommand, preloadPathCommand];

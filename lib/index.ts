@@ -1,0 +1,29 @@
+/**
+ * sbx — Linux sandbox SDK. This is the package's API; the policy semantics
+ * live in the C core (see docs/architecture.md).
+ */
+import { SbxError } from './errors';
+import { artifactPaths, native, type ArtifactPaths } from './native';
+import { formatProbe, probe, type ProbeReport } from './probe';
+
+export { SbxError, formatProbe, probe };
+export type { ArtifactPaths, ProbeReport };
+
+/** Absolute paths of the three native artifacts (addon, libsbx.so, launcher). */
+export const paths: ArtifactPaths = {} as ArtifactPaths;
+for (const key of ['addon', 'preload', 'launcher'] as const) {
+  // Resolved on first use, so that `require('sbx')` itself never throws.
+  Object.defineProperty(paths, key, { enumerable: true, get: () => artifactPaths()[key] });
+}
+
+/** Version of the package; the loaded core reports the same (checked by tests). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const version: string = (require('../package.json') as { version: string }).version;
+
+/** Version of the native core that was loaded. */
+export function coreVersion(): string {
+  return native().version();
+}
+
+const sbx = { SbxError, paths, probe, formatProbe, version, coreVersion };
+export default sbx;

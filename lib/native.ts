@@ -1,0 +1,81 @@
+/**
+ * Loads sbx.node (prebuild or local build, via node-gyp-build) and finds the
+ * two other artifacts next to it. They are always used as a set from one
+ * directory: a libsbx.so from one build with a launcher from another would be
+ * a version skew nobody could debug.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { SbxError } from './errors';
+
+export interface NativeAddon {
+  version(): string;
+  probeJson(): string;
+}
+
+export interface ArtifactPaths {
+  /** The Node-API addon that was loaded. */
+  addon: string;
+  /** The preload library: `LD_PRELOAD=<preload> app`. */
+  preload: string;
+  /** The spawn door's launcher executable. */
+  launcher: string;
+}
+
+const packageRoot = path.resolve(__dirname, '..');
+
+let cached: { addon: NativeAddon; paths: ArtifactPaths } | undefined;
+
+function locate(): string {
+  // node-gyp-build resolves build/Release first, then prebuilds/<platform>-<arch>.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ngb = require('node-gyp-build') as { path(dir: string): string };
+  try {
+    return ngb.path(packageRoot);
+  } catch (e) {
+    throw new SbxError(
+      'SBX_ENOTBUILT',
+      `sbx: no native build found for ${process.platform}-${process.arch} under ${packageRoot} ` +
+        `(no prebuilds/ match and no build/Release): run \`npm rebuild sbx\` with cmake and a C compiler installed` +
+        ` (${(e as Error).message.split('\n')[0]})`,
+    );
+  }
+}
+
+function load(): { addon: NativeAddon; paths: ArtifactPaths } {
+  if (cached) return cached;
+  if (process.platform !== 'linux') {
+    throw new SbxError('SBX_EUNSUPPORTED', `sbx runs on Linux only (this is ${process.platform})`);
+  }
+  const addonPath = locate();
+  const dir = path.dirname(addonPath);
+  const paths: ArtifactPaths = {
+    addon: addonPath,
+    preload: path.join(dir, 'libsbx.so'),
+    launcher: path.join(dir, 'sbx-launcher'),
+  };
+  if (!fs.existsSync(paths.preload)) {
+    throw new SbxError('SBX_ENOTBUILT', `sbx: ${paths.preload} is missing next to ${addonPath}: reinstall sbx`);
+  }
+  try {
+    fs.accessSync(paths.launcher, fs.constants.X_OK);
+  } catch {
+    throw new SbxError(
+      'SBX_ENOTBUILT',
+      `sbx: the launcher ${paths.launcher} is missing or not executable (was the package unpacked without ` +
+        `file modes?): run \`chmod +x ${paths.launcher}\` or reinstall sbx`,
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addon = require(addonPath) as NativeAddon;
+  cached = { addon, paths };
+  return cached;
+}
+
+export function native(): NativeAddon {
+  return load().addon;
+}
+
+export function artifactPaths(): ArtifactPaths {
+  return load().paths;
+}

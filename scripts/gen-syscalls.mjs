@@ -1,0 +1,335 @@
+#!/usr/bin/env node
+// Turns the syscall data in src-native/syscalls/ into src-native/syscall_table.c.
+//
+//   node scripts/gen-syscalls.mjs              write src-native/syscall_table.c
+//   node scripts/gen-syscalls.mjs --out FILE   write FILE instead
+//   node scripts/gen-syscalls.mjs --check      exit 1 if the committed file differs
+//
+// The output depends only on the data files (no dates, no paths), so the
+// committed file can be checked by regenerating it. The data is validated
+// here, at build time, so the C side can trust it: no duplicate names or
+// numbers in a table, every group member is a syscall of some table or a
+// group, no empty group, no cycle between groups, arg32 names exist.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = join(root, 'src-native', 'syscalls');
+const defaultOut = join(root, 'src-native', 'syscall_table.c');
+
+// Order matches enum sbx_arch in src-native/syscalls.h. The audit values are
+// AUDIT_ARCH_* from <linux/audit.h> (EM_* | __AUDIT_ARCH_64BIT | _LE); x32
+// syscalls on x86_64 are the native numbers with __X32_SYSCALL_BIT set.
+const ARCH_INFO = [
+  { name: 'x86_64', audit: '0xc000003e', x32Bit: '0x40000000' },
+  { name: 'aarch64', audit: '0xc00000b7', x32Bit: '0' },
+];
+const ARCHES = ARCH_INFO.map((a) => a.name);
+
+const errors = [];
+function fail(file, line, msg) {
+  errors.push(`${file}:${line}: ${msg}`);
+}
+
+// Byte order, as strcmp() sees it, so the C side can binary-search.
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function lines(file) {
+  const text = readFileSync(join(dataDir, file), 'utf8');
+  return text.split('\n').map((raw, i) => ({ raw, no: i + 1 }));
+}
+
+function stripComment(s) {
+  const i = s.indexOf('#');
+  return i < 0 ? s : s.slice(0, i);
+}
+
+const NAME_RE = /^[a-z_][a-z0-9_]*$/;
+
+function readTable(arch) {
+  const file = `${arch}.tsv`;
+  const byNr = new Map();
+  const byName = new Map();
+  for (const { raw, no } of lines(file)) {
+    const s = stripComment(raw).trim();
+    if (!s) continue;
+    const f = s.split('\t');
+    if (f.length !== 2 || !/^\d+$/.test(f[0]) || !NAME_RE.test(f[1])) {
+      fail(file, no, `expected "number<TAB>name", got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    const nr = Number(f[0]);
+    const name = f[1];
+    if (nr > 1023) fail(file, no, `number ${nr} out of range`);
+    if (byNr.has(nr)) fail(file, no, `number ${nr} used twice (${byNr.get(nr)}, ${name})`);
+    if (byName.has(name)) fail(file, no, `name ${name} used twice`);
+    byNr.set(nr, name);
+    byName.set(name, nr);
+  }
+  if (byName.size === 0) fail(file, 0, 'empty table');
+  return { byNr, byName };
+}
+
+function readGroups(known) {
+  const file = 'groups.txt';
+  const groups = new Map();
+  let cur = null;
+  for (const { raw, no } of lines(file)) {
+    const s = stripComment(raw);
+    if (!s.trim()) continue;
+    if (/^\S/.test(s)) {
+      const m = /^(@[a-z][a-z0-9-]*)\t+(\S.*)$/.exec(s.trimEnd());
+      if (!m) {
+        fail(file, no, `expected "@name<TAB>description", got ${JSON.stringify(raw)}`);
+        cur = null;
+        continue;
+      }
+      if (groups.has(m[1])) fail(file, no, `group ${m[1]} defined twice`);
+      cur = { name: m[1], description: m[2].trim(), members: new Set(), line: no };
+      groups.set(cur.name, cur);
+      continue;
+    }
+    if (!cur) {
+      fail(file, no, 'member line outside a group');
+      continue;
+    }
+    for (const member of s.trim().split(/\s+/)) {
+      if (cur.members.has(member)) fail(file, no, `${member} listed twice in ${cur.name}`);
+      cur.members.add(member);
+    }
+  }
+  for (const g of groups.values()) {
+    if (g.members.size === 0) fail(file, g.line, `group ${g.name} is empty`);
+    for (const m of g.members) {
+      if (m.startsWith('@')) {
+        if (!groups.has(m)) fail(file, g.line, `${g.name}: unknown group ${m}`);
+      } else if (!known.has(m)) {
+        fail(file, g.line, `${g.name}: ${m} is not a syscall of any table`);
+      }
+    }
+  }
+  // A cycle would make group expansion loop in the compiler.
+  const state = new Map();
+  const visit = (name, path) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'open') {
+      fail(file, groups.get(name).line, `group cycle: ${[...path, name].join(' -> ')}`);
+      return;
+    }
+    state.set(name, 'open');
+    for (const m of groups.get(name)?.members ?? []) {
+      if (m.startsWith('@') && groups.has(m)) visit(m, [...path, name]);
+    }
+    state.set(name, 'done');
+  };
+  for (const name of groups.keys()) visit(name, []);
+  return groups;
+}
+
+function readArg32(tables) {
+  const file = 'arg32.tsv';
+  const masks = new Map();
+  for (const { raw, no } of lines(file)) {
+    const s = stripComment(raw).trim();
+    if (!s) continue;
+    const f = s.split('\t');
+    if (f.length !== 2 || !/^[0-5](,[0-5])*$/.test(f[1])) {
+      fail(file, no, `expected "name<TAB>i,j,...", got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    const name = f[0];
+    if (!tables.some((t) => t.byName.has(name))) fail(file, no, `${name} is not a syscall of any table`);
+    if (masks.has(name)) fail(file, no, `${name} listed twice`);
+    let mask = 0;
+    for (const i of f[1].split(',')) mask |= 1 << Number(i);
+    masks.set(name, mask);
+  }
+  return masks;
+}
+
+function parseValue(s) {
+  if (/^0x[0-9a-fA-F]+$/.test(s) || /^\d+$/.test(s)) {
+    const v = BigInt(s);
+    return v < 1n << 64n ? v : null;
+  }
+  if (/^-\d+$/.test(s)) {
+    const v = BigInt(s);
+    return v >= -(1n << 63n) ? (1n << 64n) + v : null;
+  }
+  return null;
+}
+
+function readConstants() {
+  const file = 'constants.tsv';
+  const consts = new Map();
+  for (const { raw, no } of lines(file)) {
+    const s = stripComment(raw).trim();
+    if (!s) continue;
+    const f = s.split('\t');
+    const name = f[0];
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || f.length < 2) {
+      fail(file, no, `expected "NAME<TAB>value[<TAB>arch=value...]", got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    if (consts.has(name)) fail(file, no, `${name} defined twice`);
+    const base = parseValue(f[1]);
+    if (base === null) fail(file, no, `bad value ${JSON.stringify(f[1])}`);
+    const values = ARCHES.map(() => base);
+    for (const o of f.slice(2)) {
+      const m = /^([a-z0-9_]+)=(.*)$/.exec(o);
+      const ai = m ? ARCHES.indexOf(m[1]) : -1;
+      if (ai < 0) {
+        fail(file, no, `bad override ${JSON.stringify(o)}`);
+        continue;
+      }
+      if (m[2] === '-') {
+        values[ai] = null;
+      } else {
+        const v = parseValue(m[2]);
+        if (v === null) fail(file, no, `bad value in ${JSON.stringify(o)}`);
+        values[ai] = v;
+      }
+    }
+    if (values.every((v) => v === null)) fail(file, no, `${name} exists on no arch`);
+    consts.set(name, values);
+  }
+  return consts;
+}
+
+const cstr = (s) => JSON.stringify(s); // names and descriptions are plain ASCII
+const hex = (v) => `UINT64_C(0x${v.toString(16)})`;
+
+function generate() {
+  const tables = ARCHES.map(readTable);
+  const known = new Set(tables.flatMap((t) => [...t.byName.keys()]));
+  const groups = readGroups(known);
+  const arg32 = readArg32(tables);
+  const consts = readConstants();
+  for (const [name] of consts) {
+    if (!/^[A-Z_]/.test(name)) fail('constants.tsv', 0, `${name}: constants start with a capital`);
+  }
+  if (errors.length) {
+    for (const e of errors) process.stderr.write(`gen-syscalls: ${e}\n`);
+    process.exit(1);
+  }
+
+  const out = [];
+  const w = (s = '') => out.push(s);
+  w('/*');
+  w(' * Generated by scripts/gen-syscalls.mjs from the data in src-native/syscalls/.');
+  w(' * Do not edit: change the data and run `node scripts/gen-syscalls.mjs`.');
+  w(' */');
+  w('#include "syscall_table.h"');
+  w();
+
+  ARCHES.forEach((arch, ai) => {
+    const t = tables[ai];
+    const names = [...t.byName.keys()].sort(cmp);
+    const maxNr = Math.max(...t.byNr.keys());
+    w(`/* ---- ${arch}: ${names.length} syscalls, highest number ${maxNr} */`);
+    w(`static const struct sbx_syscall_entry ${arch}_by_name[] = {`);
+    for (const n of names) w(`\t{ ${cstr(n)}, ${t.byName.get(n)} },`);
+    w('};');
+    w();
+    w(`static const char *const ${arch}_by_nr[${maxNr + 1}] = {`);
+    for (const nr of [...t.byNr.keys()].sort((a, b) => a - b)) w(`\t[${nr}] = ${cstr(t.byNr.get(nr))},`);
+    w('};');
+    w();
+    const a32 = [...arg32.entries()]
+      .filter(([n]) => t.byName.has(n))
+      .map(([n, mask]) => [t.byName.get(n), mask, n])
+      .sort((a, b) => a[0] - b[0]);
+    w(`static const struct sbx_arg32_entry ${arch}_arg32[] = {`);
+    for (const [nr, mask, n] of a32) w(`\t{ ${nr}, 0x${mask.toString(16)} }, /* ${n} */`);
+    w('};');
+    w();
+  });
+
+  w('const struct sbx_arch_info sbx_arch_infos[SBX_ARCH_COUNT] = {');
+  ARCH_INFO.forEach((a, ai) => {
+    const maxNr = Math.max(...tables[ai].byNr.keys());
+    w(`\t[SBX_ARCH_${a.name.toUpperCase()}] = { ${cstr(a.name)}, ${a.audit}u, ${maxNr}, ${a.x32Bit}u },`);
+  });
+  w('};');
+  w();
+  w('const struct sbx_syscall_arch_table sbx_syscall_tables[SBX_ARCH_COUNT] = {');
+  ARCHES.forEach((arch, ai) => {
+    const enumName = `SBX_ARCH_${arch.toUpperCase()}`;
+    w(`\t[${enumName}] = {`);
+    w(`\t\t.by_name = ${arch}_by_name,`);
+    w(`\t\t.count = sizeof(${arch}_by_name) / sizeof(${arch}_by_name[0]),`);
+    w(`\t\t.by_nr = ${arch}_by_nr,`);
+    w(`\t\t.max_nr = ${Math.max(...tables[ai].byNr.keys())},`);
+    w(`\t\t.arg32 = ${arch}_arg32,`);
+    w(`\t\t.arg32_count = sizeof(${arch}_arg32) / sizeof(${arch}_arg32[0]),`);
+    w('\t},');
+  });
+  w('};');
+  w();
+
+  const all = [...known].sort(cmp);
+  w(`const char *const sbx_syscall_names_all[] = {`);
+  for (const n of all) w(`\t${cstr(n)},`);
+  w('};');
+  w(`const size_t sbx_syscall_names_all_count = ${all.length};`);
+  w();
+
+  const gnames = [...groups.keys()].sort(cmp);
+  gnames.forEach((g, i) => {
+    w(`static const char *const group_${i}_members[] = { /* ${g} */`);
+    for (const m of [...groups.get(g).members].sort(cmp)) w(`\t${cstr(m)},`);
+    w('\tNULL');
+    w('};');
+  });
+  w();
+  w('const struct sbx_syscall_group sbx_syscall_group_table[] = {');
+  gnames.forEach((g, i) => {
+    w(`\t{ ${cstr(g)}, ${cstr(groups.get(g).description)}, group_${i}_members },`);
+  });
+  w('};');
+  w(`const size_t sbx_syscall_group_count = ${gnames.length};`);
+  w();
+
+  const cnames = [...consts.keys()].sort(cmp);
+  w('const struct sbx_const_entry sbx_const_table[] = {');
+  for (const n of cnames) {
+    const values = consts.get(n);
+    const present = values.reduce((acc, v, i) => (v === null ? acc : acc | (1 << i)), 0);
+    const vals = values.map((v) => hex(v ?? 0n)).join(', ');
+    w(`\t{ ${cstr(n)}, { ${vals} }, 0x${present.toString(16)} },`);
+  }
+  w('};');
+  w(`const size_t sbx_const_count = ${cnames.length};`);
+  return out.join('\n') + '\n';
+}
+
+function main(argv) {
+  let outPath = defaultOut;
+  let check = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out' && i + 1 < argv.length) outPath = argv[++i];
+    else if (argv[i] === '--check') check = true;
+    else {
+      process.stderr.write('usage: gen-syscalls.mjs [--out FILE] [--check]\n');
+      process.exit(2);
+    }
+  }
+  const text = generate();
+  if (check) {
+    let current = '';
+    try {
+      current = readFileSync(defaultOut, 'utf8');
+    } catch {}
+    if (current !== text) {
+      process.stderr.write('gen-syscalls: src-native/syscall_table.c is stale; run node scripts/gen-syscalls.mjs\n');
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(outPath, text);
+}
+
+main(process.argv.slice(2));

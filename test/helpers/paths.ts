@@ -1,0 +1,9 @@
+import path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+/** The cmake-js build directory (npm test builds it with SBX_BUILD_TESTS=ON). */
+export const buildDir = path.join(repoRoot, 'build');
+export const releaseDir = path.join(buildDir, 'Release');
+export const nativeTestDir = path.join(buildDir, 'tests');
+export const escapeDir = path.join(buildDir, 'escape');
+export const cliPath = path.join(repoRoot, 'dist', 'cli.js');

@@ -1,0 +1,46 @@
+/**
+ * Running sbx as an unprivileged user. The checkout may live where such a user
+ * cannot read (CI clones under /root, mode 0700), so the package is mirrored
+ * once into a world-readable temp directory: dist/, package.json, the native
+ * artifacts and node-gyp-build.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { releaseDir, repoRoot } from './paths';
+
+export const UNPRIV_UID = 65534;
+
+let mirror: string | undefined;
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Path of a copy of the package that uid 65534 can read and execute. */
+export function unprivPackage(): string {
+  if (mirror) return mirror;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-unpriv-'));
+  fs.cpSync(path.join(repoRoot, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
+  fs.cpSync(path.join(repoRoot, 'node_modules', 'node-gyp-build'), path.join(dir, 'node_modules', 'node-gyp-build'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
+  for (const f of ['sbx.node', 'libsbx.so', 'sbx-launcher']) {
+    fs.copyFileSync(path.join(releaseDir, f), path.join(dir, 'build', 'Release', f));
+  }
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  fs.chmodSync(path.join(dir, 'build', 'Release', 'sbx-launcher'), 0o755);
+  mirror = dir;
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Run a command as uid/gid 65534 (via setpriv). Only meaningful as root. */
+export function runUnpriv(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {
+  return spawnSync(
+    'setpriv',
+    [`--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', cmd, ...args],
+    { encoding: 'utf8', cwd: os.tmpdir(), ...opts },
+  );
+}
