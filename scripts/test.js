@@ -27,9 +27,11 @@ function step(name, cmd, args) {
   }
 }
 
-step('native build (with tests)', process.execPath, [
-  require.resolve('cmake-js/bin/cmake-js'), 'compile', '--CDSBX_BUILD_TESTS=ON',
-]);
+// `cmake-js compile` only builds an existing configuration: configure first so
+// the tests are switched on even when `npm install` configured without them.
+const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+step('native configure (with tests)', process.execPath, [cmakeJs, 'configure', '--CDSBX_BUILD_TESTS=ON']);
+step('native build', process.execPath, [cmakeJs, 'build']);
 step('typescript build', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 step('esm wrapper', process.execPath, [path.join(root, 'scripts/write-esm-wrapper.js')]);
 
