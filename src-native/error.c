@@ -44,6 +44,7 @@ void sbx_error_clear(struct sbx_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
+__attribute__((format(printf, 4, 0)))
 static void fill(struct sbx_error *e, int code, const char *pointer,
 		 const char *fmt, va_list ap)
 {
