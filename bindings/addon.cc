@@ -1,12 +1,17 @@
-// sbx.node: a thin Node-API layer over include/sbx.h. No policy semantics
-// here: the core decides, this file converts types and errors.
+// sbx.node: a thin Node-API layer over the public headers in
+// src-native/include. No policy semantics here: the core decides, this file
+// converts types and errors.
 #include <napi.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 extern "C" {
 #include "sbx.h"
+#include "sbx_compile.h"
+#include "sbx_policy.h"
 }
 
 namespace {
@@ -23,6 +28,51 @@ void ThrowSbxError(Napi::Env env, const sbx_error &e) {
   err.ThrowAsJavaScriptException();
 }
 
+struct PolicyDeleter {
+  void operator()(sbx_policy *p) const { sbx_policy_free(p); }
+};
+struct CompiledDeleter {
+  void operator()(sbx_compiled *c) const { sbx_compiled_free(c); }
+};
+using PolicyPtr = std::unique_ptr<sbx_policy, PolicyDeleter>;
+using CompiledPtr = std::unique_ptr<sbx_compiled, CompiledDeleter>;
+
+// Takes ownership of a malloc'd C string and returns it as a JS string.
+Napi::String TakeString(Napi::Env env, char *s) {
+  Napi::String out = Napi::String::New(env, s ? s : "");
+  free(s);
+  return out;
+}
+
+// Argument 0 is the policy source (preset name, path or JSON text); argument
+// `optsIndex`, when an object, carries { cwd, noPathCheck }.
+PolicyPtr LoadPolicy(const Napi::CallbackInfo &info, size_t optsIndex) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "policy source must be a string").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  std::string source = info[0].As<Napi::String>();
+  std::string cwd;
+  sbx_policy_load_opts opts{};
+  if (info.Length() > optsIndex && info[optsIndex].IsObject()) {
+    Napi::Object o = info[optsIndex].As<Napi::Object>();
+    if (o.Get("cwd").IsString()) {
+      cwd = o.Get("cwd").As<Napi::String>();
+      opts.cwd = cwd.c_str();
+    }
+    if (o.Get("noPathCheck").ToBoolean()) opts.flags |= SBX_POLICY_NO_PATH_CHECK;
+  }
+  sbx_error e;
+  sbx_error_clear(&e);
+  sbx_policy *p = nullptr;
+  if (sbx_policy_load(source.c_str(), &opts, &p, &e) < 0) {
+    ThrowSbxError(env, e);
+    return nullptr;
+  }
+  return PolicyPtr(p);
+}
+
 Napi::Value Version(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), sbx_version());
 }
@@ -36,14 +86,90 @@ Napi::Value ProbeJson(const Napi::CallbackInfo &info) {
     ThrowSbxError(env, e);
     return env.Undefined();
   }
-  Napi::String s = Napi::String::New(env, json);
-  free(json);
-  return s;
+  return TakeString(env, json);
+}
+
+// compile(source, arch?: string, opts?) -> { arch, bpf, disassembly, notes, instructions }
+Napi::Value Compile(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int arch = sbx_arch_by_name(nullptr);
+  if (info.Length() > 1 && info[1].IsString()) {
+    std::string name = info[1].As<Napi::String>();
+    arch = sbx_arch_by_name(name.c_str());
+    if (arch < 0) {
+      sbx_error e;
+      sbx_error_set(&e, SBX_EVALUE, EINVAL, nullptr, "unknown architecture \"%s\": expected x86_64 or aarch64",
+                    name.c_str());
+      ThrowSbxError(env, e);
+      return env.Undefined();
+    }
+  }
+  PolicyPtr policy = LoadPolicy(info, 2);
+  if (!policy) return env.Undefined();
+  sbx_error e;
+  sbx_error_clear(&e);
+  sbx_compiled *raw = nullptr;
+  if (sbx_compile_policy(policy.get(), arch, &raw, &e) < 0) {
+    ThrowSbxError(env, e);
+    return env.Undefined();
+  }
+  CompiledPtr c(raw);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("arch", Napi::String::New(env, sbx_arch_name(c->arch)));
+  out.Set("bpf", Napi::Buffer<unsigned char>::Copy(env, c->bpf, c->bpf_size));
+  out.Set("disassembly", Napi::String::New(env, c->disassembly ? c->disassembly : ""));
+  out.Set("instructions", Napi::Number::New(env, static_cast<double>(c->insn_count)));
+  Napi::Array notes = Napi::Array::New(env, c->nnotes);
+  for (size_t i = 0; i < c->nnotes; i++) notes.Set(static_cast<uint32_t>(i), Napi::String::New(env, c->notes[i]));
+  out.Set("notes", notes);
+  return out;
+}
+
+// explain(source, opts?) -> string
+Napi::Value Explain(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  PolicyPtr policy = LoadPolicy(info, 1);
+  if (!policy) return env.Undefined();
+  sbx_error e;
+  sbx_error_clear(&e);
+  char *text = nullptr;
+  if (sbx_policy_explain(policy.get(), &text, &e) < 0) {
+    ThrowSbxError(env, e);
+    return env.Undefined();
+  }
+  return TakeString(env, text);
+}
+
+// policyJson(source, opts?) -> canonical merged policy as JSON text
+Napi::Value PolicyJson(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  PolicyPtr policy = LoadPolicy(info, 1);
+  if (!policy) return env.Undefined();
+  sbx_error e;
+  sbx_error_clear(&e);
+  char *json = nullptr;
+  if (sbx_policy_to_json(policy.get(), &json, &e) < 0) {
+    ThrowSbxError(env, e);
+    return env.Undefined();
+  }
+  return TakeString(env, json);
+}
+
+Napi::Value Presets(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const char *const *n = sbx_preset_names(); *n; n++) out.Set(i++, Napi::String::New(env, *n));
+  return out;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("probeJson", Napi::Function::New(env, ProbeJson));
+  exports.Set("compile", Napi::Function::New(env, Compile));
+  exports.Set("explain", Napi::Function::New(env, Explain));
+  exports.Set("policyJson", Napi::Function::New(env, PolicyJson));
+  exports.Set("presets", Napi::Function::New(env, Presets));
   return exports;
 }
 

@@ -2,12 +2,14 @@
  * sbx — Linux sandbox SDK. This is the package's API; the policy semantics
  * live in the C core (see docs/architecture.md).
  */
+import { compile, explain, presets, resolvePolicy, type Arch, type CompiledPolicy, type CompileOptions } from './compile';
 import { SbxError } from './errors';
 import { artifactPaths, native, type ArtifactPaths } from './native';
 import { formatProbe, probe, type ProbeReport } from './probe';
 
-export { SbxError, formatProbe, probe };
-export type { ArtifactPaths, ProbeReport };
+export { SbxError, compile, explain, formatProbe, presets, probe, resolvePolicy };
+export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
+export type * from './policy';
 
 /** Absolute paths of the three native artifacts (addon, libsbx.so, launcher). */
 export const paths: ArtifactPaths = {} as ArtifactPaths;
@@ -25,5 +27,5 @@ export function coreVersion(): string {
   return native().version();
 }
 
-const sbx = { SbxError, paths, probe, formatProbe, version, coreVersion };
+const sbx = { SbxError, paths, probe, formatProbe, compile, explain, resolvePolicy, presets, version, coreVersion };
 export default sbx;

@@ -11,6 +11,10 @@ import { SbxError } from './errors';
 export interface NativeAddon {
   version(): string;
   probeJson(): string;
+  compile(source: string, arch: string | undefined, opts: object): unknown;
+  explain(source: string, opts: object): string;
+  policyJson(source: string, opts: object): string;
+  presets(): string[];
 }
 
 export interface ArtifactPaths {

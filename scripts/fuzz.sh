@@ -30,7 +30,7 @@ fi
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer $san
-	-I$root/src-native/include -I$root/src-native"
+	-I$root/src-native/include -I$root/src-native -I$root/test/support"
 
 mkdir -p "$out/obj" "$out/artifacts"
 
@@ -56,7 +56,9 @@ if [[ -z "${FUZZ_SKIP_BUILD:-}" ]]; then
 
 # ---- core archive, instrumented for coverage but without libFuzzer's main ----
 objs=()
-for src in "$root"/src-native/*.c; do
+# test/support/ (the BPF interpreter, spec generators) is linked in too: targets
+# compare compiled programs against it.
+for src in "$root"/src-native/*.c "$root"/test/support/*.c; do
 	obj="$out/obj/$(basename "${src%.c}").o"
 	# shellcheck disable=SC2086
 	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"

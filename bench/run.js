@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench [-- <name>...] [--quick] [--json] [--no-write]`
+// Runs the benchmarks in bench/*.bench.js (each measures sbx beside its peers
+// in the same run), prints their tables, and, for a full run of every
+// benchmark, rewrites docs/benchmarks.md.
+const fs = require('node:fs');
+const path = require('node:path');
+const { machineFacts, table } = require('./harness');
+
+const root = path.resolve(__dirname, '..');
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const json = args.includes('--json');
+  const names = args.filter((a) => !a.startsWith('--'));
+  const all = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.js'))
+    .sort()
+    .map((f) => require(path.join(__dirname, f)));
+  const unknown = names.filter((n) => !all.some((b) => b.name === n));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')} (have: ${all.map((b) => b.name).join(', ')})\n`);
+    process.exit(2);
+  }
+  const selected = names.length ? all.filter((b) => names.includes(b.name)) : all;
+
+  let probe = null;
+  try {
+    probe = require(root).probe();
+  } catch {
+    /* facts without Landlock ABI */
+  }
+  const facts = machineFacts(probe);
+  const results = [];
+  for (const b of selected) {
+    if (!json) process.stderr.write(`bench: ${b.name}...\n`);
+    const r = await b.run({ quick, root });
+    results.push({ name: b.name, title: b.title, ...r });
+  }
+
+  if (json) {
+    process.stdout.write(JSON.stringify({ facts, quick, results }, null, 2) + '\n');
+  } else {
+    const out = render(facts, quick, results);
+    process.stdout.write(out);
+    const write = !quick && !names.length && !args.includes('--no-write');
+    if (write) fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), out);
+  }
+}
+
+function render(facts, quick, results) {
+  const goals = results.flatMap((r) => (r.goals ?? []).map((g) => [r.name, g.goal, g.measured, g.pass ? 'PASS' : 'FAIL']));
+  const parts = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\`${quick ? ' --quick (smoke run: figures not meaningful)' : ''} on ${new Date().toISOString().slice(0, 10)}.`,
+    'Contenders run alternately in one process after a warm-up; ratios are per pair of iterations, then the median.',
+    '',
+    '## Machine',
+    '',
+    table(['fact', 'value'], Object.entries(facts).map(([k, v]) => [k, String(v)])),
+    '',
+  ];
+  if (goals.length) parts.push('## Goals', '', table(['benchmark', 'goal', 'measured', 'result'], goals), '');
+  for (const r of results) parts.push(`## ${r.title ?? r.name}`, '', r.markdown.trim(), '');
+  return parts.join('\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+/**
+ * TypeScript types mirroring the policy document v1 (docs/policy.md). They
+ * give editors completion and catch typos at compile time; the C core is
+ * still the only validator (unknown keys, ranges, paths), so a policy built
+ * from untyped JSON gets exactly the same checks.
+ */
+
+export type Action =
+  | 'allow'
+  | 'kill'
+  | 'kill-process'
+  | 'kill-thread'
+  | 'trap'
+  | 'log'
+  | 'notify'
+  | `errno:${string}`;
+
+export type Compat = 'enforce' | 'best-effort';
+
+export type PolicyPath = string | { path: string; optional?: boolean };
+
+export interface FsSection {
+  read?: PolicyPath[];
+  write?: PolicyPath[];
+  exec?: PolicyPath[];
+  writeFile?: PolicyPath[];
+  create?: PolicyPath[];
+  makeDir?: PolicyPath[];
+  remove?: PolicyPath[];
+  truncate?: PolicyPath[];
+  ioctlDev?: PolicyPath[];
+  refer?: PolicyPath[];
+  compat?: Compat;
+}
+
+export interface NetSection {
+  inet?: boolean;
+  netlink?: boolean;
+  other?: boolean;
+  unix?: 'none' | 'socketpair' | 'all';
+  connect?: number[];
+  bind?: number[];
+  compat?: Compat;
+}
+
+export interface ScopeSection {
+  abstractUnix?: boolean;
+  signals?: boolean;
+  compat?: Compat;
+}
+
+export interface SeccompRule {
+  syscall: string | string[];
+  when?: string;
+  action: Action;
+  arch?: Array<'x86_64' | 'aarch64'>;
+  comment?: string;
+}
+
+export interface SeccompSection {
+  default?: Action;
+  allow?: string[];
+  deny?: string[];
+  denyAction?: Action;
+  rules?: SeccompRule[];
+  import?: string;
+  foreignArch?: Action;
+  compat?: Compat;
+}
+
+type Size = number | string;
+type Duration = number | string;
+
+export interface RlimitsSection {
+  as?: Size; core?: Size; cpu?: Duration; data?: Size; fsize?: Size; locks?: number | 'unlimited';
+  memlock?: Size; msgqueue?: Size; nice?: number; nofile?: number | 'unlimited'; nproc?: number | 'unlimited';
+  rss?: Size; rtprio?: number; rttime?: Duration; sigpending?: number | 'unlimited'; stack?: Size;
+}
+
+export interface NamespacesSection {
+  user?: boolean; pid?: boolean; net?: boolean; mount?: boolean; ipc?: boolean; uts?: boolean;
+  cgroup?: boolean; time?: boolean; uid?: number; gid?: number; compat?: Compat;
+}
+
+export interface Mount {
+  type: 'bind' | 'tmpfs' | 'proc' | 'dev' | 'overlay';
+  target: string;
+  source?: string;
+  writable?: boolean;
+  size?: Size;
+  optional?: boolean;
+  upper?: string;
+}
+
+export interface Policy {
+  version?: 1;
+  extends?: string | string[];
+  compat?: Compat;
+  description?: string;
+  fs?: FsSection;
+  net?: NetSection;
+  scope?: ScopeSection;
+  seccomp?: SeccompSection;
+  capabilities?: { keep?: string[] };
+  rlimits?: RlimitsSection;
+  namespaces?: NamespacesSection;
+  root?: string;
+  mounts?: Mount[];
+  env?: { clear?: boolean; keep?: string[]; set?: Record<string, string> };
+  limits?: { memory?: Size; pids?: number; cpu?: number | string; wallTime?: Duration; cpuTime?: Duration };
+  session?: 'new' | 'inherit';
+  dieWithParent?: boolean;
+  hostname?: string;
+  cwd?: string;
+  report?: boolean;
+  preload?: { keepEnv?: boolean };
+}
+
+/** A preset name, a file path, inline JSON text, or a policy object. */
+export type PolicyInput = string | Policy;
+
+/** The text handed to the core: strings go as they are (the core tells presets, paths and JSON apart). */
+export function policySource(policy: PolicyInput): string {
+  if (typeof policy === 'string') return policy;
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) {
+    throw new TypeError('policy must be a preset name, a file path, JSON text or a policy object');
+  }
+  return JSON.stringify(policy);
+}

@@ -1,0 +1,431 @@
+/* Landlock: prepare (ABI decisions), build (ruleset fd), restrict (thread). */
+#include "landlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct right {
+	uint64_t bit;
+	const char *name;
+	int abi;                 /* first ABI that knows it */
+};
+
+static const struct right fs_rights[] = {
+	{ LANDLOCK_ACCESS_FS_EXECUTE, "execute", 1 },
+	{ LANDLOCK_ACCESS_FS_WRITE_FILE, "write_file", 1 },
+	{ LANDLOCK_ACCESS_FS_READ_FILE, "read_file", 1 },
+	{ LANDLOCK_ACCESS_FS_READ_DIR, "read_dir", 1 },
+	{ LANDLOCK_ACCESS_FS_REMOVE_DIR, "remove_dir", 1 },
+	{ LANDLOCK_ACCESS_FS_REMOVE_FILE, "remove_file", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_CHAR, "make_char", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_DIR, "make_dir", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_REG, "make_reg", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_SOCK, "make_sock", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_FIFO, "make_fifo", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_BLOCK, "make_block", 1 },
+	{ LANDLOCK_ACCESS_FS_MAKE_SYM, "make_sym", 1 },
+	{ LANDLOCK_ACCESS_FS_REFER, "refer", 2 },
+	{ LANDLOCK_ACCESS_FS_TRUNCATE, "truncate", 3 },
+	{ LANDLOCK_ACCESS_FS_IOCTL_DEV, "ioctl_dev", 5 },
+	{ 0, NULL, 0 },
+};
+
+static const struct right net_rights[] = {
+	{ LANDLOCK_ACCESS_NET_BIND_TCP, "bind_tcp", 4 },
+	{ LANDLOCK_ACCESS_NET_CONNECT_TCP, "connect_tcp", 4 },
+	{ 0, NULL, 0 },
+};
+
+static const struct right scopes[] = {
+	{ LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, "abstract_unix_socket", 6 },
+	{ LANDLOCK_SCOPE_SIGNAL, "signal", 6 },
+	{ 0, NULL, 0 },
+};
+
+static const struct right restrict_flags[] = {
+	{ LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF, "log_same_exec_off", 7 },
+	{ LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON, "log_new_exec_on", 7 },
+	{ LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF, "log_subdomains_off", 7 },
+	{ LANDLOCK_RESTRICT_SELF_TSYNC, "tsync", 8 },
+	{ 0, NULL, 0 },
+};
+
+static const char *name_of(const struct right *t, uint64_t bit)
+{
+	for (; t->name; t++)
+		if (t->bit == bit)
+			return t->name;
+	return "?";
+}
+
+const char *sbx_landlock_fs_name(uint64_t bit)
+{
+	return name_of(fs_rights, bit);
+}
+
+const char *sbx_landlock_net_name(uint64_t bit)
+{
+	return name_of(net_rights, bit);
+}
+
+const char *sbx_landlock_scope_name(uint64_t bit)
+{
+	return name_of(scopes, bit);
+}
+
+int sbx_landlock_abi(void)
+{
+	int r = sbx_landlock_create_ruleset(NULL, 0,
+					    LANDLOCK_CREATE_RULESET_VERSION);
+	return r < 0 ? -errno : r;
+}
+
+enum kind { K_FS, K_NET, K_SCOPE, K_FLAG };
+
+static const char *const kind_label[] = {
+	[K_FS] = "filesystem right", [K_NET] = "network right",
+	[K_SCOPE] = "scope", [K_FLAG] = "restrict_self flag",
+};
+
+/* The pointer that best names where the policy asked for `bit`: the first
+ * rule granting it, else the section. */
+static const char *pointer_for(const struct sbx_landlock_plan *pl, enum kind k,
+			       uint64_t bit)
+{
+	size_t i;
+
+	if (k == K_FS) {
+		for (i = 0; i < pl->npaths; i++)
+			if ((pl->paths[i].access & bit) && pl->paths[i].pointer)
+				return pl->paths[i].pointer;
+		return pl->fs_pointer;
+	}
+	if (k == K_NET) {
+		for (i = 0; i < pl->nports; i++)
+			if ((pl->ports[i].access & bit) && pl->ports[i].pointer)
+				return pl->ports[i].pointer;
+		return pl->net_pointer;
+	}
+	return k == K_SCOPE ? pl->scope_pointer : pl->flags_pointer;
+}
+
+/* Keep in *want only what `abi` knows. Enforce: the first unknown bit is an
+ * error. Best effort: each dropped bit gets a note and lands in *dropped. */
+static int fit_abi(const struct sbx_landlock_plan *pl, enum kind k,
+		   const struct right *table, int abi, uint64_t *want,
+		   uint64_t *dropped, struct sbx_notebuf *notes,
+		   struct sbx_error *err)
+{
+	uint64_t known = 0, unknown = *want;
+	const struct right *t;
+
+	for (t = table; t->name; t++)
+		unknown &= ~t->bit;
+	if (unknown)
+		return sbx_error_set(err, SBX_EVALUE, EINVAL,
+			pointer_for(pl, k, unknown),
+			"landlock: 0x%llx is not a Landlock %s",
+			(unsigned long long)unknown, kind_label[k]);
+	for (t = table; t->name; t++) {
+		if (t->abi <= abi) {
+			known |= t->bit;
+			continue;
+		}
+		if (!(*want & t->bit))
+			continue;
+		if (pl->compat != SBX_COMPAT_BEST_EFFORT)
+			return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP,
+				pointer_for(pl, k, t->bit),
+				"landlock: the %s \"%s\" needs Landlock ABI %d; "
+				"this kernel has Landlock ABI %d. Use a newer "
+				"kernel, remove it from the policy, or set "
+				"\"compat\": \"best-effort\"",
+				kind_label[k], t->name, t->abi, abi);
+		sbx_notebuf_add(notes,
+			"landlock: %s \"%s\" not enforced: needs Landlock ABI "
+			"%d, kernel has ABI %d (%s)", kind_label[k], t->name,
+			t->abi, abi, pointer_for(pl, k, t->bit) ?
+			pointer_for(pl, k, t->bit) : "");
+	}
+	*dropped = *want & ~known;
+	*want &= known;
+	return 0;
+}
+
+static int check_paths(const struct sbx_landlock_plan *pl,
+		       struct sbx_error *err)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < pl->npaths; i++) {
+		const struct sbx_landlock_path_rule *r = &pl->paths[i];
+
+		if (!r->path || r->path[0] != '/')
+			return sbx_error_set(err, SBX_EPATH, EINVAL, r->pointer,
+				"landlock: path \"%s\" is not absolute",
+				r->path ? r->path : "(null)");
+		if (r->optional || stat(r->path, &st) == 0)
+			continue;
+		if (errno == ENOENT || errno == ENOTDIR)
+			return sbx_error_set(err, SBX_EPATH, ENOENT, r->pointer,
+				"landlock: path \"%s\" does not exist; create it "
+				"or mark the rule optional", r->path);
+		/* EACCES and friends: build will say exactly what failed. */
+	}
+	return 0;
+}
+
+int sbx_landlock_prepare(const struct sbx_landlock_plan *pl, int abi,
+			 struct sbx_landlock_prepared *out,
+			 struct sbx_notebuf *notes, struct sbx_error *err)
+{
+	uint64_t fs, net, scoped, flags, dropped;
+	size_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->plan = pl;
+	out->abi = abi;
+	if (!pl || !pl->present)
+		return 0;
+
+	r = check_paths(pl, err);
+	if (r)
+		return r;
+
+	fs = pl->handled_fs;
+	for (i = 0; i < pl->npaths; i++)
+		fs |= pl->paths[i].access;
+	net = pl->handled_net;
+	for (i = 0; i < pl->nports; i++)
+		net |= pl->ports[i].access;
+	scoped = pl->scoped;
+	flags = pl->restrict_flags;
+	if (!fs && !net && !scoped)
+		return 0;     /* asks for nothing: nothing to enforce */
+
+	if (abi < 1) {
+		if (pl->compat != SBX_COMPAT_BEST_EFFORT)
+			return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP,
+				pl->fs_pointer,
+				"landlock: the policy restricts files or network "
+				"with Landlock, which this kernel does not offer "
+				"(%s). Enable Landlock (CONFIG_SECURITY_LANDLOCK, "
+				"lsm=landlock) or set \"compat\": \"best-effort\"",
+				abi == -EOPNOTSUPP ? "disabled at boot"
+						   : "not built in");
+		sbx_notebuf_add(notes, "landlock: not enforced at all: the "
+				"kernel has no Landlock (%s)",
+				abi == -EOPNOTSUPP ? "disabled at boot"
+						   : "not built in");
+		out->dropped_fs = fs;
+		out->dropped_net = net;
+		out->dropped_scoped = scoped;
+		out->dropped_flags = (uint32_t)flags;
+		return 0;
+	}
+
+	if ((r = fit_abi(pl, K_FS, fs_rights, abi, &fs, &dropped, notes, err)))
+		return r;
+	out->dropped_fs = dropped;
+	if ((r = fit_abi(pl, K_NET, net_rights, abi, &net, &dropped, notes, err)))
+		return r;
+	out->dropped_net = dropped;
+	if ((r = fit_abi(pl, K_SCOPE, scopes, abi, &scoped, &dropped, notes, err)))
+		return r;
+	out->dropped_scoped = dropped;
+	if ((r = fit_abi(pl, K_FLAG, restrict_flags, abi, &flags, &dropped,
+			 notes, err)))
+		return r;
+	out->dropped_flags = (uint32_t)dropped;
+
+	out->attr.handled_access_fs = fs;
+	out->attr.handled_access_net = net;
+	out->attr.scoped = scoped;
+	out->restrict_flags = (uint32_t)flags;
+	/* Older kernels accept a shorter struct only; send what is in use. */
+	if (scoped)
+		out->attr_size = 3 * sizeof(uint64_t);
+	else if (net)
+		out->attr_size = 2 * sizeof(uint64_t);
+	else
+		out->attr_size = sizeof(uint64_t);
+	out->active = fs || net || scoped;
+	if (!out->active)
+		sbx_notebuf_add(notes, "landlock: nothing left to enforce on "
+				"Landlock ABI %d", abi);
+	return 0;
+}
+
+/* Add one path rule; *skipped when an optional path is missing or the
+ * rule grants nothing a file can use. */
+static int add_path_rule(const struct sbx_landlock_prepared *p, int rfd,
+			 const struct sbx_landlock_path_rule *r,
+			 struct sbx_notebuf *notes, struct sbx_error *err)
+{
+	struct sbx_landlock_path_beneath_attr pb;
+	uint64_t access = r->access & p->attr.handled_access_fs;
+	struct stat st;
+	int fd, e;
+
+	if (!access)
+		return 0;     /* everything it grants was dropped (noted) */
+	fd = open(r->path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT || e == ENOTDIR) {
+			if (r->optional) {
+				sbx_notebuf_add(notes, "landlock: optional path "
+						"\"%s\" does not exist, rule skipped "
+						"(%s)", r->path,
+						r->pointer ? r->pointer : "");
+				return 0;
+			}
+			return sbx_error_set(err, SBX_EPATH, ENOENT, r->pointer,
+				"landlock: path \"%s\" does not exist; create it "
+				"or mark the rule optional", r->path);
+		}
+		return sbx_error_sys(err, e, "open", r->pointer,
+				     "landlock: cannot open \"%s\": %s", r->path,
+				     strerror(e));
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		return sbx_error_sys(err, e, "fstat", r->pointer,
+				     "landlock: cannot stat \"%s\": %s", r->path,
+				     strerror(e));
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		uint64_t trimmed = access & SBX_LANDLOCK_FS_FILE_RIGHTS;
+
+		if (!trimmed) {
+			close(fd);
+			sbx_notebuf_add(notes, "landlock: \"%s\" is not a "
+					"directory and the rule grants only "
+					"directory rights, rule skipped (%s)",
+					r->path, r->pointer ? r->pointer : "");
+			return 0;
+		}
+		access = trimmed;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = access;
+	pb.parent_fd = fd;
+	if (sbx_landlock_add_rule(rfd, SBX_LANDLOCK_RULE_PATH_BENEATH, &pb, 0)) {
+		e = errno;
+		close(fd);
+		return sbx_error_sys(err, e, "landlock_add_rule", r->pointer,
+				     "landlock: cannot add the rule for \"%s\": %s",
+				     r->path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+int sbx_landlock_build(const struct sbx_landlock_prepared *p, int *ruleset_fd,
+		       struct sbx_notebuf *notes, struct sbx_error *err)
+{
+	const struct sbx_landlock_plan *pl = p->plan;
+	size_t i;
+	int rfd, r, e;
+
+	*ruleset_fd = -1;
+	if (!p->active)
+		return 0;
+	rfd = sbx_landlock_create_ruleset(&p->attr, p->attr_size, 0);
+	if (rfd < 0) {
+		e = errno;
+		return sbx_error_sys(err, e, "landlock_create_ruleset",
+				     pl->fs_pointer,
+				     "landlock: cannot create the ruleset "
+				     "(fs 0x%llx, net 0x%llx, scoped 0x%llx): %s",
+				     (unsigned long long)p->attr.handled_access_fs,
+				     (unsigned long long)p->attr.handled_access_net,
+				     (unsigned long long)p->attr.scoped,
+				     strerror(e));
+	}
+	for (i = 0; i < pl->npaths; i++) {
+		r = add_path_rule(p, rfd, &pl->paths[i], notes, err);
+		if (r) {
+			close(rfd);
+			return r;
+		}
+	}
+	for (i = 0; i < pl->nports; i++) {
+		const struct sbx_landlock_net_rule *nr = &pl->ports[i];
+		struct sbx_landlock_net_port_attr np;
+
+		np.allowed_access = nr->access & p->attr.handled_access_net;
+		np.port = nr->port;
+		if (!np.allowed_access)
+			continue;
+		if (sbx_landlock_add_rule(rfd, SBX_LANDLOCK_RULE_NET_PORT, &np,
+					  0)) {
+			e = errno;
+			close(rfd);
+			return sbx_error_sys(err, e, "landlock_add_rule",
+					     nr->pointer,
+					     "landlock: cannot add the rule for "
+					     "TCP port %u: %s", nr->port,
+					     strerror(e));
+		}
+	}
+	*ruleset_fd = rfd;
+	return 0;
+}
+
+int sbx_landlock_restrict_thread(int ruleset_fd, uint32_t flags)
+{
+	int saved = errno, r = 0;
+
+	if (sbx_landlock_restrict_self(ruleset_fd, flags) < 0)
+		r = -errno;
+	errno = saved;
+	return r;
+}
+
+int sbx_landlock_restrict(const struct sbx_landlock_prepared *p, int ruleset_fd,
+			  uint32_t extra_flags, struct sbx_error *err)
+{
+	uint32_t flags = p->restrict_flags | extra_flags;
+	int r;
+
+	if (!p->active)
+		return 0;
+	r = sbx_landlock_restrict_thread(ruleset_fd, flags);
+	if (r == -EPERM)
+		return sbx_error_sys(err, EPERM, "landlock_restrict_self",
+				     p->plan->fs_pointer,
+				     "landlock: the thread has neither "
+				     "no_new_privs nor CAP_SYS_ADMIN");
+	if (r)
+		return sbx_error_sys(err, -r, "landlock_restrict_self",
+				     p->plan->fs_pointer,
+				     "landlock: cannot enforce the ruleset "
+				     "(flags 0x%x): %s", flags, strerror(-r));
+	return 0;
+}
+
+int sbx_landlock_apply(const struct sbx_landlock_plan *plan, int abi,
+		       struct sbx_notebuf *notes, struct sbx_error *err)
+{
+	struct sbx_landlock_prepared p;
+	int fd, r;
+
+	r = sbx_landlock_prepare(plan, abi, &p, notes, err);
+	if (r)
+		return r;
+	r = sbx_landlock_build(&p, &fd, notes, err);
+	if (r)
+		return r;
+	r = sbx_landlock_restrict(&p, fd, 0, err);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}

@@ -1,0 +1,105 @@
+/* Small helpers of the policy stages: suggestions, sizes, durations. */
+#include "policy.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int parse_digits(const char **s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = *s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+int sbx_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v, mul = 1;
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	rc = parse_digits(&s, &v);
+	if (rc)
+		return rc;
+	switch (*s) {
+	case '\0': break;
+	case 'K': case 'k': mul = 1ull << 10; s++; break;
+	case 'M': case 'm': mul = 1ull << 20; s++; break;
+	case 'G': case 'g': mul = 1ull << 30; s++; break;
+	case 'T': case 't': mul = 1ull << 40; s++; break;
+	default: return -EINVAL;
+	}
+	if (*s)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> 1) / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+int sbx_parse_duration_ms(const char *s, uint64_t *out)
+{
+	uint64_t v, mul;
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	rc = parse_digits(&s, &v);
+	if (rc)
+		return rc;
+	if (!strcmp(s, "ms"))
+		mul = 1;
+	else if (!strcmp(s, "s"))
+		mul = 1000;
+	else if (!strcmp(s, "m"))
+		mul = 60000;
+	else if (!strcmp(s, "h"))
+		mul = 3600000;
+	else
+		return -EINVAL;
+	if (v > (UINT64_MAX >> 1) / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+int sbx_policy_section_compat(const struct sbx_policy *p, int section_compat)
+{
+	if (section_compat != SBX_UNSET)
+		return section_compat;
+	if (p->compat != SBX_UNSET)
+		return p->compat;
+	return SBX_COMPAT_ENFORCE;
+}
+
+void sbx_policy_init(struct sbx_policy *p)
+{
+	struct sbx_arena keep = p->arena;
+
+	memset(p, 0, sizeof(*p));
+	p->arena = keep;
+	p->version = SBX_UNSET;
+	p->compat = SBX_UNSET;
+	p->fs.compat = p->net.compat = p->scope.compat = SBX_UNSET;
+	p->seccomp.compat = p->rlimits.compat = p->namespaces.compat = SBX_UNSET;
+	p->limits.compat = SBX_UNSET;
+	p->net.inet = p->net.netlink = p->net.other = p->net.unix_mode = SBX_UNSET;
+	p->scope.abstract_unix = p->scope.signals = SBX_UNSET;
+	for (int i = 0; i < SBX_NS_COUNT; i++)
+		p->namespaces.ns[i] = SBX_UNSET;
+	p->namespaces.uid = p->namespaces.gid = -1;
+	p->root_kind = SBX_UNSET;
+	p->env.clear = SBX_UNSET;
+	p->session_new = p->die_with_parent = p->report = SBX_UNSET;
+	p->keep_preload_env = SBX_UNSET;
+}

@@ -1,0 +1,163 @@
+/*
+ * Built-in presets, as policy JSON compiled into the core so that every door
+ * (including libsbx.so, which has no files of its own) sees the same ones.
+ * What each allows and denies, and why, is in docs/policy.md ("Presets");
+ * test_policy.c loads each one.
+ *
+ * The seccomp part is an allowlist (default errno:EPERM) built from the
+ * syscall groups, broad enough for coreutils, sh, python3, node, git, gcc and
+ * make, followed by explicit denials that hold even if a group grows later.
+ */
+#include "policy.h"
+
+#include <string.h>
+
+/* System directories: read and exec. Everything but /usr and /etc is
+ * optional because distributions differ (usrmerge, multilib, no /opt). */
+#define SYS_EXEC_DIRS                                                          \
+	"\"/usr\", {\"path\": \"/bin\", \"optional\": true},"                     \
+	"{\"path\": \"/sbin\", \"optional\": true},"                              \
+	"{\"path\": \"/lib\", \"optional\": true},"                               \
+	"{\"path\": \"/lib64\", \"optional\": true},"                             \
+	"{\"path\": \"/lib32\", \"optional\": true},"                             \
+	"{\"path\": \"/libx32\", \"optional\": true},"                            \
+	"{\"path\": \"/opt\", \"optional\": true}"
+
+/* Devices one by one, not /dev: as root, the owner of /dev/sda may read it
+ * even without capabilities, and that is every file on the disk. */
+#define SYS_READ                                                               \
+	SYS_EXEC_DIRS ", \"/etc\", \"/proc\","                                    \
+	"\"/dev/null\", \"/dev/zero\", \"/dev/full\", \"/dev/random\", \"/dev/urandom\"," \
+	"{\"path\": \"/dev/tty\", \"optional\": true},"                           \
+	"{\"path\": \"/dev/pts\", \"optional\": true},"                           \
+	"{\"path\": \"/dev/shm\", \"optional\": true},"                           \
+	"{\"path\": \"/sys/devices/system/cpu\", \"optional\": true},"            \
+	"{\"path\": \"/sys/fs/cgroup\", \"optional\": true}"
+
+#define DEV_WRITE                                                              \
+	"\"/dev/null\", \"/dev/zero\", \"/dev/full\","                            \
+	"{\"path\": \"/dev/tty\", \"optional\": true},"                           \
+	"{\"path\": \"/dev/shm\", \"optional\": true}"
+
+/* No socket of any family, except socketpair(). */
+#define NO_NETWORK                                                             \
+	"\"net\": {\"inet\": false, \"netlink\": false, \"other\": false,"        \
+	"         \"unix\": \"socketpair\"}"
+
+#define SECCOMP_ALLOW "\"allow\": [\"@system-service\", \"@sandbox\"]"
+
+/* Denied even though a group above may contain them. */
+#define SECCOMP_DENY                                                           \
+	"\"@debug\", \"@mount\", \"@module\", \"@reboot\", \"@swap\", \"@clock\","  \
+	"\"@keyring\", \"@raw-io\", \"bpf\", \"userfaultfd\", \"unshare\", \"setns\"," \
+	"\"open_by_handle_at\", \"io_uring_setup\", \"io_uring_enter\","           \
+	"\"io_uring_register\", \"acct\", \"quotactl\", \"quotactl_fd\", \"syslog\"," \
+	"\"vhangup\", \"fanotify_init\", \"personality\", \"clone\""
+
+#define CLONE_NS_FLAGS                                                         \
+	"CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|"     \
+	"CLONE_NEWPID|CLONE_NEWNET"
+
+/* clone() keeps working without namespace flags (CLONE_NEWTIME is not
+ * among them: for clone() that bit is part of the exit signal). clone3's
+ * flags are behind a pointer, so it gets ENOSYS and libc falls back to
+ * clone(). */
+#define SECCOMP_RULES                                                          \
+	"\"rules\": ["                                                              \
+	"{\"syscall\": \"clone\", \"when\": \"arg0 & (" CLONE_NS_FLAGS ") == 0\","  \
+	" \"action\": \"allow\"},"                                                  \
+	"{\"syscall\": \"clone3\", \"action\": \"errno:ENOSYS\"},"                  \
+	"{\"syscall\": \"personality\", \"when\": \"arg0 == 0xffffffff\","          \
+	" \"action\": \"allow\", \"comment\": \"query only\"},"                     \
+	"{\"syscall\": \"ioctl\", \"when\": \"arg1 in [TIOCSTI, TIOCLINUX]\","       \
+	" \"action\": \"errno:EPERM\"}"                                             \
+	"]"
+
+static const char preset_strict[] =
+	"{\"version\": 1,"
+	"\"description\": \"Untrusted program in the working directory: read the system and the "
+	"working directory, write the working directory and tmp, exec only system programs, "
+	"no network, no capabilities.\","
+	"\"fs\": {"
+	"  \"read\": [" SYS_READ ", \"$CWD\", \"$TMPDIR\"],"
+	"  \"write\": [\"$CWD\", \"$TMPDIR\", " DEV_WRITE "],"
+	"  \"exec\": [" SYS_EXEC_DIRS "],"
+	"  \"ioctlDev\": [{\"path\": \"/dev/tty\", \"optional\": true},"
+	"               {\"path\": \"/dev/pts\", \"optional\": true}]"
+	"},"
+	NO_NETWORK ","
+	"\"scope\": {\"abstractUnix\": true, \"signals\": true},"
+	"\"seccomp\": {\"default\": \"errno:EPERM\", " SECCOMP_ALLOW ","
+	"  \"deny\": [" SECCOMP_DENY "], " SECCOMP_RULES "},"
+	"\"capabilities\": {\"keep\": []},"
+	"\"rlimits\": {\"core\": 0}"
+	"}";
+
+static const char preset_workspace[] =
+	"{\"version\": 1, \"extends\": \"strict\","
+	"\"description\": \"strict, and programs in the working directory may be executed "
+	"(./configure, make && ./a.out, npm test).\","
+	"\"fs\": {\"exec\": [\"$CWD\"]}"
+	"}";
+
+static const char preset_default[] =
+	"{\"version\": 1, \"extends\": \"workspace\","
+	"\"description\": \"The default policy: workspace.\"}";
+
+static const char preset_node_service[] =
+	"{\"version\": 1,"
+	"\"description\": \"A network service after start-up: read the system and the working "
+	"directory, write only tmp, execute nothing, network on.\","
+	"\"fs\": {"
+	"  \"read\": [" SYS_READ ", \"$CWD\", \"$TMPDIR\"],"
+	"  \"write\": [\"$TMPDIR\", " DEV_WRITE "],"
+	"  \"exec\": []"
+	"},"
+	"\"net\": {\"inet\": true, \"netlink\": true, \"other\": false, \"unix\": \"all\"},"
+	"\"scope\": {\"abstractUnix\": true, \"signals\": true},"
+	"\"seccomp\": {\"default\": \"errno:EPERM\", " SECCOMP_ALLOW ","
+	"  \"deny\": [" SECCOMP_DENY ", \"execve\", \"execveat\"], " SECCOMP_RULES "},"
+	"\"capabilities\": {\"keep\": []},"
+	"\"rlimits\": {\"core\": 0}"
+	"}";
+
+static const char preset_no_network[] =
+	"{\"version\": 1,"
+	"\"description\": \"No network of any kind; nothing else restricted. Combine it: "
+	"\\\"extends\\\": [\\\"my-policy.json\\\", \\\"no-network\\\"].\","
+	NO_NETWORK ","
+	"\"scope\": {\"abstractUnix\": true}"
+	"}";
+
+static const struct {
+	const char *name;
+	const char *text;
+} presets[] = {
+	{ "strict", preset_strict },
+	{ "workspace", preset_workspace },
+	{ "default", preset_default },
+	{ "node-service", preset_node_service },
+	{ "no-network", preset_no_network },
+};
+
+static const char *const preset_name_list[] = {
+	"strict", "workspace", "default", "node-service", "no-network", NULL,
+};
+
+const char *const *sbx_preset_names(void)
+{
+	return preset_name_list;
+}
+
+size_t sbx_preset_count(void)
+{
+	return sizeof(presets) / sizeof(presets[0]);
+}
+
+const char *sbx_preset_text(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(presets) / sizeof(presets[0]); i++)
+		if (!strcmp(presets[i].name, name))
+			return presets[i].text;
+	return NULL;
+}
