@@ -15,17 +15,14 @@
 #ifndef SBX_PLAN_H
 #define SBX_PLAN_H
 
+#include "compat.h"
+
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/* What to do when the kernel cannot enforce something a part asks for. */
-enum sbx_compat {
-	SBX_COMPAT_ENFORCE = 0,      /* fail: never run less confined than asked */
-	SBX_COMPAT_BEST_EFFORT = 1,  /* drop it, and say so in a note           */
-};
 
 /* ---- notes -------------------------------------------------------------------
  * What was skipped or adjusted, and why. Fixed capacity, no allocation: the

@@ -15,6 +15,8 @@
 #ifndef SBX_POLICY_INTERNAL_H
 #define SBX_POLICY_INTERNAL_H
 
+#include "compat.h"
+
 #include "sbx.h"
 #include "sbx_policy.h"
 #include "json.h"
@@ -48,10 +50,6 @@ void sbx_arena_free(struct sbx_arena *a);
 
 /* ---- value types ------------------------------------------------------------ */
 
-enum sbx_compat {
-	SBX_COMPAT_ENFORCE = 0,
-	SBX_COMPAT_BEST_EFFORT = 1,
-};
 
 struct sbx_ppath {
 	const char *path;      /* expanded, absolute, normalised (no trailing /) */

@@ -1,5 +1,6 @@
 /* probe "process": the credentials and confinement the calling process
  * already has (ids, no_new_privs, seccomp mode, capability sets, threads). */
+#include "caps.h"
 #include "probe.h"
 
 #include <dirent.h>
@@ -10,23 +11,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
-
-/* Index = capability number (linux/capability.h, through 6.x). */
-static const char *const cap_names[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
-	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
-#define NCAPS (sizeof(cap_names) / sizeof(cap_names[0]))
 
 /* The value after "<name>:\t" in a status file, or NULL. */
 static const char *status_field(const char *status, const char *name,
@@ -87,8 +71,8 @@ static void write_effective_names(struct sbx_jsonw *w, const char *status)
 	for (unsigned i = 0; i < 64; i++) {
 		if (!(eff & (1ULL << i)))
 			continue;
-		if (i < NCAPS)
-			sbx_jsonw_string(w, cap_names[i]);
+		if (sbx_cap_name((int)i))
+			sbx_jsonw_string(w, sbx_cap_name((int)i));
 		else {
 			char name[16];
 			snprintf(name, sizeof(name), "CAP_%u", i);

@@ -1,0 +1,324 @@
+/*
+ * Policy -> prepared sandbox -> applied (sbx_apply.h): the door rules, the
+ * rlimit and capability plans, and the apply sequence over a ruleset that was
+ * built at prepare time. Landlock mapping: prepare_landlock.c; the filter:
+ * prepare_seccomp.c; the report: prepare_report.c.
+ */
+#include "policy.h"
+#include "prepared.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+static const char *door_cmd(int door)
+{
+	return door == SBX_DOOR_SELF ? "sbx.spawn()" : "`sbx run` (spawn door)";
+}
+
+/*
+ * A spawn-only section that confines (namespaces, a new root, mounts,
+ * cgroup limits): a door that cannot provide it must not run the program
+ * less confined than asked. Self door: always an error (a developer calling
+ * lockdown() can fix the policy). Preload door: an error in enforce mode, a
+ * skipped note in best-effort mode.
+ */
+static int refuse(struct sbx_prepared *pp, int compat, const char *pointer,
+		  const char *what, struct sbx_error *err)
+{
+	const char *door = pp->door == SBX_DOOR_SELF ? "self" : "preload";
+
+	if (pp->door == SBX_DOOR_SELF || compat != SBX_COMPAT_BEST_EFFORT)
+		return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP, pointer,
+			"the %s door cannot %s: it confines a process that is "
+			"already running. Use %s for this policy%s", door, what,
+			door_cmd(pp->door),
+			pp->door == SBX_DOOR_SELF ? "" :
+			", or set \"compat\": \"best-effort\" to skip it");
+	sbx_notebuf_add(&pp->skipped, "%s: not applied by the %s door (it "
+			"cannot %s); use %s", pointer, door, what,
+			door_cmd(pp->door));
+	return 0;
+}
+
+static void ignored(struct sbx_prepared *pp, const char *pointer)
+{
+	sbx_notebuf_add(&pp->skipped, "%s: spawn door only, ignored by the %s "
+			"door", pointer,
+			pp->door == SBX_DOOR_SELF ? "self" : "preload");
+}
+
+static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
+		      struct sbx_error *err)
+{
+	char ptr[64];
+	int r, ns_compat, top = sbx_policy_section_compat(p, SBX_UNSET);
+
+	if (pp->door == SBX_DOOR_SPAWN) {
+		if (p->namespaces.present || p->root_kind != SBX_UNSET ||
+		    p->has_mounts || p->limits.present || p->env.present ||
+		    p->hostname || p->cwd || p->session_new != SBX_UNSET ||
+		    p->die_with_parent != SBX_UNSET)
+			sbx_notebuf_add(&pp->notes, "namespaces, root, mounts, "
+					"limits and process settings are applied "
+					"by the launcher, not by sbx_prepared_apply()");
+		return 0;
+	}
+
+	ns_compat = sbx_policy_section_compat(p, p->namespaces.compat);
+	for (int i = 0; i < SBX_NS_COUNT; i++) {
+		if (p->namespaces.ns[i] != 1)
+			continue;
+		snprintf(ptr, sizeof(ptr), "/namespaces/%s", sbx_ns_keys[i]);
+		if ((r = refuse(pp, ns_compat, ptr, "create namespaces", err)))
+			return r;
+	}
+	if (p->root_kind != SBX_UNSET && p->root_kind != SBX_ROOT_HOST &&
+	    (r = refuse(pp, top, "/root", "give a process a new root", err)))
+		return r;
+	if (p->root_kind == SBX_ROOT_HOST)
+		ignored(pp, "/root");
+	if (p->has_mounts && p->nmounts &&
+	    (r = refuse(pp, top, p->mounts[0].pointer ? p->mounts[0].pointer
+						      : "/mounts",
+			"mount filesystems in a private mount namespace", err)))
+		return r;
+	if (p->limits.present &&
+	    (p->limits.has_memory || p->limits.has_pids || p->limits.has_cpu ||
+	     p->limits.has_wall || p->limits.has_cputime) &&
+	    (r = refuse(pp, sbx_policy_section_compat(p, p->limits.compat),
+			"/limits", "place a running process in its own cgroup "
+			"or bound its wall time", err)))
+		return r;
+	if (p->hostname) {
+		if (pp->door == SBX_DOOR_SELF)
+			return refuse(pp, top, "/hostname", "set a hostname "
+				      "(it needs a UTS namespace)", err);
+		ignored(pp, "/hostname");
+	}
+	if (p->env.present)
+		ignored(pp, "/env");
+	if (p->session_new != SBX_UNSET)
+		ignored(pp, "/session");
+	if (p->die_with_parent != SBX_UNSET)
+		ignored(pp, "/dieWithParent");
+	if (p->cwd)
+		ignored(pp, "/cwd");
+	return 0;
+}
+
+static void plan_rlimits(struct sbx_prepared *pp, const struct sbx_policy *p)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < SBX_RL_COUNT && n < SBX_PREPARED_MAX_RLIMITS; k++) {
+		struct sbx_plan_rlimit *rl = &pp->rlimits[n];
+
+		if (!p->rlimits.set[k])
+			continue;
+		rl->resource = sbx_rlimit_infos[k].resource;
+		rl->soft = rl->hard = p->rlimits.value[k];
+		rl->name = sbx_rlimit_infos[k].key;
+		snprintf(pp->rlimit_pointers[n], sizeof(pp->rlimit_pointers[n]),
+			 "/rlimits/%s", sbx_rlimit_infos[k].key);
+		rl->pointer = pp->rlimit_pointers[n];
+		n++;
+	}
+	pp->plan.rlimits = pp->rlimits;
+	pp->plan.nrlimits = n;
+}
+
+/* An absent `capabilities` section leaves the sets alone, like every absent
+ * section (docs/policy.md): under no_new_privs nothing executed can gain
+ * more than the process has. */
+static void plan_caps(struct sbx_prepared *pp, const struct sbx_policy *p)
+{
+	struct sbx_plan_caps *c = &pp->plan.caps;
+
+	if (!p->has_caps) {
+		sbx_notebuf_add(&pp->notes, "capabilities: no \"capabilities\" "
+				"section, the capability sets are left as they "
+				"are (no_new_privs still stops execve from "
+				"granting more)");
+		return;
+	}
+	c->present = true;
+	c->keep = p->caps_keep;
+	/* Kept capabilities must survive the launcher's execve. */
+	c->keep_across_exec = pp->door == SBX_DOOR_SPAWN;
+	c->compat = sbx_policy_section_compat(p, SBX_UNSET);
+	c->pointer = "/capabilities";
+}
+
+int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
+		       int landlock_abi, struct sbx_prepared **out,
+		       struct sbx_error *err)
+{
+	struct sbx_prepared *pp;
+	int r;
+
+	if (out)
+		*out = NULL;
+	if (!p || !out)
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
+				     "sbx_prepare: NULL argument");
+	if (door != SBX_DOOR_PRELOAD && door != SBX_DOOR_SELF &&
+	    door != SBX_DOOR_SPAWN)
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
+				     "sbx_prepare: unknown door %d", door);
+	if (flags & ~(unsigned)(SBX_PREPARE_TSYNC | SBX_PREPARE_LISTENER))
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
+				     "sbx_prepare: unknown flags 0x%x", flags);
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL,
+				     "out of memory");
+	pp->door = door;
+	pp->flags = flags;
+	pp->landlock_fd = -1;
+	pp->result.seccomp_listener_fd = -1;
+
+	if ((r = check_door(pp, p, err)))
+		goto fail;
+	plan_rlimits(pp, p);
+	plan_caps(pp, p);
+	if ((r = sbx_prepare_seccomp(pp, p, err)))
+		goto fail;
+	if ((r = sbx_apply_seccomp_check(&pp->plan.seccomp, err)))
+		goto fail;
+	/* Last: it opens the ruleset fd, which nothing above can leak. */
+	if ((r = sbx_prepare_landlock(pp, p, landlock_abi, err)))
+		goto fail;
+	*out = pp;
+	return 0;
+fail:
+	sbx_prepared_free(pp);
+	return r;
+}
+
+int sbx_prepare(const struct sbx_policy *p, int door, unsigned flags,
+		struct sbx_prepared **out, struct sbx_error *err)
+{
+	return sbx_prepare_at_abi(p, door, flags, sbx_landlock_abi(), out, err);
+}
+
+/*
+ * Steps 1-6 of apply.h over what prepare built: same order and fail-closed
+ * rule as sbx_plan_apply(), but the Landlock ruleset already exists (built
+ * while the process was unchanged) and stays open for the other threads.
+ */
+int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err)
+{
+	struct sbx_apply_result *res;
+	int step, r = 0;
+
+	if (!pp)
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
+				     "sbx_prepared_apply: NULL argument");
+	if (pp->applied)
+		return sbx_error_set(err, SBX_EINVAL, EALREADY, NULL,
+				     "sbx_prepared_apply: this prepared sandbox "
+				     "was already applied");
+	pp->applied = true;
+	res = &pp->result;
+	memset(res, 0, sizeof(*res));
+	res->seccomp_listener_fd = -1;
+	res->landlock_abi = pp->landlock_abi;
+	res->landlock_dropped_fs = pp->landlock.dropped_fs;
+	res->landlock_dropped_net = pp->landlock.dropped_net;
+	res->landlock_dropped_scoped = pp->landlock.dropped_scoped;
+
+	step = SBX_STEP_RLIMITS;
+	if (pp->plan.nrlimits) {
+		if ((r = sbx_apply_rlimits(pp->plan.rlimits, pp->plan.nrlimits,
+					   err)))
+			goto fail;
+		res->enforced |= SBX_STEP_BIT(step);
+	}
+
+	step = SBX_STEP_CAPS;
+	if (pp->plan.caps.present) {
+		unsigned before = res->notes.count + res->notes.lost;
+
+		if ((r = sbx_apply_caps(&pp->plan.caps, true, res, err)))
+			goto fail;
+		res->enforced |= SBX_STEP_BIT(step);
+		if (res->notes.count + res->notes.lost != before)
+			res->skipped |= SBX_STEP_BIT(step);
+	}
+
+	step = SBX_STEP_NNP;
+	if ((r = sbx_apply_no_new_privs(err)))
+		goto fail;
+	res->enforced |= SBX_STEP_BIT(step);
+
+	step = SBX_STEP_LANDLOCK;
+	if (pp->landlock.active) {
+		uint32_t extra = 0;
+
+		if ((pp->flags & SBX_PREPARE_TSYNC) && pp->landlock_abi >= 8)
+			extra = LANDLOCK_RESTRICT_SELF_TSYNC;
+		if ((r = sbx_landlock_restrict(&pp->landlock, pp->landlock_fd,
+					       extra, err)))
+			goto fail;
+		res->enforced |= SBX_STEP_BIT(step);
+		res->landlock_fs = pp->landlock.attr.handled_access_fs;
+		res->landlock_net = pp->landlock.attr.handled_access_net;
+		res->landlock_scoped = pp->landlock.attr.scoped;
+	}
+	if (pp->landlock.dropped_fs || pp->landlock.dropped_net ||
+	    pp->landlock.dropped_scoped || pp->landlock.dropped_flags)
+		res->skipped |= SBX_STEP_BIT(SBX_STEP_LANDLOCK);
+
+	step = SBX_STEP_SECCOMP;
+	if (pp->plan.seccomp.prog) {
+		if ((r = sbx_apply_seccomp(&pp->plan.seccomp,
+					   &res->seccomp_listener_fd,
+					   &res->tsync_failed_tid, err)))
+			goto fail;
+		res->enforced |= SBX_STEP_BIT(step);
+	}
+	pp->apply_rc = 0;
+	return 0;
+fail:
+	res->failed_step = step;
+	pp->apply_rc = r;
+	return r;
+}
+
+int sbx_prepared_listener_fd(const struct sbx_prepared *pp)
+{
+	if (!pp || !pp->applied)
+		return -1;
+	return pp->result.seccomp_listener_fd;
+}
+
+int sbx_prepared_landlock_thread(const struct sbx_prepared *pp)
+{
+	if (!pp || !pp->landlock.active || pp->landlock_fd < 0)
+		return 0;
+	return sbx_landlock_restrict_thread(pp->landlock_fd,
+					    pp->landlock.restrict_flags);
+}
+
+void sbx_prepared_free(struct sbx_prepared *pp)
+{
+	if (!pp)
+		return;
+	if (pp->landlock_fd >= 0)
+		close(pp->landlock_fd);
+	for (size_t i = 0; i < pp->npaths; i++) {
+		free((char *)pp->paths[i].path);
+		free((char *)pp->paths[i].pointer);
+	}
+	free(pp->paths);
+	for (size_t i = 0; i < pp->nports; i++)
+		free((char *)pp->ports[i].pointer);
+	free(pp->ports);
+	sbx_compiled_free(pp->compiled);
+	sbx_filter_model_free(pp->denial_model);
+	free(pp);
+}

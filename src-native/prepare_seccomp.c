@@ -1,0 +1,124 @@
+/*
+ * The seccomp part of a prepared sandbox: the policy's filter for the native
+ * arch, and the flags the door asked for.
+ *
+ * Reporting (`"report": true` with SBX_PREPARE_LISTENER): every errno action
+ * of the spec, the default included, becomes USER_NOTIF, so that a
+ * supervisor reading the listener fd can say what was denied and answer
+ * with the errno the policy gives (sbx_prepared_denial_ret(), from a model
+ * of the original spec). errno:ENOSYS stays as it is: it tells libc to fall
+ * back to an older call (clone3 -> clone), it is not a denial worth a line.
+ * Kill and trap actions stay: a supervisor cannot make them softer.
+ * Without a listener, `report` is noted and ignored: a USER_NOTIF with no
+ * one listening fails the call with ENOSYS, which is not the policy's errno.
+ */
+#include "policy.h"
+#include "prepared.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seccomp_defs.h"
+
+static int oom(struct sbx_error *err)
+{
+	return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
+}
+
+static struct sbx_action to_notify(struct sbx_action a)
+{
+	if (a.kind == SBX_ACT_ERRNO && a.data != ENOSYS)
+		return (struct sbx_action){ SBX_ACT_NOTIFY, 0 };
+	return a;
+}
+
+/* Compile `spec` with its denials turned into notifications. */
+static int compile_notifying(const struct sbx_seccomp_spec *spec,
+			     struct sbx_compiled **out, struct sbx_error *err)
+{
+	struct sbx_seccomp_spec copy = *spec;
+	struct sbx_seccomp_entry *entries = NULL;
+	int r;
+
+	if (spec->nentries) {
+		entries = malloc(spec->nentries * sizeof(*entries));
+		if (!entries)
+			return oom(err);
+		for (size_t i = 0; i < spec->nentries; i++) {
+			entries[i] = spec->entries[i];
+			entries[i].action = to_notify(entries[i].action);
+		}
+	}
+	copy.entries = entries;
+	/* The spec's own default when it has none is errno:EPERM. */
+	copy.has_default = true;
+	copy.default_action = to_notify(spec->has_default ? spec->default_action :
+			(struct sbx_action){ SBX_ACT_ERRNO, EPERM });
+	r = sbx_compile_seccomp_spec(&copy, -1, out, err);
+	free(entries);
+	return r;
+}
+
+static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p,
+			     struct sbx_error *err)
+{
+	struct sbx_seccomp_spec *spec = NULL;
+	struct sbx_notes notes = { 0 };
+	int r;
+
+	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
+	if (!r && !spec)     /* no filter: nothing to report */
+		r = sbx_compile_policy(p, -1, &pp->compiled, err);
+	else if (!r)
+		r = compile_notifying(spec, &pp->compiled, err);
+	if (!r && spec)
+		r = sbx_seccomp_resolve(spec, sbx_arch_native(),
+					&pp->denial_model, &notes, err);
+	if (!r && spec)
+		pp->notify_denials = true;
+	sbx_policy_seccomp_spec_free(spec);
+	sbx_notes_free(&notes);
+	return r;
+}
+
+int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
+			struct sbx_error *err)
+{
+	struct sbx_plan_seccomp *sc = &pp->plan.seccomp;
+	bool listen = pp->flags & SBX_PREPARE_LISTENER;
+	int r;
+
+	if (p->report == 1 && listen)
+		r = prepare_notifying(pp, p, err);
+	else
+		r = sbx_compile_policy(p, -1, &pp->compiled, err);
+	if (r)
+		return r;
+	if (p->report == 1 && !listen)
+		sbx_notebuf_add(&pp->notes, "report: denied system calls are "
+				"not reported: this door did not ask for a "
+				"listener (SBX_PREPARE_LISTENER)");
+	sc->pointer = "/seccomp";
+	if (!pp->compiled || !pp->compiled->insn_count)
+		return 0;
+	sc->prog = (const struct sock_filter *)pp->compiled->bpf;
+	sc->len = pp->compiled->insn_count;
+	if (pp->flags & SBX_PREPARE_TSYNC)
+		sc->flags |= SECCOMP_FILTER_FLAG_TSYNC;
+	if (listen)
+		sc->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	/* Both return a positive value; TSYNC_ESRCH tells them apart. */
+	if ((pp->flags & SBX_PREPARE_TSYNC) && listen)
+		sc->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	return 0;
+}
+
+int sbx_prepared_denial_ret(const struct sbx_prepared *pp, uint32_t arch,
+			    uint32_t nr, const uint64_t args[6], uint32_t *ret)
+{
+	if (!pp || !pp->denial_model || !args || !ret)
+		return -EINVAL;
+	*ret = sbx_filter_model_eval(pp->denial_model, arch, nr, args);
+	return 0;
+}

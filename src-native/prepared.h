@@ -1,0 +1,109 @@
+/*
+ * The prepared sandbox (sbx_apply.h) from the inside, for the doors that
+ * compose the apply steps themselves: the self door reaches the Landlock
+ * ruleset fd, the capability plan and the compiled program here, to apply the
+ * same confinement on every thread.
+ *
+ * Ownership: everything the plan points to (rules, paths, pointers, the BPF
+ * program) is owned by the prepared sandbox, so the policy it came from may
+ * be freed right after sbx_prepare().
+ */
+#ifndef SBX_PREPARED_H
+#define SBX_PREPARED_H
+
+#include "apply.h"
+#include "landlock.h"
+#include "plan.h"
+#include "sbx.h"
+#include "sbx_apply.h"
+#include "sbx_compile.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every rlimit key of the policy (enum sbx_rlimit_key has 16). */
+#define SBX_PREPARED_MAX_RLIMITS 16
+
+struct sbx_filter_model;
+
+struct sbx_prepared {
+	int door;                /* enum sbx_door                              */
+	unsigned flags;          /* SBX_PREPARE_*                              */
+	bool applied;            /* sbx_prepared_apply() ran (maybe failed)    */
+	int apply_rc;            /* its result                                  */
+
+	/* What sbx_prepared_apply() runs; points into the storage below. */
+	struct sbx_plan plan;
+
+	struct sbx_plan_rlimit rlimits[SBX_PREPARED_MAX_RLIMITS];
+	char rlimit_pointers[SBX_PREPARED_MAX_RLIMITS][32];
+	/* Landlock rules: path and pointer strings are malloc'd, owned. */
+	struct sbx_landlock_path_rule *paths;
+	size_t npaths;
+	struct sbx_landlock_net_rule *ports;
+	size_t nports;
+
+	/* Landlock, decided and built at prepare time: the ABI it was prepared
+	 * for (<= 0: no Landlock), what is handled, and the ruleset fd (-1
+	 * when nothing is enforced). The fd stays open until
+	 * sbx_prepared_free(), so every thread can be restricted with it. */
+	int landlock_abi;
+	struct sbx_landlock_prepared landlock;
+	int landlock_fd;
+
+	/* The filter for the native arch; NULL or insn_count 0: none. */
+	struct sbx_compiled *compiled;
+	/* `report: true` with SBX_PREPARE_LISTENER: the filter's errno denials
+	 * became USER_NOTIF; this model of the original filter tells the
+	 * supervisor which errno each one would have returned. */
+	bool notify_denials;
+	struct sbx_filter_model *denial_model;
+
+	/* What apply did (valid once `applied`). */
+	struct sbx_apply_result result;
+
+	/* Asked for and not enforced (best-effort drops, spawn-only sections
+	 * a door ignores, optional paths that are missing); and plain notes. */
+	struct sbx_notebuf skipped;
+	struct sbx_notebuf notes;
+};
+
+/*
+ * sbx_prepare() with the Landlock ABI given instead of measured: tests use a
+ * lower one to see what an older kernel would do (the ruleset is then built
+ * with that ABI's rights only, which newer kernels accept). `landlock_abi`
+ * <= 0 means "no Landlock".
+ */
+int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
+		       int landlock_abi, struct sbx_prepared **out,
+		       struct sbx_error *err);
+
+/* prepare_landlock.c: the `fs`, `net` (ports) and `scope` sections into
+ * pp->plan.landlock for `abi`, then prepared and built (pp->landlock,
+ * pp->landlock_fd). Per-section compat: a best-effort section drops what
+ * the ABI lacks (a note in pp->skipped), an enforce section fails. */
+int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
+			 int abi, struct sbx_error *err);
+
+/* prepare_seccomp.c: the filter (pp->compiled, pp->plan.seccomp), with the
+ * denial rewrite when the policy asks for reports and the door listens. */
+int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
+			struct sbx_error *err);
+
+/*
+ * For a supervisor answering USER_NOTIF requests of a filter prepared with
+ * notify_denials: the SECCOMP_RET_* value the policy gives this call (an
+ * ERRNO(n) to answer with -n, or ALLOW for a call that is notified for other
+ * reasons). Returns 0, or -EINVAL when the prepared sandbox has no model.
+ * Input is the struct seccomp_data of the notification.
+ */
+int sbx_prepared_denial_ret(const struct sbx_prepared *pp, uint32_t arch,
+			    uint32_t nr, const uint64_t args[6], uint32_t *ret);
+
+/* Restrict the calling thread with the prepared Landlock domain (self door,
+ * other threads). Async-signal-safe; 0 when there is nothing to enforce,
+ * else 0 or -errno. The thread needs no_new_privs first. */
+int sbx_prepared_landlock_thread(const struct sbx_prepared *pp);
+
+#endif /* SBX_PREPARED_H */
