@@ -1,13 +1,157 @@
 /*
  * libsbx.so — the preload door.
  *
- * The dynamic loader runs this constructor before the program's main(). In
- * this version the library only loads harmlessly; the policy is applied by
- * the preload-door issue's apply engine.
+ *   SBX_POLICY=strict LD_PRELOAD=/path/libsbx.so prog args...
+ *
+ * The dynamic loader runs the constructor below before the program's main()
+ * and before the program can start a thread. It loads the policy named by
+ * SBX_POLICY (preset name, file path or inline JSON), prepares it, applies it
+ * (rlimits, capabilities, no_new_privs, Landlock, seccomp last) and returns
+ * into the program, confined. Any failure is one line on stderr and exit 126:
+ * the program never runs unconfined because of an error of ours or the
+ * user's. What this door does not cover (a loader that skips the library,
+ * static binaries, setuid programs) is in docs/security-model.md.
  */
-#include "sbx.h"
+#include "preload.h"
+#include "policy.h"
+#include "sbx_apply.h"
+#include "sbx_policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#define EXIT_SETUP_FAILED 126
+
+/* One line: control characters (a newline in a message would make two) are
+ * replaced. write(2) on a stack buffer: no stdio state left in the host. */
+void sbx_preload_die(const char *what, const char *why, const char *where)
+{
+	char line[1024];
+	int n;
+	if (where && *where)
+		n = snprintf(line, sizeof(line) - 1, "sbx: %s: %s (%s)", what, why, where);
+	else
+		n = snprintf(line, sizeof(line) - 1, "sbx: %s: %s", what, why);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	line[n++] = '\n';
+	for (int off = 0; off < n;) {
+		ssize_t w = write(STDERR_FILENO, line + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (int)w;
+	}
+	_exit(EXIT_SETUP_FAILED);
+}
+
+void sbx_preload_die_err(const char *what, const struct sbx_error *err,
+			 const char *fallback)
+{
+	char why[768];
+	const char *msg = err->message[0] ? err->message : sbx_code_name(err->code);
+	if (err->err && err->syscall[0])
+		snprintf(why, sizeof(why), "%s [%s: %s]", msg, err->syscall, strerror(err->err));
+	else if (err->err)
+		snprintf(why, sizeof(why), "%s [%s]", msg, strerror(err->err));
+	else
+		snprintf(why, sizeof(why), "%s", msg);
+	sbx_preload_die(what, why, err->pointer[0] ? err->pointer : fallback);
+}
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
+}
 
 __attribute__((constructor)) static void sbx_preload_init(void)
 {
-	/* Intentionally empty for now: loading must have no side effect. */
+	struct sbx_error err;
+	struct sbx_policy *p = NULL;
+	struct sbx_prepared *pp = NULL;
+	const char *source;
+	bool keep_env;
+	int rc, report_sock, listener;
+
+	sbx_error_clear(&err);
+
+	/* A setuid/setgid/file-capability program: its environment comes from
+	 * a less privileged caller, and confining it on that caller's word is
+	 * not a decision a preloaded library should take (the loader normally
+	 * refuses such preloads anyway). */
+	if (getauxval(AT_SECURE))
+		sbx_preload_die("refusing to run", "secure-execution (setuid, setgid or "
+				"file-capability) program; libsbx.so does not confine such "
+				"programs, use `sbx run` (the spawn door)", "AT_SECURE");
+
+	source = getenv("SBX_POLICY");
+	if (!source || !*source)
+		sbx_preload_die("SBX_POLICY is not set",
+				"libsbx.so is in LD_PRELOAD but no policy was given: set "
+				"SBX_POLICY to a preset name (e.g. strict), a policy file path "
+				"or inline JSON, or remove libsbx.so from LD_PRELOAD", NULL);
+
+	/* Credentials, no_new_privs and Landlock are per thread: a thread that
+	 * another preloaded library's constructor started would stay
+	 * unconfined. Before main() there is normally exactly one. */
+	rc = sbx_preload_thread_count();
+	if (rc < 0)
+		sbx_preload_die("checking threads",
+				"cannot read /proc/self/task to verify that the process is "
+				"single-threaded (is /proc mounted?)", "SBX_POLICY");
+	if (rc != 1) {
+		char why[200];
+		snprintf(why, sizeof(why), "the process already has %d threads before main() "
+			 "(another preloaded library started them): put libsbx.so first in "
+			 "LD_PRELOAD", rc);
+		sbx_preload_die("checking threads", why, "LD_PRELOAD");
+	}
+
+	rc = sbx_policy_load(source, NULL, &p, &err);
+	if (rc < 0)
+		sbx_preload_die_err("loading policy", &err, "SBX_POLICY");
+
+	/* SBX_REPORT=1 asks for what `"report": true` asks for. */
+	if (env_flag("SBX_REPORT"))
+		p->report = 1;
+	/* No TSYNC: there is one thread (checked above), and TSYNC with a
+	 * listener would need TSYNC_ESRCH for nothing. */
+	rc = sbx_prepare(p, SBX_DOOR_PRELOAD, p->report == 1 ? SBX_PREPARE_LISTENER : 0,
+			 &pp, &err);
+	if (rc < 0)
+		sbx_preload_die_err("preparing policy", &err, "SBX_POLICY");
+	report_sock = sbx_preload_report_start(pp);
+
+	/* Read before the policy is freed; scrub before applying, so nothing
+	 * the program can see of the environment depends on the filter. */
+	keep_env = p->keep_preload_env == 1;
+	if (!keep_env)
+		sbx_preload_scrub_env();
+
+	rc = sbx_prepared_apply(pp, &err);
+	if (rc < 0)
+		sbx_preload_die_err("applying policy", &err, "SBX_POLICY");
+
+	listener = sbx_prepared_listener_fd(pp);
+	if (report_sock >= 0 && listener >= 0)
+		sbx_preload_report_handoff(report_sock, listener);
+	else if (report_sock >= 0 || listener >= 0)
+		/* A listener without reporter (or the reverse) cannot happen
+		 * with the flags above; never leave either fd in the program. */
+		sbx_preload_die("report", "the seccomp listener and the reporter do not "
+				"match", "/report");
+
+	sbx_prepared_free(pp);
+	sbx_policy_free(p);
 }

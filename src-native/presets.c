@@ -52,7 +52,7 @@
 	"\"@keyring\", \"@raw-io\", \"bpf\", \"userfaultfd\", \"unshare\", \"setns\"," \
 	"\"open_by_handle_at\", \"io_uring_setup\", \"io_uring_enter\","           \
 	"\"io_uring_register\", \"acct\", \"quotactl\", \"quotactl_fd\", \"syslog\"," \
-	"\"vhangup\", \"fanotify_init\", \"personality\", \"clone\""
+	"\"vhangup\", \"fanotify_init\", \"personality\", \"clone\", \"memfd_create\""
 
 #define CLONE_NS_FLAGS                                                         \
 	"CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|"     \
@@ -61,7 +61,10 @@
 /* clone() keeps working without namespace flags (CLONE_NEWTIME is not
  * among them: for clone() that bit is part of the exit signal). clone3's
  * flags are behind a pointer, so it gets ENOSYS and libc falls back to
- * clone(). */
+ * clone(). A memfd lives on an internal mount that Landlock does not
+ * govern, so an executable memfd would let a program run code it wrote
+ * (fexecve) although `exec` allows only system directories: memfd_create
+ * is allowed only with MFD_NOEXEC_SEAL (Linux 6.3+). */
 #define SECCOMP_RULES                                                          \
 	"\"rules\": ["                                                              \
 	"{\"syscall\": \"clone\", \"when\": \"arg0 & (" CLONE_NS_FLAGS ") == 0\","  \
@@ -70,7 +73,10 @@
 	"{\"syscall\": \"personality\", \"when\": \"arg0 == 0xffffffff\","          \
 	" \"action\": \"allow\", \"comment\": \"query only\"},"                     \
 	"{\"syscall\": \"ioctl\", \"when\": \"arg1 in [TIOCSTI, TIOCLINUX]\","       \
-	" \"action\": \"errno:EPERM\"}"                                             \
+	" \"action\": \"errno:EPERM\"},"                                            \
+	"{\"syscall\": \"memfd_create\","                                          \
+	" \"when\": \"arg1 & MFD_NOEXEC_SEAL == MFD_NOEXEC_SEAL\","                 \
+	" \"action\": \"allow\", \"comment\": \"never executable\"}"               \
 	"]"
 
 static const char preset_strict[] =
