@@ -118,7 +118,11 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 		sbx_preload_die("checking threads", why, "LD_PRELOAD");
 	}
 
-	rc = sbx_policy_load(source, NULL, &p, &err);
+	/* Paths are checked once, when sbx_prepare() opens them for Landlock
+	 * (same error, same pointer): checking at load too would stat every
+	 * path twice on every process start. */
+	struct sbx_policy_load_opts opts = { .flags = SBX_POLICY_NO_PATH_CHECK };
+	rc = sbx_policy_load(source, &opts, &p, &err);
 	if (rc < 0)
 		sbx_preload_die_err("loading policy", &err, "SBX_POLICY");
 

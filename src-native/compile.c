@@ -22,17 +22,31 @@ void sbx_compiled_free(struct sbx_compiled *c)
 }
 
 static int compile_spec(const struct sbx_seccomp_spec *spec, int arch,
-			struct sbx_notes *first, struct sbx_compiled **out,
-			struct sbx_error *err);
+			unsigned flags, struct sbx_notes *first,
+			struct sbx_compiled **out, struct sbx_error *err);
+
+int sbx_compile_seccomp_spec_flags(const struct sbx_seccomp_spec *spec, int arch,
+				   unsigned flags, struct sbx_compiled **out,
+				   struct sbx_error *err)
+{
+	return compile_spec(spec, arch, flags, NULL, out, err);
+}
 
 int sbx_compile_seccomp_spec(const struct sbx_seccomp_spec *spec, int arch,
 			     struct sbx_compiled **out, struct sbx_error *err)
 {
-	return compile_spec(spec, arch, NULL, out, err);
+	return compile_spec(spec, arch, 0, NULL, out, err);
 }
 
 int sbx_compile_policy(const struct sbx_policy *policy, int arch,
 		       struct sbx_compiled **out, struct sbx_error *err)
+{
+	return sbx_compile_policy_flags(policy, arch, 0, out, err);
+}
+
+int sbx_compile_policy_flags(const struct sbx_policy *policy, int arch,
+			     unsigned flags, struct sbx_compiled **out,
+			     struct sbx_error *err)
 {
 	struct sbx_notes notes = { 0 };
 	struct sbx_seccomp_spec *spec = NULL;
@@ -71,7 +85,7 @@ int sbx_compile_policy(const struct sbx_policy *policy, int arch,
 		*out = c;
 		return 0;
 	}
-	rc = compile_spec(spec, arch, &notes, out, err);
+	rc = compile_spec(spec, arch, flags, &notes, out, err);
 	sbx_notes_free(&notes);
 	sbx_policy_seccomp_spec_free(spec);
 	return rc;
@@ -80,8 +94,8 @@ int sbx_compile_policy(const struct sbx_policy *policy, int arch,
 /* `first`: notes gathered before resolving (building the spec); they come
  * first in the result and are moved out of *first. */
 static int compile_spec(const struct sbx_seccomp_spec *spec, int arch,
-			struct sbx_notes *first, struct sbx_compiled **out,
-			struct sbx_error *err)
+			unsigned flags, struct sbx_notes *first,
+			struct sbx_compiled **out, struct sbx_error *err)
 {
 	struct sbx_notes notes = { 0 };
 	struct sbx_filter_model *model = NULL;
@@ -116,9 +130,11 @@ static int compile_spec(const struct sbx_seccomp_spec *spec, int arch,
 		goto out;
 	}
 	c->arch = arch;
-	rc = sbx_bpf_disasm(prog, len, arch, &c->disassembly, err);
-	if (rc)
-		goto out;
+	if (!(flags & SBX_COMPILE_NO_DISASSEMBLY)) {
+		rc = sbx_bpf_disasm(prog, len, arch, &c->disassembly, err);
+		if (rc)
+			goto out;
+	}
 	c->bpf = (unsigned char *)prog;
 	prog = NULL;
 	c->insn_count = len;

@@ -140,7 +140,7 @@ static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 			}
 			if (!access)
 				continue;
-			if (stat(pa->path, &st) < 0 && pa->optional) {
+			if (pa->optional && stat(pa->path, &st) < 0) {
 				sbx_notebuf_add(&pp->skipped, "landlock: optional "
 						"path \"%s\" does not exist, rule "
 						"skipped (%s)", pa->path,

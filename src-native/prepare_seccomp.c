@@ -55,7 +55,7 @@ static int compile_notifying(const struct sbx_seccomp_spec *spec,
 	copy.has_default = true;
 	copy.default_action = to_notify(spec->has_default ? spec->default_action :
 			(struct sbx_action){ SBX_ACT_ERRNO, EPERM });
-	r = sbx_compile_seccomp_spec(&copy, -1, out, err);
+	r = sbx_compile_seccomp_spec_flags(&copy, -1, SBX_COMPILE_NO_DISASSEMBLY, out, err);
 	free(entries);
 	return r;
 }
@@ -69,7 +69,7 @@ static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p
 
 	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
 	if (!r && !spec)     /* no filter: nothing to report */
-		r = sbx_compile_policy(p, -1, &pp->compiled, err);
+		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
 	else if (!r)
 		r = compile_notifying(spec, &pp->compiled, err);
 	if (!r && spec)
@@ -92,7 +92,7 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 	if (p->report == 1 && listen)
 		r = prepare_notifying(pp, p, err);
 	else
-		r = sbx_compile_policy(p, -1, &pp->compiled, err);
+		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
 	if (r)
 		return r;
 	if (p->report == 1 && !listen)

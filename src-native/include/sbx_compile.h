@@ -51,6 +51,21 @@ struct sbx_policy;
 SBX_API int sbx_compile_policy(const struct sbx_policy *policy, int arch,
 			       struct sbx_compiled **out, struct sbx_error *err);
 
+/* Flags for the *_flags variants. */
+enum {
+	/* Leave `disassembly` NULL: the apply paths (preload, self, spawn) need
+	 * only the program, and formatting the listing costs more than
+	 * compiling it. */
+	SBX_COMPILE_NO_DISASSEMBLY = 1u << 0,
+};
+
+SBX_API int sbx_compile_seccomp_spec_flags(const struct sbx_seccomp_spec *spec, int arch,
+					   unsigned flags, struct sbx_compiled **out,
+					   struct sbx_error *err);
+SBX_API int sbx_compile_policy_flags(const struct sbx_policy *policy, int arch,
+				     unsigned flags, struct sbx_compiled **out,
+				     struct sbx_error *err);
+
 SBX_API void sbx_compiled_free(struct sbx_compiled *c);
 
 /* Architecture by name ("x86_64"/"amd64", "aarch64"/"arm64"; NULL = the arch
