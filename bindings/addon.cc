@@ -10,8 +10,10 @@
 
 extern "C" {
 #include "sbx.h"
+#include "sbx_apply.h"
 #include "sbx_compile.h"
 #include "sbx_policy.h"
+#include "sbx_self.h"
 }
 
 namespace {
@@ -34,7 +36,11 @@ struct PolicyDeleter {
 struct CompiledDeleter {
   void operator()(sbx_compiled *c) const { sbx_compiled_free(c); }
 };
+struct PreparedDeleter {
+  void operator()(sbx_prepared *p) const { sbx_prepared_free(p); }
+};
 using PolicyPtr = std::unique_ptr<sbx_policy, PolicyDeleter>;
+using PreparedPtr = std::unique_ptr<sbx_prepared, PreparedDeleter>;
 using CompiledPtr = std::unique_ptr<sbx_compiled, CompiledDeleter>;
 
 // Takes ownership of a malloc'd C string and returns it as a JS string.
@@ -155,6 +161,67 @@ Napi::Value PolicyJson(const Napi::CallbackInfo &info) {
   return TakeString(env, json);
 }
 
+// The self door, prepared: everything that can fail for a reason the user can
+// fix fails here, and the process is unchanged.
+PreparedPtr PrepareSelfPolicy(const Napi::CallbackInfo &info, size_t optsIndex) {
+  Napi::Env env = info.Env();
+  PolicyPtr policy = LoadPolicy(info, optsIndex);
+  if (!policy) return nullptr;
+  sbx_error e;
+  sbx_error_clear(&e);
+  sbx_prepared *pp = nullptr;
+  if (sbx_prepare(policy.get(), SBX_DOOR_SELF, SBX_PREPARE_TSYNC, &pp, &e) < 0) {
+    ThrowSbxError(env, e);
+    return nullptr;
+  }
+  return PreparedPtr(pp);
+}
+
+// Applies to every thread; returns the report JSON. A failure after threads
+// started to change does not return (the core exits the process, 126).
+Napi::Value ApplySelf(Napi::Env env, sbx_prepared *pp) {
+  sbx_error e;
+  sbx_error_clear(&e);
+  if (sbx_self_lockdown(pp, &e) < 0) {
+    ThrowSbxError(env, e);
+    return env.Undefined();
+  }
+  char *json = nullptr;
+  if (sbx_prepared_report_json(pp, &json, &e) < 0) {
+    ThrowSbxError(env, e);
+    return env.Undefined();
+  }
+  return TakeString(env, json);
+}
+
+// lockdown(source, opts?) -> report JSON text
+Napi::Value Lockdown(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  PreparedPtr pp = PrepareSelfPolicy(info, 1);
+  if (!pp) return env.Undefined();
+  return ApplySelf(env, pp.get());
+}
+
+// prepareSelf(source, opts?) -> opaque handle for lockdownPrepared(); the
+// ruleset fd it holds is closed when the handle is collected.
+Napi::Value PrepareSelf(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  PreparedPtr pp = PrepareSelfPolicy(info, 1);
+  if (!pp) return env.Undefined();
+  return Napi::External<sbx_prepared>::New(env, pp.release(),
+                                           [](Napi::Env, sbx_prepared *p) { sbx_prepared_free(p); });
+}
+
+// lockdownPrepared(handle) -> report JSON text
+Napi::Value LockdownPrepared(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    Napi::TypeError::New(env, "expected a handle from prepareSelf()").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return ApplySelf(env, info[0].As<Napi::External<sbx_prepared>>().Data());
+}
+
 Napi::Value Presets(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Array out = Napi::Array::New(env);
@@ -170,6 +237,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explain", Napi::Function::New(env, Explain));
   exports.Set("policyJson", Napi::Function::New(env, PolicyJson));
   exports.Set("presets", Napi::Function::New(env, Presets));
+  exports.Set("lockdown", Napi::Function::New(env, Lockdown));
+  exports.Set("prepareSelf", Napi::Function::New(env, PrepareSelf));
+  exports.Set("lockdownPrepared", Napi::Function::New(env, LockdownPrepared));
   return exports;
 }
 

@@ -1,23 +1,372 @@
 /*
  * sbx-launcher — the spawn door's first process inside the child.
  *
- * It is started by the Node side with child_process.spawn and receives its
- * policy on an inherited fd. Until the spawn door lands it only answers
- * --version and refuses to run anything (exit 125), so that nothing can run
- * unconfined through it by mistake.
+ *   sbx-launcher [--policy-fd N] [--keep-fds N] [--argv0 NAME] [--verbose] -- CMD [ARGS...]
+ *
+ * The policy (inline JSON, a preset name or a file path) arrives on fd N
+ * (default 3), read to end-of-file, at most 4 MiB: never in argv, where it
+ * would be size-limited and visible in ps. When that fd is a socket (as
+ * child_process gives), the launcher answers on it with one JSON line per
+ * event: layers skipped (best-effort), or the setup error. End-of-file
+ * without an error line means the program was executed.
+ *
+ * Order (docs/spawn.md, design.md): policy, namespaces, [fork: init], view,
+ * hostname, prepare (Landlock paths are opened inside the new view), [fork:
+ * program], parent-death signal, session, environment, apply (rlimits, caps,
+ * no_new_privs, Landlock, seccomp last), execve.
+ *
+ * Exit codes: the program's own; 125 setup failed; 126 found but not
+ * executable; 127 not found; killed by a signal: the launcher dies of the
+ * same signal.
  */
-#include "sbx.h"
+#include "launcher.h"
+#include "sbx_apply.h"
+#include "sbx_policy.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define POLICY_MAX (4u << 20)
+
+extern char **environ;
+
+static bool chan_is_socket(int fd)
+{
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* Append `s` as a JSON string body (no quotes) to buf. */
+static size_t json_str(char *buf, size_t at, size_t cap, const char *s)
+{
+	for (; s && *s && at + 7 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') {
+			buf[at++] = '\\';
+			buf[at++] = (char)ch;
+		} else if (ch < 0x20) {
+			at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", ch);
+		} else {
+			buf[at++] = (char)ch;
+		}
+	}
+	buf[at] = '\0';
+	return at;
+}
+
+static void chan_send(struct ln_ctx *c, const char *line, size_t n)
+{
+	if (c->chan_fd >= 0 && chan_is_socket(c->chan_fd))
+		(void)!send(c->chan_fd, line, n, MSG_NOSIGNAL);
+}
+
+void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why)
+{
+	char line[1024];
+	size_t n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"skipped\",\"layer\":\"");
+	n = json_str(line, n, sizeof(line) - 4, layer);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"reason\":\"");
+	n = json_str(line, n, sizeof(line) - 4, why);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
+	chan_send(c, line, n);
+	if (c->verbose)
+		dprintf(2, "sbx: skipped %s: %s\n", layer, why);
+}
+
+static void send_error(struct ln_ctx *c, const char *event, const char *step,
+		       const struct sbx_error *err, int exit_code)
+{
+	char line[2048];
+	size_t n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"%s\",\"exitCode\":%d,\"step\":\"",
+				    event, exit_code);
+	n = json_str(line, n, sizeof(line) - 8, step);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"code\":\"%s\",\"errno\":%d,\"pointer\":\"",
+			      sbx_code_name(err->code), err->err);
+	n = json_str(line, n, sizeof(line) - 8, err->pointer);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"message\":\"");
+	n = json_str(line, n, sizeof(line) - 8, err->message);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
+	chan_send(c, line, n);
+}
+
+void ln_fail(struct ln_ctx *c, const char *step, const struct sbx_error *err)
+{
+	send_error(c, "error", step, err, LN_EXIT_SETUP);
+	if (err->pointer[0])
+		dprintf(2, "sbx: %s: %s (%s)\n", step, err->message, err->pointer);
+	else
+		dprintf(2, "sbx: %s: %s\n", step, err->message);
+	_exit(LN_EXIT_SETUP);
+}
+
+static __attribute__((noreturn)) void usage(const char *why)
+{
+	dprintf(2, "sbx-launcher: %s\nusage: sbx-launcher [--policy-fd N] [--keep-fds N] "
+		   "[--argv0 NAME] [--verbose] -- CMD [ARGS...]\n", why);
+	_exit(LN_EXIT_SETUP);
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s ? s : "", &end, 10);
+	if (!s || !*s || *end || errno || v < 0 || v > 1 << 20)
+		usage("bad fd number");
+	return (int)v;
+}
+
+static char *read_policy(struct ln_ctx *c, size_t *len)
+{
+	struct sbx_error err;
+	size_t cap = 64 * 1024, n = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (!buf) {
+			sbx_error_set(&err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
+			ln_fail(c, "policy", &err);
+		}
+		if (n == cap) {
+			if (cap > POLICY_MAX) {
+				sbx_error_set(&err, SBX_ETOOBIG, EFBIG, NULL,
+					      "the policy is larger than 4 MiB");
+				ln_fail(c, "policy", &err);
+			}
+			cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			continue;
+		}
+		ssize_t r = read(c->chan_fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sbx_error_sys(&err, errno, "read", NULL, "reading the policy from fd %d: %s",
+				      c->chan_fd, strerror(errno));
+			ln_fail(c, "policy", &err);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > POLICY_MAX) {
+		sbx_error_set(&err, SBX_ETOOBIG, EFBIG, NULL, "the policy is larger than 4 MiB");
+		ln_fail(c, "policy", &err);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
+{
+	struct sbx_error err;
+	struct sbx_policy *p = NULL;
+	size_t len;
+	char *text = read_policy(c, &len);
+	const char *s = text;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	struct sbx_policy_load_opts opts = { .cwd = cwd, .max_bytes = POLICY_MAX };
+	int rc;
+	if (!*s)
+		rc = sbx_policy_load("default", &opts, &p, &err);
+	else if (*s == '{')
+		rc = sbx_policy_load_text(text, len, &opts, &p, &err);
+	else
+		rc = sbx_policy_load(s, &opts, &p, &err);
+	free(text);
+	if (rc)
+		ln_fail(c, "policy", &err);
+	return p;
+}
+
+/* The program's side: everything after the view, then execve. */
+static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_prepared *pp,
+						  pid_t parent, const sigset_t *old_mask)
+{
+	const struct sbx_spawn_plan *plan = c->plan;
+	struct sbx_error err;
+	sbx_error_clear(&err);
+	if (plan->die_with_parent && ln_die_with_parent(parent, &err))
+		ln_fail(c, "dieWithParent", &err);
+	if (plan->new_session && ln_new_session(&err))
+		ln_fail(c, "session", &err);
+	char **envp = ln_build_env(plan, environ);
+	if (!envp) {
+		sbx_error_set(&err, SBX_ENOMEM, ENOMEM, "/env", "out of memory");
+		ln_fail(c, "env", &err);
+	}
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	if (sbx_prepared_apply(pp, &err))
+		ln_fail(c, "apply", &err);
+	int code = ln_exec(c->argv, c->argv0, envp, &err);
+	send_error(c, "exec-error", "exec", &err, code);
+	dprintf(2, "sbx: %s\n", err.message);
+	_exit(code);
+}
+
+/* After the namespaces: the view, hostname, prepare; then either fork the
+ * program (as the init of a pid namespace) or become it. */
+static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_policy *p,
+					     bool as_init, int status_fd, const sigset_t *old_mask)
+{
+	const struct sbx_spawn_plan *plan = c->plan;
+	struct sbx_error err;
+	const char *step = "rootfs";
+	sbx_error_clear(&err);
+	if (c->ns_done & CLONE_NEWNS) {
+		if (ln_rootfs_build(c, &step, &err))
+			ln_fail(c, step, &err);
+	} else if (plan->nmounts && (plan->ns_flags & CLONE_NEWNS)) {
+		ln_event_skipped(c, "root and mounts", "no mount namespace");
+	}
+	if (chdir(plan->cwd)) {
+		sbx_error_sys(&err, errno, "chdir", "/cwd", "working directory %s: %s", plan->cwd,
+			      strerror(errno));
+		ln_fail(c, "cwd", &err);
+	}
+	if ((c->ns_done & CLONE_NEWUTS) && sethostname(plan->hostname, strlen(plan->hostname))) {
+		sbx_error_sys(&err, errno, "sethostname", "/hostname", "%s", strerror(errno));
+		ln_fail(c, "hostname", &err);
+	}
+	struct sbx_prepared *pp = NULL;
+	if (sbx_prepare(p, SBX_DOOR_SPAWN, 0, &pp, &err))
+		ln_fail(c, "prepare", &err);
+	if (!as_init)
+		run_program(c, pp, c->parent_pid, old_mask);
+
+	pid_t prog = fork();
+	if (prog < 0) {
+		sbx_error_sys(&err, errno, "fork", NULL, "forking the program: %s", strerror(errno));
+		ln_fail(c, "fork", &err);
+	}
+	if (prog == 0) {
+		close(status_fd);
+		run_program(c, pp, 1, old_mask);
+	}
+	sbx_prepared_free(pp);
+	/* The init keeps nothing of the caller's: stdio and the channel stay
+	 * open only in the program. */
+	close(c->chan_fd);
+	for (int fd = 0; fd < c->keep_fds; fd++)
+		if (fd != status_fd)
+			close(fd);
+	ln_init_loop(prog, status_fd);
+}
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("sbx-launcher %s\n", sbx_version());
-		return 0;
+	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid() };
+	int i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("sbx-launcher %s\n", sbx_version());
+			return 0;
+		} else if (!strcmp(argv[i], "--policy-fd") && i + 1 < argc) {
+			c.chan_fd = parse_fd(argv[++i]);
+		} else if (!strcmp(argv[i], "--keep-fds") && i + 1 < argc) {
+			c.keep_fds = parse_fd(argv[++i]);
+		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
+			c.argv0 = argv[++i];
+		} else if (!strcmp(argv[i], "--verbose")) {
+			c.verbose = true;
+		} else {
+			usage("unknown option");
+		}
 	}
-	dprintf(2, "sbx-launcher: the spawn door is not available in this build\n");
-	return 125;
+	if (i >= argc)
+		usage("no command given");
+	if (c.chan_fd < 3 || c.chan_fd < c.keep_fds)
+		usage("--policy-fd must be 3 or more and not below --keep-fds");
+	c.argv = argv + i;
+
+	struct sbx_error err;
+	sbx_error_clear(&err);
+	/* First, so that nothing the caller leaked reaches any later step. */
+	if (ln_close_fds(c.keep_fds, c.chan_fd, &err))
+		ln_fail(&c, "fds", &err);
+	if (fcntl(c.chan_fd, F_SETFD, FD_CLOEXEC)) {
+		sbx_error_sys(&err, errno, "fcntl", NULL, "policy fd %d: %s", c.chan_fd, strerror(errno));
+		ln_fail(&c, "policy", &err);
+	}
+
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd))) {
+		sbx_error_sys(&err, errno, "getcwd", NULL, "%s", strerror(errno));
+		ln_fail(&c, "cwd", &err);
+	}
+	struct sbx_policy *p = load_policy(&c, cwd);
+	const char *tmpdir = getenv("TMPDIR");
+	struct sbx_spawn_ctx sctx = {
+		.cwd = cwd, .home = getenv("HOME"),
+		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
+	};
+	struct sbx_spawn_plan *plan = NULL;
+	if (sbx_spawn_plan_build(p, &sctx, &plan, &err))
+		ln_fail(&c, "plan", &err);
+	c.plan = plan;
+	if (plan->limits_asked) {
+		if (!plan->limits_best_effort) {
+			sbx_error_set(&err, SBX_EUNSUPPORTED, ENOSYS, "/limits",
+				      "limits (memory, pids, cpu, wallTime, cpuTime) are not enforced by "
+				      "the launcher yet; use rlimits, or \"compat\": \"best-effort\"");
+			ln_fail(&c, "limits", &err);
+		}
+		ln_event_skipped(&c, "limits", "not implemented by the launcher yet");
+	}
+
+	if (plan->die_with_parent && ln_die_with_parent(c.parent_pid, &err))
+		ln_fail(&c, "dieWithParent", &err);
+	const char *step = "namespaces";
+	if (ln_ns_enter(&c, &step, &err))
+		ln_fail(&c, step, &err);
+
+	sigset_t fwd, old_mask;
+	ln_forward_sigset(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, &old_mask);
+	if (!(c.ns_done & CLONE_NEWPID))
+		stage2(&c, p, false, -1, &old_mask);
+
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
+		sbx_error_sys(&err, errno, "socketpair", NULL, "%s", strerror(errno));
+		ln_fail(&c, "fork", &err);
+	}
+	pid_t init = fork();
+	if (init < 0) {
+		sbx_error_sys(&err, errno, "fork", NULL, "forking the init: %s", strerror(errno));
+		ln_fail(&c, "fork", &err);
+	}
+	if (init == 0) {
+		close(sp[0]);
+		/* The launcher is outside this pid namespace (getppid() is 0
+		 * here): its end of the socket tells whether it is still there. */
+		if (ln_die_with_parent(0, &err))
+			ln_fail(&c, "dieWithParent", &err);
+		struct pollfd pfd = { .fd = sp[1], .events = POLLIN };
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLIN)))
+			_exit(LN_EXIT_SETUP);
+		stage2(&c, p, true, sp[1], &old_mask);
+	}
+	close(sp[1]);
+	close(c.chan_fd);
+	for (int fd = 0; fd < c.keep_fds; fd++)
+		close(fd);
+	ln_relay(init, sp[0]);
 }

@@ -41,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sbx: unknown command '${first}' (see sbx --help)\n`);
     return USAGE_EXIT;
   }
-  if (rest.includes('-h') || rest.includes('--help')) {
+  // `--help` asks for help only before `--` (after it, it belongs to the program: `sbx run -- ls --help`).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('-h') || own.includes('--help')) {
     process.stdout.write(`usage: sbx ${cmd.usage}\n\n${cmd.help}\n`);
     return 0;
   }

@@ -6,6 +6,7 @@
 import { callNative } from './errors';
 import { native } from './native';
 import { type Policy, type PolicyInput, policySource } from './policy';
+import { lockdown, type LockdownReport } from './self';
 
 export type Arch = 'x86_64' | 'aarch64';
 
@@ -27,9 +28,16 @@ export interface CompiledPolicy {
   /** What was skipped and why (syscalls absent on this arch, imported rules, optional paths). */
   notes: string[];
   instructions: number;
+  /**
+   * Lock down this process with the same policy and `cwd` (the self door).
+   * The policy is prepared again at this call for the running kernel and
+   * the self door (paths opened, Landlock ruleset built); the BPF above is
+   * what it installs. Not enumerable, so printing the object shows data only.
+   */
+  self(): LockdownReport;
 }
 
-interface NativeCompiled extends Omit<CompiledPolicy, 'arch'> {
+interface NativeCompiled extends Omit<CompiledPolicy, 'arch' | 'self'> {
   arch: string;
 }
 
@@ -39,8 +47,12 @@ function nativeOpts(opts: CompileOptions) {
 
 /** Compile a policy's seccomp filter (nothing is applied). */
 export function compile(policy: PolicyInput, opts: CompileOptions = {}): CompiledPolicy {
-  const r = callNative(() => native().compile(policySource(policy), opts.arch, nativeOpts(opts)) as NativeCompiled);
-  return { ...r, arch: r.arch as Arch };
+  const source = policySource(policy);
+  const r = callNative(() => native().compile(source, opts.arch, nativeOpts(opts)) as NativeCompiled);
+  const out = { ...r, arch: r.arch as Arch } as CompiledPolicy;
+  const cwd = nativeOpts(opts).cwd;
+  Object.defineProperty(out, 'self', { enumerable: false, value: () => lockdown(source, { cwd }) });
+  return out;
 }
 
 /** What the policy allows and denies, in plain words. */

@@ -6,9 +6,53 @@ import { compile, explain, presets, resolvePolicy, type Arch, type CompiledPolic
 import { SbxError } from './errors';
 import { artifactPaths, native, type ArtifactPaths } from './native';
 import { formatProbe, probe, type ProbeReport } from './probe';
+import {
+  run,
+  spawn,
+  type RunReason,
+  type RunResult,
+  type SandboxedChildProcess,
+  type SandboxReport,
+  type SandboxRunOptions,
+  type SandboxSpawnOptions,
+  type SetupError,
+  type SkippedLayer,
+} from './spawn';
+import {
+  lockdown,
+  prepareLockdown,
+  type LandlockReport,
+  type LockdownEnforced,
+  type LockdownOptions,
+  type LockdownReport,
+  type PreparedLockdown,
+  type SeccompReport,
+} from './self';
 
-export { SbxError, compile, explain, formatProbe, presets, probe, resolvePolicy };
+export { SbxError, compile, explain, formatProbe, lockdown, prepareLockdown, presets, probe, resolvePolicy, run, spawn };
 export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
+export type {
+  RunReason,
+  RunResult,
+  SandboxedChildProcess,
+  SandboxReport,
+  SandboxRunOptions,
+  SandboxSpawnOptions,
+  SetupError,
+  SkippedLayer,
+};
+export type { LandlockReport, LockdownEnforced, LockdownOptions, LockdownReport, PreparedLockdown, SeccompReport };
+
+/**
+ * The doors that confine, by what they confine: `sandbox.self(policy)` is
+ * `lockdown(policy)` (this process, every thread); `sandbox.spawn` / `sandbox.run`
+ * start a child in a new sandbox (spawn door).
+ */
+export const sandbox = {
+  self: lockdown,
+  spawn,
+  run,
+};
 export type * from './policy';
 
 /** Absolute paths of the three native artifacts (addon, libsbx.so, launcher). */
@@ -27,5 +71,21 @@ export function coreVersion(): string {
   return native().version();
 }
 
-const sbx = { SbxError, paths, probe, formatProbe, compile, explain, resolvePolicy, presets, version, coreVersion };
+const sbx = {
+  SbxError,
+  paths,
+  probe,
+  formatProbe,
+  compile,
+  explain,
+  resolvePolicy,
+  presets,
+  version,
+  coreVersion,
+  lockdown,
+  prepareLockdown,
+  spawn,
+  run,
+  sandbox,
+};
 export default sbx;

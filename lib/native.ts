@@ -15,6 +15,9 @@ export interface NativeAddon {
   explain(source: string, opts: object): string;
   policyJson(source: string, opts: object): string;
   presets(): string[];
+  lockdown(source: string, opts: object): string;
+  prepareSelf(source: string, opts: object): unknown;
+  lockdownPrepared(handle: unknown): string;
 }
 
 export interface ArtifactPaths {

@@ -88,14 +88,20 @@ describe('loading', () => {
 });
 
 describe('libsbx.so', () => {
-  test('loads harmlessly: LD_PRELOAD=libsbx.so /bin/true exits 0, and a real program keeps its output', () => {
+  test('LD_PRELOAD=libsbx.so with a policy: /bin/true exits 0 and a real program keeps its output', () => {
     const preload = node(['-e', 'console.log(require("sbx").paths.preload)']).trim();
-    const r = spawnSync('/bin/true', [], { env: { ...process.env, LD_PRELOAD: preload }, encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    expect(r.stderr).not.toMatch(/cannot be preloaded|ERROR: ld.so/);
-    const echo = spawnSync('/bin/echo', ['hello'], { env: { ...process.env, LD_PRELOAD: preload }, encoding: 'utf8' });
+    const env = { ...process.env, LD_PRELOAD: preload, SBX_POLICY: 'strict' };
+    const r = spawnSync('/bin/true', [], { env, encoding: 'utf8', cwd: os.tmpdir() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const echo = spawnSync('/bin/echo', ['hello'], { env, encoding: 'utf8', cwd: os.tmpdir() });
     expect(echo.stdout).toBe('hello\n');
     expect(echo.stderr).toBe('');
+    // Without a policy it refuses to run the program rather than run it unconfined.
+    const none = spawnSync('/bin/echo', ['hello'], { env: { ...process.env, LD_PRELOAD: preload }, encoding: 'utf8' });
+    expect(none.status).toBe(126);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/^sbx: SBX_POLICY is not set/);
   });
 
   test('exports no symbols into the host program and links nothing but libc', () => {
@@ -111,16 +117,18 @@ describe('libsbx.so', () => {
     for (const lib of needed) expect(lib).toMatch(/^libc\.so\.6$/);
   });
 
-  test('the launcher links nothing but libc and refuses to run a command until the spawn door exists', () => {
+  test('the launcher links nothing but libc and never runs a command without a policy', () => {
     const launcher = node(['-e', 'console.log(require("sbx").paths.launcher)']).trim();
     const needed = execFileSync('readelf', ['-d', launcher], { encoding: 'utf8' })
       .split('\n')
       .filter((l) => l.includes('(NEEDED)'))
       .map((l) => /\[(.*)\]/.exec(l)?.[1]);
     expect(needed).toEqual(['libc.so.6']);
-    const r = spawnSync(launcher, ['/bin/echo', 'unconfined'], { encoding: 'utf8' });
+    // No policy channel: setup failure (125), the program never runs.
+    const r = spawnSync(launcher, ['--', '/bin/echo', 'unconfined'], { encoding: 'utf8' });
     expect(r.status).toBe(125);
     expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^sbx: policy: /m);
     const v = spawnSync(launcher, ['--version'], { encoding: 'utf8' });
     expect(v.stdout).toMatch(/^sbx-launcher \d+\.\d+\.\d+\n$/);
   });

@@ -85,7 +85,7 @@ describe('installed tarball', () => {
     expect(r.status, r.stderr).toBe(0);
     const preload = r.stdout.trim();
     expect(preload).toContain(path.join(project, 'node_modules', 'sbx', 'prebuilds'));
-    expect(spawnSync('/bin/true', [], { env: { ...process.env, LD_PRELOAD: preload } }).status).toBe(0);
+    expect(spawnSync('/bin/true', [], { env: { ...process.env, LD_PRELOAD: preload, SBX_POLICY: 'strict' }, cwd: os.tmpdir() }).status).toBe(0);
   });
 
   test('without a prebuild and without cmake, the install script fails with one clear line', () => {

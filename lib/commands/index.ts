@@ -3,6 +3,7 @@ import { compileCommand } from './compile';
 import { explainCommand } from './explain';
 import { preloadPathCommand } from './preload-path';
 import { probeCommand } from './probe';
+import { runCommand } from './run';
 
 /** Every subcommand the CLI lists; only ones that work are here. */
-export const commands: Command[] = [probeCommand, compileCommand, explainCommand, preloadPathCommand];
+export const commands: Command[] = [runCommand, probeCommand, compileCommand, explainCommand, preloadPathCommand];

@@ -1,0 +1,81 @@
+/*
+ * sbx-launcher internals. The launcher is three processes at most:
+ *
+ *   launcher  started by child_process.spawn; reads the policy, enters the
+ *             namespaces; with a new pid namespace it forks the init and
+ *             relays signals and the final status (proc.c), else it goes on
+ *             itself and execs the program
+ *   init      pid 1 of the new pid namespace: builds the filesystem view,
+ *             forks the program, reaps, forwards signals, reports its status
+ *   program   the last steps (fdenv.c), sbx_prepared_apply, execve
+ *
+ * Errors travel as struct sbx_error plus the step's name; only main.c turns
+ * them into text and an exit code.
+ */
+#ifndef SBX_LAUNCHER_H
+#define SBX_LAUNCHER_H
+
+#include "sbx.h"
+#include "sbx_spawn.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Setup failed: distinct from the program's own 126 (cannot execute) and
+ * 127 (not found). */
+#define LN_EXIT_SETUP 125
+#define LN_EXIT_NOEXEC 126
+#define LN_EXIT_NOTFOUND 127
+
+struct ln_ctx {
+	const struct sbx_spawn_plan *plan;
+	int chan_fd;            /* policy in, events out; -1 when closed      */
+	int keep_fds;           /* fds 0..keep_fds-1 go to the program        */
+	bool verbose;
+	const char *argv0;      /* NULL: the command as given                 */
+	char **argv;            /* command and arguments                      */
+	unsigned long ns_done;  /* CLONE_NEW* flags actually in effect        */
+	pid_t parent_pid;       /* who started the launcher                  */
+};
+
+/* main.c: one JSON line on the channel (and on stderr with --verbose). */
+void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why);
+/* Report a setup failure (channel + stderr) and _exit(125). */
+__attribute__((noreturn)) void ln_fail(struct ln_ctx *c, const char *step,
+				       const struct sbx_error *err);
+
+/* ns.c: unshare what the plan asks for (user first, maps written by this
+ * process itself), skipping what the host refuses when best-effort.
+ * Sets c->ns_done. The pid namespace applies to the next fork. */
+int ln_ns_enter(struct ln_ctx *c, const char **step, struct sbx_error *err);
+/* Bring loopback up in a new network namespace. */
+int ln_net_loopback_up(struct sbx_error *err);
+
+/* rootfs.c: the filesystem view, pivot_root, old root detached; then the
+ * working directory. Needs a new mount namespace. */
+int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err);
+
+/* proc.c */
+/* The launcher with a pid namespace: wait for the init, forward signals,
+ * end like the program did (exit code, or the same signal). */
+__attribute__((noreturn)) void ln_relay(pid_t init, int status_fd);
+/* The init: reap everything, forward signals to the program, write the
+ * program's wait status to status_fd and exit when it ends. */
+__attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd);
+/* The signals forwarded (blocked in the launcher and the init). */
+void ln_forward_sigset(sigset_t *set);
+/* End the way a wait status says (exit code, or re-raise the signal). */
+__attribute__((noreturn)) void ln_exit_like(int status);
+
+/* fdenv.c */
+int ln_die_with_parent(pid_t parent, struct sbx_error *err);
+int ln_close_fds(int keep_below, int also_keep, struct sbx_error *err);
+int ln_new_session(struct sbx_error *err);
+/* The program's environment (malloc'd array, process-lifetime). */
+char **ln_build_env(const struct sbx_spawn_plan *plan, char **environ_in);
+/* execve, searching PATH of `envp` when the command has no '/'. Returns
+ * only on failure, with the exit code to use (126/127) and err filled. */
+int ln_exec(char *const argv[], const char *argv0, char **envp, struct sbx_error *err);
+
+#endif /* SBX_LAUNCHER_H */

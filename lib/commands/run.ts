@@ -1,0 +1,104 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Policy } from '../policy';
+import { spawn } from '../spawn';
+import { type Command, UsageError } from './command';
+import { parseArgs } from './args';
+
+/** The policy the flags describe: the given one (or `default`) with the flags on top. */
+export function runPolicy(base: string | undefined, flags: { ro: string[]; rw: string[]; net?: string; env: string[] }): string {
+  const none = !flags.ro.length && !flags.rw.length && !flags.net && !flags.env.length;
+  const src = base ?? 'default';
+  const t = src.trimStart();
+  const isInline = t.startsWith('{');
+  const ref = !isInline && (t.includes('/') || t.endsWith('.json')) ? path.resolve(t) : src;
+  if (none) return ref;
+  // An inline base is the starting object; a preset or file is extended.
+  const p: Policy = isInline ? (JSON.parse(src) as Policy) : { extends: ref };
+  const abs = (x: string) => path.resolve(x.replace(/^~(?=$|\/)/, os.homedir()));
+  const fs = (p.fs ??= {});
+  for (const [list, writable] of [[flags.ro, false], [flags.rw, true]] as const) {
+    for (const x of list) {
+      const a = abs(x);
+      (p.mounts ??= []).push({ type: 'bind', source: a, target: a, writable });
+      (fs.read ??= []).push(a);
+      if (writable) (fs.write ??= []).push(a);
+    }
+  }
+  if (flags.net === 'host') {
+    p.namespaces = { ...p.namespaces, net: false };
+    p.net = { ...p.net, inet: true, netlink: true, unix: 'all' };
+  } else if (flags.net === 'none') {
+    p.namespaces = { ...p.namespaces, net: true };
+  } else if (flags.net !== undefined) {
+    throw new UsageError(`run: --net must be none or host, not '${flags.net}'`);
+  }
+  for (const kv of flags.env) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`run: --env expects NAME=VALUE, not '${kv}'`);
+    ((p.env ??= {}).set ??= {})[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return JSON.stringify(p);
+}
+
+const SIGNALS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
+
+export const runCommand: Command = {
+  name: 'run',
+  usage: 'run [options] -- CMD [ARGS...]',
+  summary: 'run a command in a sandbox (spawn door)',
+  help: [
+    'Runs CMD in a new sandbox: namespaces the host allows, a read-only view of the host',
+    'with the working directory writable, then Landlock and seccomp from the policy.',
+    '',
+    '  --policy P          preset name, policy file or inline JSON (default: default)',
+    '  --ro PATH           bind PATH read-only into the sandbox and allow reading it (repeatable)',
+    '  --rw PATH           bind PATH writable and allow reading and writing it (repeatable)',
+    '  --net none|host     none: own network namespace with loopback only (default);',
+    '                      host: the host network, inet/netlink/unix sockets allowed',
+    '  --env NAME=VALUE    set a variable in the sandbox (repeatable)',
+    '  --verbose           say which layers the host could not provide',
+    '',
+    'Exit status: the command\'s own; 125 the sandbox could not be set up; 126 the',
+    'command cannot be executed; 127 not found; killed by signal N: sbx dies of the same',
+    'signal (a shell shows 128+N).',
+  ].join('\n'),
+  run(args) {
+    const { values, switches, positionals } = parseArgs('run', args, {
+      values: ['--policy', '--net'],
+      repeatable: ['--ro', '--rw', '--env'],
+      switches: ['--verbose'],
+    });
+    if (!positionals.length) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
+    const policy = runPolicy(values.get('--policy')?.[0], {
+      ro: values.get('--ro') ?? [],
+      rw: values.get('--rw') ?? [],
+      net: values.get('--net')?.[0],
+      env: values.get('--env') ?? [],
+    });
+    const [cmd, ...rest] = positionals;
+    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose') });
+    // The terminal's signals reach us and the launcher alike; the launcher
+    // forwards to the program. Here they must not end the CLI first.
+    const forward = (s: NodeJS.Signals) => () => child.kill(s);
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    return new Promise<number>((resolve) => {
+      child.once('error', (e) => {
+        process.stderr.write(`sbx: run: cannot start the launcher: ${e.message}\n`);
+        resolve(125);
+      });
+      child.once('close', (code, signal) => {
+        for (const [s, h] of handlers) process.off(s, h);
+        if (signal) {
+          // Die of the same signal, as the launcher does: the caller (a
+          // shell shows 128+N) sees what happened to the program.
+          process.kill(process.pid, signal);
+          setTimeout(() => resolve(128 + (SIGNALS[signal] ?? 0)), 100);
+          return;
+        }
+        resolve(code ?? 125);
+      });
+    });
+  },
+};

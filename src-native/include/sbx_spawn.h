@@ -1,0 +1,111 @@
+/*
+ * sbx — the spawn door's plan: what the launcher sets up before the Landlock
+ * and seccomp layers (sbx_apply.h) and execve. The policy decides, the spawn
+ * door's defaults fill what it leaves unset (docs/spawn.md, "Defaults"):
+ *
+ *   namespaces  every kind but time; best-effort unless the policy sets
+ *               `compat` (in `namespaces` or at the top)
+ *   root        host-readonly
+ *   mounts      proc, dev, tmpfs on /tmp, $TMPDIR and $HOME, $CWD writable;
+ *               the policy's own mounts replace a default with the same
+ *               target; parents are mounted before what lies below them
+ *   env         cleared, a short keep list (PATH, LANG, LC_*, TERM, TZ, HOME,
+ *               USER, LOGNAME, TMPDIR)
+ *   hostname    "sbx" in a new UTS namespace
+ *   session     new; dieWithParent: true
+ *
+ * Plain data, no policy semantics left for the launcher to decide.
+ */
+#ifndef SBX_SPAWN_PUBLIC_H
+#define SBX_SPAWN_PUBLIC_H
+
+#include "sbx.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sbx_policy;
+
+/* Same values as the policy's `mounts[].type`. */
+enum sbx_spawn_mount_type {
+	SBX_SPAWN_BIND = 0,
+	SBX_SPAWN_TMPFS = 1,
+	SBX_SPAWN_PROC = 2,
+	SBX_SPAWN_DEV = 3,
+	SBX_SPAWN_OVERLAY = 4,
+};
+
+enum sbx_spawn_root {
+	SBX_SPAWN_ROOT_HOST_READONLY = 0,
+	SBX_SPAWN_ROOT_HOST = 1,
+	SBX_SPAWN_ROOT_EMPTY = 2,
+	SBX_SPAWN_ROOT_DIR = 3,
+};
+
+struct sbx_spawn_mount {
+	int type;                  /* enum sbx_spawn_mount_type             */
+	const char *source;        /* bind: host path; else NULL            */
+	const char *target;        /* absolute path in the new root          */
+	bool writable;
+	bool optional;             /* bind: skip when the source is missing;
+	                              tmpfs: when the target is missing      */
+	bool is_default;           /* added by the spawn door, not the policy */
+	uint64_t size;             /* tmpfs bytes, 0 = kernel default        */
+	const char *pointer;       /* "/mounts/2", or NULL for a default     */
+};
+
+struct sbx_spawn_env_set {
+	const char *name, *value;
+};
+
+struct sbx_spawn_plan {
+	/* CLONE_NEW* flags asked for (CLONE_NEWUSER included when asked). */
+	unsigned long ns_flags;
+	bool ns_best_effort;
+	int64_t uid, gid;          /* inside the user namespace; -1: own     */
+	int root;                  /* enum sbx_spawn_root                   */
+	const char *root_dir;      /* SBX_SPAWN_ROOT_DIR                    */
+	struct sbx_spawn_mount *mounts;
+	size_t nmounts;
+	bool env_clear;
+	const char **env_keep;     /* names; a trailing '*' is a prefix     */
+	size_t nkeep;
+	struct sbx_spawn_env_set *env_set;
+	size_t nset;
+	const char *hostname;      /* applied in a new UTS namespace         */
+	const char *cwd;           /* absolute                              */
+	bool new_session;
+	bool die_with_parent;
+	/* `limits` asks for something (memory, pids, cpu, wall or CPU time):
+	 * the launcher does not enforce these yet and must refuse or report. */
+	bool limits_asked;
+	bool limits_best_effort;
+};
+
+/* Facts the defaults depend on (absolute paths; home may be NULL). */
+struct sbx_spawn_ctx {
+	const char *cwd;
+	const char *home;
+	const char *tmpdir;
+};
+
+/* Build the plan of `p` for the spawn door. *out owns everything it points
+ * to except strings borrowed from `p` (keep `p` alive as long as *out). */
+SBX_API int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx *ctx,
+				 struct sbx_spawn_plan **out, struct sbx_error *err);
+
+SBX_API void sbx_spawn_plan_free(struct sbx_spawn_plan *plan);
+
+/* "bind", "tmpfs", ... */
+SBX_API const char *sbx_spawn_mount_type_name(int type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SBX_SPAWN_PUBLIC_H */

@@ -1,0 +1,247 @@
+/* The spawn door's plan: the policy's spawn-only sections, with the door's
+ * defaults where the policy is silent (sbx_spawn.h, docs/spawn.md). */
+#include "policy.h"
+#include "sbx_spawn.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Indexed by enum sbx_ns. */
+static const unsigned long ns_clone_flags[SBX_NS_COUNT] = {
+	[SBX_NS_USER] = CLONE_NEWUSER, [SBX_NS_PID] = CLONE_NEWPID,
+	[SBX_NS_NET] = CLONE_NEWNET, [SBX_NS_MOUNT] = CLONE_NEWNS,
+	[SBX_NS_IPC] = CLONE_NEWIPC, [SBX_NS_UTS] = CLONE_NEWUTS,
+	[SBX_NS_CGROUP] = CLONE_NEWCGROUP, [SBX_NS_TIME] = CLONE_NEWTIME,
+};
+
+/* Not secrets, and what programs need to behave normally. */
+static const char *const default_keep[] = {
+	"PATH", "LANG", "LANGUAGE", "LC_*", "TERM", "TZ", "HOME", "USER", "LOGNAME", "TMPDIR",
+};
+
+struct holder {
+	struct sbx_spawn_plan plan;
+	struct sbx_arena arena;
+	size_t mounts_cap;
+};
+
+const char *sbx_spawn_mount_type_name(int type)
+{
+	static const char *const names[] = { "bind", "tmpfs", "proc", "dev", "overlay" };
+	return type >= 0 && type < (int)(sizeof(names) / sizeof(names[0])) ? names[type] : "?";
+}
+
+void sbx_spawn_plan_free(struct sbx_spawn_plan *plan)
+{
+	if (!plan)
+		return;
+	struct holder *h = (struct holder *)((char *)plan - offsetof(struct holder, plan));
+	sbx_arena_free(&h->arena);
+	free(h);
+}
+
+static size_t depth(const char *path)
+{
+	size_t n = 0;
+	for (const char *s = path; *s; s++)
+		if (*s == '/' && s[1])
+			n++;
+	return n;
+}
+
+/* Add or replace (same target) a mount. */
+static int put_mount(struct holder *h, const struct sbx_spawn_mount *m)
+{
+	struct sbx_spawn_plan *pl = &h->plan;
+	for (size_t i = 0; i < pl->nmounts; i++) {
+		if (!strcmp(pl->mounts[i].target, m->target)) {
+			pl->mounts[i] = *m;
+			return 0;
+		}
+	}
+	if (sbx_arena_grow(&h->arena, (void **)&pl->mounts, pl->nmounts, &h->mounts_cap,
+			   sizeof(*pl->mounts)))
+		return -ENOMEM;
+	pl->mounts[pl->nmounts++] = *m;
+	return 0;
+}
+
+static int add_default_opt(struct holder *h, int type, const char *source, const char *target,
+			   bool writable, bool optional)
+{
+	/* The context's strings need not outlive the plan. */
+	struct sbx_spawn_mount m = {
+		.type = type, .writable = writable, .is_default = true, .optional = optional,
+		.source = source ? sbx_arena_strdup(&h->arena, source) : NULL,
+		.target = sbx_arena_strdup(&h->arena, target),
+	};
+	if (!m.target || (source && !m.source))
+		return -ENOMEM;
+	return put_mount(h, &m);
+}
+
+static int add_default(struct holder *h, int type, const char *source, const char *target,
+		       bool writable)
+{
+	return add_default_opt(h, type, source, target, writable, false);
+}
+
+static bool usable_dir(const char *p)
+{
+	return p && p[0] == '/' && p[1] != '\0';
+}
+
+static int default_mounts(struct holder *h, const struct sbx_spawn_ctx *ctx)
+{
+	struct sbx_spawn_plan *pl = &h->plan;
+	int rc = 0;
+	if (pl->ns_flags & CLONE_NEWPID)
+		rc = add_default(h, SBX_SPAWN_PROC, NULL, "/proc", false);
+	if (!rc)
+		rc = add_default(h, SBX_SPAWN_DEV, NULL, "/dev", false);
+	if (!rc)
+		rc = add_default(h, SBX_SPAWN_TMPFS, NULL, "/tmp", true);
+	if (!rc && usable_dir(ctx->tmpdir) && strcmp(ctx->tmpdir, "/tmp"))
+		rc = add_default_opt(h, SBX_SPAWN_TMPFS, NULL, ctx->tmpdir, true, true);
+	/* The home directory holds the caller's keys and tokens: hidden unless
+	 * the policy binds it. */
+	if (!rc && usable_dir(ctx->home))
+		rc = add_default_opt(h, SBX_SPAWN_TMPFS, NULL, ctx->home, true, true);
+	if (!rc && usable_dir(ctx->cwd))
+		rc = add_default(h, SBX_SPAWN_BIND, ctx->cwd, ctx->cwd, true);
+	return rc;
+}
+
+static int policy_mounts(struct holder *h, const struct sbx_policy *p)
+{
+	for (size_t i = 0; i < p->nmounts; i++) {
+		const struct sbx_policy_mount *pm = &p->mounts[i];
+		struct sbx_spawn_mount m = {
+			.type = (int)pm->type, .source = pm->source, .target = pm->target,
+			.writable = pm->writable, .optional = pm->optional, .size = pm->size,
+			.pointer = pm->pointer,
+		};
+		if (put_mount(h, &m))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Stable: a parent before what lies below it, otherwise the given order. */
+static void sort_by_depth(struct sbx_spawn_mount *m, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct sbx_spawn_mount cur = m[i];
+		size_t d = depth(cur.target), j = i;
+		while (j > 0 && depth(m[j - 1].target) > d) {
+			m[j] = m[j - 1];
+			j--;
+		}
+		m[j] = cur;
+	}
+}
+
+static int fill_env(struct holder *h, const struct sbx_policy *p)
+{
+	struct sbx_spawn_plan *pl = &h->plan;
+	pl->env_clear = p->env.clear != 0;   /* SBX_UNSET: clear */
+	if (p->env.nkeep) {
+		pl->env_keep = p->env.keep;
+		pl->nkeep = p->env.nkeep;
+	} else if (!p->env.present) {
+		pl->env_keep = (const char **)default_keep;
+		pl->nkeep = sizeof(default_keep) / sizeof(default_keep[0]);
+	}
+	if (p->env.nset) {
+		pl->env_set = sbx_arena_alloc(&h->arena, p->env.nset * sizeof(*pl->env_set));
+		if (!pl->env_set)
+			return -ENOMEM;
+		for (size_t i = 0; i < p->env.nset; i++) {
+			pl->env_set[i].name = p->env.set[i].name;
+			pl->env_set[i].value = p->env.set[i].value;
+		}
+		pl->nset = p->env.nset;
+	}
+	return 0;
+}
+
+static void fill_namespaces(struct sbx_spawn_plan *pl, const struct sbx_policy *p)
+{
+	const struct sbx_policy_namespaces *ns = &p->namespaces;
+	for (int k = 0; k < SBX_NS_COUNT; k++) {
+		int want = ns->ns[k];
+		if (want == SBX_UNSET)
+			want = k != SBX_NS_TIME;
+		if (want)
+			pl->ns_flags |= ns_clone_flags[k];
+	}
+	/* The door asks for "every namespace the host allows": best-effort
+	 * unless the policy says enforce (in the section or at the top). */
+	if (ns->compat != SBX_UNSET)
+		pl->ns_best_effort = ns->compat == SBX_COMPAT_BEST_EFFORT;
+	else if (p->compat != SBX_UNSET)
+		pl->ns_best_effort = p->compat == SBX_COMPAT_BEST_EFFORT;
+	else
+		pl->ns_best_effort = true;
+	pl->uid = ns->uid;
+	pl->gid = ns->gid;
+}
+
+int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx *ctx,
+			 struct sbx_spawn_plan **out, struct sbx_error *err)
+{
+	if (!p || !ctx || !out || !ctx->cwd || ctx->cwd[0] != '/')
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
+				     "sbx_spawn_plan_build: policy, context and an absolute cwd are required");
+	*out = NULL;
+	struct holder *h = calloc(1, sizeof(*h));
+	if (!h)
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
+	struct sbx_spawn_plan *pl = &h->plan;
+	fill_namespaces(pl, p);
+
+	switch (p->root_kind) {
+	case SBX_ROOT_HOST: pl->root = SBX_SPAWN_ROOT_HOST; break;
+	case SBX_ROOT_EMPTY: pl->root = SBX_SPAWN_ROOT_EMPTY; break;
+	case SBX_ROOT_DIR: pl->root = SBX_SPAWN_ROOT_DIR; pl->root_dir = p->root_dir; break;
+	default: pl->root = SBX_SPAWN_ROOT_HOST_READONLY; break;
+	}
+
+	int rc = 0;
+	if (pl->ns_flags & CLONE_NEWNS) {
+		rc = default_mounts(h, ctx);
+		if (!rc)
+			rc = policy_mounts(h, p);
+		sort_by_depth(pl->mounts, pl->nmounts);
+	}
+	if (!rc)
+		rc = fill_env(h, p);
+	if (rc) {
+		sbx_spawn_plan_free(pl);
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
+	}
+	pl->hostname = p->hostname ? p->hostname : "sbx";
+	pl->cwd = p->cwd ? p->cwd : sbx_arena_strdup(&h->arena, ctx->cwd);
+	pl->new_session = p->session_new != 0;
+	pl->die_with_parent = p->die_with_parent != 0;
+	const struct sbx_policy_limits *l = &p->limits;
+	pl->limits_asked = l->present && (l->has_memory || l->has_pids || l->has_cpu ||
+					  l->has_wall || l->has_cputime);
+	pl->limits_best_effort = sbx_policy_section_compat(p, l->compat) == SBX_COMPAT_BEST_EFFORT;
+	if (!pl->cwd) {
+		sbx_spawn_plan_free(pl);
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
+	}
+	*out = pl;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * `sbx run` as a user types it, as root and as uid 65534: the sandbox's view,
+ * the flags (--ro, --rw, --net, --env), exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { cliPath } from './helpers/paths';
+import { UNPRIV_UID, isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmp(base = os.tmpdir()): string {
+  const d = fs.mkdtempSync(path.join(base, 'sbx-run-cli-'));
+  fs.chmodSync(d, 0o777);
+  dirs.push(d);
+  return d;
+}
+
+function sbx(args: string[], cwd: string) {
+  return spawnSync(process.execPath, [cliPath, 'run', ...args], { encoding: 'utf8', cwd, env: process.env });
+}
+
+const VIEW = 'id -u; hostname; echo ---; ls /proc; echo ---; ls ~; echo home=$?';
+
+function checkView(stdout: string, uid: number) {
+  const [head, proc, home] = stdout.split('---\n');
+  expect(head.split('\n').slice(0, 2)).toEqual([String(uid), 'sbx']);
+  const pids = proc.split('\n').filter((l) => /^\d+$/.test(l));
+  expect(pids.length).toBeGreaterThan(0);
+  expect(pids.length).toBeLessThanOrEqual(5);
+  // ls ~ fails (hidden) or lists an empty tmpfs: nothing of the real home.
+  expect(/^([\s\S]*?)home=\d+/.exec(home)?.[1].trim()).toBe('');
+}
+
+describe('sbx run (CLI)', () => {
+  test('the sandbox\'s view as the calling user', () => {
+    const r = sbx(['--', 'sh', '-c', VIEW], tmp());
+    expect(r.status).toBe(0);
+    checkView(r.stdout, process.getuid!());
+  });
+
+  test.skipIf(!isRoot())('the sandbox\'s view as uid 65534', () => {
+    const pkg = unprivPackage();
+    const cwd = tmp();
+    const r = runUnpriv(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'run', '--', 'sh', '-c', `${VIEW}; echo w > inside && cat inside`], {
+      cwd,
+      env: { ...process.env, HOME: '/var/tmp' },
+    });
+    expect(r.stderr).not.toMatch(/^sbx: /m);
+    expect(r.status).toBe(0);
+    checkView(r.stdout, UNPRIV_UID);
+    expect(r.stdout).toContain('w\n');
+    expect(fs.statSync(path.join(cwd, 'inside')).uid).toBe(UNPRIV_UID);
+  });
+
+  test('exit codes: own, 127, 126, 125, and death by the same signal', () => {
+    const cwd = tmp();
+    expect(sbx(['--', 'sh', '-c', 'exit 42'], cwd).status).toBe(42);
+    expect(sbx(['--', 'no-such-cmd-sbx'], cwd).status).toBe(127);
+    fs.writeFileSync(path.join(cwd, 'x.sh'), 'echo\n', { mode: 0o644 });
+    expect(sbx(['--', './x.sh'], cwd).status).toBe(126);
+    const bad = sbx(['--policy', 'no-such-preset', '--', 'true'], cwd);
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(/^sbx: policy: .*no-such-preset/m);
+    const sig = sbx(['--', 'sh', '-c', 'kill -TERM $$'], cwd);
+    expect(sig.signal).toBe('SIGTERM');
+  });
+
+  test('--rw binds a directory writable, --ro read-only; without them it is not reachable', () => {
+    const cwd = tmp();
+    const rw = tmp('/var/tmp');
+    const ro = tmp('/var/tmp');
+    fs.writeFileSync(path.join(ro, 'r.txt'), 'readable\n');
+    const script = `cat ${ro}/r.txt; echo x > ${rw}/w.txt && echo wrote; echo y > ${ro}/n.txt || echo ro-denied`;
+    const r = sbx(['--ro', ro, '--rw', rw, '--', 'sh', '-c', script], cwd);
+    expect(r.stdout).toBe('readable\nwrote\nro-denied\n');
+    expect(fs.readFileSync(path.join(rw, 'w.txt'), 'utf8')).toBe('x\n');
+    expect(fs.existsSync(path.join(ro, 'n.txt'))).toBe(false);
+    const without = sbx(['--', 'sh', '-c', `cat ${ro}/r.txt || echo denied`], cwd);
+    expect(without.stdout).toBe('denied\n');
+  });
+
+  test('--net host shares the host network; the default has only loopback', () => {
+    const cwd = tmp();
+    const count = (out: string) => out.split('\n').slice(2).filter((l) => l.includes(':')).length;
+    const host = count(fs.readFileSync('/proc/net/dev', 'utf8'));
+    expect(count(sbx(['--', 'cat', '/proc/net/dev'], cwd).stdout)).toBe(1);
+    expect(count(sbx(['--net', 'host', '--', 'cat', '/proc/net/dev'], cwd).stdout)).toBe(host);
+  });
+
+  test('--env sets a variable; the caller\'s other variables are cleared', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--env', 'A=1', '--', 'sh', '-c', 'echo "$A/$SBX_CALLER_SECRET"'], {
+      encoding: 'utf8',
+      cwd: tmp(),
+      env: { ...process.env, SBX_CALLER_SECRET: 's' },
+    });
+    expect(r.stdout).toBe('1/\n');
+  });
+
+  test('usage errors exit 2', () => {
+    expect(sbx([], tmp()).status).toBe(2);
+    expect(sbx(['--net', 'bogus', '--', 'true'], tmp()).status).toBe(2);
+  });
+});

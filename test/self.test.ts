@@ -1,0 +1,235 @@
+/**
+ * The self door: `lockdown(policy)` confines the running Node process, every
+ * thread of it. Every lockdown runs in its own child Node process (fixtures
+ * in test/fixtures/self), as root and as uid 65534; the test runner is never
+ * confined. Each denied operation sits next to an allowed neighbour in the
+ * same sandbox, and an unconfined control run shows the denied operations
+ * work without sbx for the same user.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { repoRoot } from './helpers/paths';
+import { UNPRIV_UID, isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
+
+type User = 'root' | 'unpriv';
+const users: User[] = isRoot() ? ['root', 'unpriv'] : ['unpriv'];
+const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'self');
+
+let cwd: string;          // the policy's $CWD: allowed.txt, mytrue (not executable by policy)
+let deniedDir: string;    // outside every read rule of strict: secret.txt
+let allowed: string;
+let denied: string;
+let execDenied: string;
+const listeners: net.Server[] = [];
+let connectAllowed = 0;
+let connectDenied = 0;
+let bindAllowed = 0;
+let bindDenied = 0;
+const outside: Partial<Record<User, ChildProcess>> = {};
+let unprivFixtures: string | undefined;
+
+function listen(): Promise<net.Server> {
+  return new Promise((resolve) => {
+    const s = net.createServer((c) => c.end());
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
+
+function pkg(user: User): string {
+  return user === 'root' ? repoRoot : unprivPackage();
+}
+function fixture(user: User, name: string): string {
+  if (user === 'root') return path.join(FIXTURES, name);
+  if (!unprivFixtures) {
+    unprivFixtures = path.join(unprivPackage(), 'fixtures-self');
+    fs.cpSync(FIXTURES, unprivFixtures, { recursive: true });
+    spawnSync('chmod', ['-R', 'a+rX', unprivFixtures]);
+  }
+  return path.join(unprivFixtures, name);
+}
+
+/** Run a fixture as `user` with `args` (JSON), return its JSON verdict. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function run(user: User, name: string, args: object, timeout = 60_000): any {
+  const argv = [fixture(user, name), JSON.stringify({ pkg: pkg(user), cwd, ...args })];
+  const opts = { cwd, encoding: 'utf8' as const, timeout, env: { ...process.env, TMPDIR: '/tmp' } };
+  const r = user === 'root' ? spawnSync(process.execPath, argv, opts) : runUnpriv(process.execPath, argv, opts);
+  let out: unknown;
+  try {
+    out = JSON.parse(String(r.stdout));
+  } catch {
+    throw new Error(`${name} as ${user}: status ${r.status} signal ${r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+  if (r.status !== 0) throw new Error(`${name} as ${user}: status ${r.status}: ${JSON.stringify(out)}\n${r.stderr}`);
+  return out;
+}
+
+beforeAll(async () => {
+  cwd = fs.mkdtempSync(path.join('/tmp', 'sbx-self-cwd-'));
+  deniedDir = fs.mkdtempSync(path.join('/var/tmp', 'sbx-self-denied-'));
+  for (const d of [cwd, deniedDir]) fs.chmodSync(d, 0o755);
+  allowed = path.join(cwd, 'allowed.txt');
+  denied = path.join(deniedDir, 'secret.txt');
+  execDenied = path.join(cwd, 'mytrue');
+  fs.writeFileSync(allowed, 'allowed\n', { mode: 0o644 });
+  fs.writeFileSync(denied, 'secret\n', { mode: 0o644 });
+  fs.copyFileSync('/usr/bin/true', execDenied);
+  fs.chmodSync(execDenied, 0o755);
+  const [a, b] = [await listen(), await listen()];
+  listeners.push(a, b);
+  connectAllowed = portOf(a);
+  connectDenied = portOf(b);
+  const [c, d] = [await listen(), await listen()];
+  bindAllowed = portOf(c);
+  bindDenied = portOf(d);
+  await Promise.all([c, d].map((s) => new Promise((r) => s.close(r))));
+  // A process outside any sandbox, owned by each user: the signal target.
+  for (const u of users) {
+    outside[u] = u === 'root'
+      ? spawn('sleep', ['120'], { stdio: 'ignore' })
+      : spawn('setpriv', [`--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', 'sleep', '120'], { stdio: 'ignore' });
+  }
+});
+
+afterAll(() => {
+  for (const p of Object.values(outside)) p?.kill('SIGKILL');
+  for (const s of listeners) s.close();
+  for (const d of [cwd, deniedDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** strict (temp $CWD), plus IPv4/6 with one port to connect to and one to bind. */
+function policyP() {
+  return { extends: 'strict', net: { inet: true, connect: [connectAllowed], bind: [bindAllowed] } };
+}
+function probeCfg(user: User) {
+  return {
+    allowed,
+    denied,
+    connectAllowed,
+    connectDenied,
+    bindAllowed,
+    bindDenied,
+    execAllowed: process.execPath,
+    execDenied,
+    outsidePid: outside[user]!.pid,
+  };
+}
+
+const CONFINED = {
+  readAllowed: 'ok',
+  readDenied: 'EACCES',
+  connectAllowed: 'ok',
+  connectDenied: 'EACCES',
+  listenAllowed: 'ok',
+  listenDenied: 'EACCES',
+  execAllowed: 'ok',
+  execDenied: 'EACCES',
+  killOutside: 'EPERM',
+  killSelf: 'ok',
+};
+
+describe.each(users)('self door as %s', (user) => {
+  test('unconfined control: everything the sandbox denies works without it', () => {
+    const out = run(user, 'probe.js', { policy: null, probe: probeCfg(user), child: true });
+    const all = { ...CONFINED, readDenied: 'ok', connectDenied: 'ok', listenDenied: 'ok', execDenied: 'ok', killOutside: 'ok' };
+    for (const ctx of ['main', 'workerBefore', 'workerAfter', 'child']) expect(out[ctx], ctx).toEqual(all);
+    expect(out.promises).toEqual({ readAllowed: 'ok', readDenied: 'ok' });
+  });
+
+  test('after lockdown: files, connect, listen, exec and signals from main, workers before/after, libuv pool and a child', () => {
+    const out = run(user, 'probe.js', { policy: policyP(), probe: probeCfg(user), child: true });
+    expect(out.report.door).toBe('self');
+    expect(Object.keys(out.report.enforced)).toEqual(
+      expect.arrayContaining(['noNewPrivs', 'landlock', 'seccomp', 'capabilities', 'rlimits']),
+    );
+    expect(out.report.enforced.seccomp.tsync).toBe(true);
+    expect(Array.isArray(out.report.skipped) && Array.isArray(out.report.notes)).toBe(true);
+    for (const ctx of ['main', 'workerBefore', 'workerAfter', 'child']) expect(out[ctx], ctx).toEqual(CONFINED);
+    expect(out.promises).toEqual({ readAllowed: 'ok', readDenied: 'EACCES' });
+  });
+
+  test('no thread is left unconfined: every task in /proc, and a denied read from every JS thread', () => {
+    const out = run(user, 'threads.js', { policy: 'strict', allowed, denied });
+    // main, V8 platform workers, libuv pool, inspector, 6 workers and theirs
+    expect(out.tasks.length).toBeGreaterThanOrEqual(10);
+    for (const t of out.tasks) {
+      expect({ ...t, tid: 0 }, `task ${t.tid} (${t.name})`).toEqual({
+        tid: 0,
+        name: t.name,
+        seccomp: '2',
+        nnp: '1',
+        capEff: '0000000000000000',
+      });
+    }
+    expect(out.reads).toHaveLength(6);
+    for (const r of out.reads) expect(r).toEqual({ denied: 'EACCES', allowed: 'ok' });
+    expect(out.pool).toEqual(Array(8).fill('EACCES'));
+    expect(out.mainRead).toBe('EACCES');
+  });
+
+  test("an HTTP server started before lockdown('node-service') serves 10 000 requests; outbound to another port and exec fail", () => {
+    const out = run(user, 'http.js', { requests: 10_000, deniedPort: connectDenied }, 120_000);
+    expect(out.client).toEqual({ ok: 10_000, errors: 0, bad: 0 });
+    expect(out.selfGet).toBe('hello /self');
+    expect(out.outbound).toBe('EACCES');
+    expect(out.exec).toMatch(/^(EPERM|EACCES)$/);
+    expect(out.report.enforced.landlock.net).toEqual([{ port: expect.any(Number), access: ['connect_tcp'] }]);
+  });
+
+  test('bad input throws SbxError before anything is applied; the process stays usable', () => {
+    const out = run(user, 'bad.js', { denied });
+    const sbxErr = (code: string, pointer: string | RegExp) => ({
+      thrown: true,
+      name: 'SbxError',
+      isSbxError: true,
+      code,
+      pointer: typeof pointer === 'string' ? pointer : expect.stringMatching(pointer),
+      message: expect.any(String),
+    });
+    expect(out.syntax).toEqual(sbxErr('SBX_ESYNTAX', /.*/));
+    expect(out.unknownKey).toEqual(sbxErr('SBX_EUNKNOWNKEY', '/fs/raed'));
+    expect(out.namespaces).toEqual(sbxErr('SBX_EUNSUPPORTED', '/namespaces/net'));
+    expect(out.namespaces.message).toMatch(/spawn/);
+    expect(out.unknownPreset).toEqual(sbxErr('SBX_EPRESET', /.*/));
+    expect(out.unknownPreset.message).toMatch(/node-service/);
+    expect(out.missingPath).toEqual(sbxErr('SBX_EPATH', '/fs/read/0'));
+    expect(out.readAfter).toBe('ok');
+    expect(out.seccomp).toBe('0');
+    expect(out.nnp).toBe('0');
+    expect(out.readLocked).toBe('EACCES');
+  });
+
+  test('a second lockdown only narrows, and a wider third one does not widen', () => {
+    const out = run(user, 'stack.js', { deniedDir, denied });
+    expect(out.first).toEqual({ main: 'ok', worker: 'ok' });
+    expect(out.second).toEqual({ main: 'EACCES', worker: 'EACCES' });
+    expect(out.third).toEqual({ main: 'EACCES', worker: 'EACCES' });
+    expect(out.filters).toBe('3');
+  });
+});
+
+describe('other spellings of the same call', () => {
+  const user = users[0];
+  test.each(['sandbox', 'compile'])('%s', (via) => {
+    const out = run(user, 'probe.js', { policy: via === 'sandbox' ? 'strict' : policyP(), via, probe: { allowed, denied } });
+    for (const ctx of ['main', 'workerBefore', 'workerAfter']) {
+      expect(out[ctx].readDenied, ctx).toBe('EACCES');
+      expect(out[ctx].readAllowed, ctx).toBe('ok');
+    }
+    expect(out.report.enforced.landlock.abi).toBeGreaterThan(0);
+  });
+});
+
+test('the package exports lockdown, prepareLockdown and sandbox.self', async () => {
+  const sbx = await import('../lib/index');
+  expect(typeof sbx.lockdown).toBe('function');
+  expect(typeof sbx.prepareLockdown).toBe('function');
+  expect(sbx.sandbox.self).toBe(sbx.lockdown);
+  expect(sbx.default.lockdown).toBe(sbx.lockdown);
+  expect(os.platform()).toBe('linux');
+});
