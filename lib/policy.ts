@@ -30,6 +30,7 @@ export interface FsSection {
   truncate?: PolicyPath[];
   ioctlDev?: PolicyPath[];
   refer?: PolicyPath[];
+  list?: PolicyPath[];
   compat?: Compat;
 }
 

@@ -77,6 +77,7 @@ enum sbx_fs_right {
 	SBX_FS_TRUNCATE,    /* truncate files                                   */
 	SBX_FS_IOCTL_DEV,   /* ioctl on device files                            */
 	SBX_FS_REFER,       /* link or rename files into another directory      */
+	SBX_FS_LIST,        /* list directories only (no file contents)         */
 	SBX_FS_NRIGHTS
 };
 /* "read", "write", "exec", "writeFile", ... indexed by enum sbx_fs_right. */

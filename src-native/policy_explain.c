@@ -79,6 +79,7 @@ static void explain_fs(struct out *o, const struct sbx_policy *p)
 		"Execute programs from", "Write existing files under", "Create files under",
 		"Create directories under", "Remove files under", "Truncate files under",
 		"Use device ioctls under", "Link or move files across directories under",
+		"List directories (names only, not file contents) under",
 	};
 
 	if (!p->fs.present) {

@@ -25,7 +25,7 @@
 
 const char *const sbx_fs_right_keys[SBX_FS_NRIGHTS] = {
 	"read", "write", "exec", "writeFile", "create", "makeDir", "remove",
-	"truncate", "ioctlDev", "refer",
+	"truncate", "ioctlDev", "refer", "list",
 };
 
 const char *const sbx_ns_keys[SBX_NS_COUNT] = {

@@ -52,6 +52,7 @@ static const struct {
 	[SBX_FS_TRUNCATE] = { LANDLOCK_ACCESS_FS_TRUNCATE, false },
 	[SBX_FS_IOCTL_DEV] = { LANDLOCK_ACCESS_FS_IOCTL_DEV, false },
 	[SBX_FS_REFER] = { LANDLOCK_ACCESS_FS_REFER, false },
+	[SBX_FS_LIST] = { LANDLOCK_ACCESS_FS_READ_DIR, true },
 };
 
 static uint64_t abi_fs(int abi)

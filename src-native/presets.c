@@ -106,9 +106,16 @@ static const char preset_workspace[] =
 	"\"fs\": {\"exec\": [\"$CWD\"]}"
 	"}";
 
+/* The spawn door's default. Its filesystem view is already curated (home
+ * and /tmp are private tmpfs there), so directory names may be listed
+ * everywhere (`sbx run -- ls /`); file contents stay limited to workspace's
+ * read list. */
 static const char preset_default[] =
 	"{\"version\": 1, \"extends\": \"workspace\","
-	"\"description\": \"The default policy: workspace.\"}";
+	"\"description\": \"The spawn door's default: workspace, and directory names may be "
+	"listed everywhere.\","
+	"\"fs\": {\"list\": [\"/\"]}"
+	"}";
 
 static const char preset_node_service[] =
 	"{\"version\": 1,"

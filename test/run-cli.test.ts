@@ -100,6 +100,30 @@ describe('sbx run (CLI)', () => {
     expect(r.stdout).toBe('1/\n');
   });
 
+  test('the README\'s command: `sbx run -- ls /` lists the root; file contents outside the read list stay denied', () => {
+    const cwd = tmp();
+    const ls = sbx(['--', 'ls', '/'], cwd);
+    expect(ls.status, String(ls.stderr)).toBe(0);
+    expect(String(ls.stdout).split('\n')).toEqual(expect.arrayContaining(['usr', 'etc', 'proc', 'tmp', 'var']));
+    // Names may be listed everywhere, contents only under the read list:
+    // a world-readable file in /var/tmp is listed but cannot be read...
+    const secret = path.join('/var/tmp', `sbx-list-only-${process.pid}`);
+    fs.writeFileSync(secret, 'secret\n', { mode: 0o644 });
+    try {
+      const listed = sbx(['--', 'ls', '/var/tmp'], cwd);
+      expect(String(listed.stdout)).toContain(path.basename(secret));
+      const read = sbx(['--', 'cat', secret], cwd);
+      expect(read.status).not.toBe(0);
+      expect(String(read.stderr)).toMatch(/Permission denied/);
+      expect(String(read.stdout)).toBe('');
+    } finally {
+      fs.rmSync(secret, { force: true });
+    }
+    // ...while a file under the read list is readable.
+    const inside = sbx(['--', 'cat', '/etc/hostname'], cwd);
+    expect(inside.status, String(inside.stderr)).toBe(0);
+  });
+
   test('usage errors exit 2', () => {
     expect(sbx([], tmp()).status).toBe(2);
     expect(sbx(['--net', 'bogus', '--', 'true'], tmp()).status).toBe(2);
