@@ -122,6 +122,62 @@ static int default_mounts(struct holder *h, const struct sbx_spawn_ctx *ctx)
 	return rc;
 }
 
+/* Is `p` equal to or beneath `dir`? */
+static bool beneath(const char *p, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	if (!n)
+		return false;
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return !strncmp(p, dir, n) && (p[n] == '\0' || p[n] == '/');
+}
+
+/*
+ * The `fs` section speaks of host paths; the new root must show them or the
+ * Landlock rules would grant access to nothing. A path the policy may write
+ * is bound writable (the host view is read-only); a readable path beneath a
+ * directory the defaults hide (/tmp, $TMPDIR, $HOME) is bound read-only. The
+ * hidden directories themselves stay hidden (bind them with `mounts`), and
+ * /proc, /dev and the working directory have their own mounts.
+ */
+static int fs_mounts(struct holder *h, const struct sbx_policy *p,
+		     const struct sbx_spawn_ctx *ctx)
+{
+	const char *hidden[] = { "/tmp", ctx->tmpdir, ctx->home };
+
+	for (int r = 0; r < SBX_FS_NRIGHTS; r++) {
+		bool writable = r != SBX_FS_READ && r != SBX_FS_EXEC && r != SBX_FS_LIST &&
+				r != SBX_FS_IOCTL_DEV;
+		for (size_t i = 0; i < p->fs.rights[r].count; i++) {
+			const struct sbx_ppath *pp = &p->fs.rights[r].items[i];
+			bool under_hidden = false, is_hidden = false;
+
+			if (!strcmp(pp->path, "/") || beneath(pp->path, "/proc") ||
+			    beneath(pp->path, "/dev") || beneath(pp->path, ctx->cwd))
+				continue;
+			for (size_t k = 0; k < sizeof(hidden) / sizeof(hidden[0]); k++) {
+				if (!usable_dir(hidden[k]))
+					continue;
+				is_hidden |= !strcmp(pp->path, hidden[k]);
+				under_hidden |= beneath(pp->path, hidden[k]);
+			}
+			if (is_hidden || (!writable && !under_hidden))
+				continue;
+			for (size_t m = 0; m < h->plan.nmounts; m++)
+				if (!strcmp(h->plan.mounts[m].target, pp->path) &&
+				    (h->plan.mounts[m].writable || !writable))
+					goto next;
+			if (add_default_opt(h, SBX_SPAWN_BIND, pp->path, pp->path, writable,
+					    pp->optional))
+				return -ENOMEM;
+next:;
+		}
+	}
+	return 0;
+}
+
 static int policy_mounts(struct holder *h, const struct sbx_policy *p)
 {
 	for (size_t i = 0; i < p->nmounts; i++) {
@@ -220,6 +276,8 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 	int rc = 0;
 	if (pl->ns_flags & CLONE_NEWNS) {
 		rc = default_mounts(h, ctx);
+		if (!rc)
+			rc = fs_mounts(h, p, ctx);
 		if (!rc)
 			rc = policy_mounts(h, p);
 		sort_by_depth(pl->mounts, pl->nmounts);

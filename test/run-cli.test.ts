@@ -124,6 +124,25 @@ describe('sbx run (CLI)', () => {
     expect(inside.status, String(inside.stderr)).toBe(0);
   });
 
+  test('paths the fs section names are shown in the new root: writable ones bound rw, hidden ones (/tmp) ro', () => {
+    const cwd = tmp();
+    const hiddenDir = tmp();                               // under /tmp: hidden by the sandbox's private /tmp
+    fs.writeFileSync(path.join(hiddenDir, 'data'), 'visible\n', { mode: 0o644 });
+    const out = fs.mkdtempSync('/var/tmp/sbx-fs-bind-');   // outside cwd: read-only in the host view
+    fs.chmodSync(out, 0o777);
+    dirs.push(out);
+    const policy = JSON.stringify({ extends: 'default', fs: { read: [hiddenDir], write: [out] } });
+    const r = sbx(['--policy', policy, '--', 'sh', '-c', `cat ${hiddenDir}/data && echo w > ${out}/f && echo x > /var/tmp/sbx-not-granted-${process.pid}`], cwd);
+    expect(String(r.stdout)).toBe('visible\n');
+    expect(fs.readFileSync(path.join(out, 'f'), 'utf8')).toBe('w\n');
+    // The neighbour: a path the policy does not grant stays read-only.
+    expect(r.status).not.toBe(0);
+    expect(fs.existsSync(`/var/tmp/sbx-not-granted-${process.pid}`)).toBe(false);
+    // Without the fs entry the hidden directory is not there at all.
+    const hidden = sbx(['--', 'cat', `${hiddenDir}/data`], cwd);
+    expect(hidden.status).not.toBe(0);
+  });
+
   test('usage errors exit 2', () => {
     expect(sbx([], tmp()).status).toBe(2);
     expect(sbx(['--net', 'bogus', '--', 'true'], tmp()).status).toBe(2);
