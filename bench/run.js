@@ -27,6 +27,8 @@ async function main() {
   }
   const selected = names.length ? all.filter((b) => names.includes(b.name)) : all;
 
+  installPeers(selected);
+
   let probe = null;
   try {
     probe = require(root).probe();
@@ -49,6 +51,29 @@ async function main() {
     const write = !quick && !names.length && !args.includes('--no-write');
     if (write) fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), out);
   }
+}
+
+/**
+ * Peers come from Debian's packages: a benchmark lists them as
+ * `aptPackages: { command: package }`; missing ones are installed (as root)
+ * so that a fresh machine measures the same contenders. Without root, the
+ * benchmark reports the peer as unavailable with the reason.
+ */
+function installPeers(benches) {
+  const { spawnSync } = require('node:child_process');
+  const want = Object.assign({}, ...benches.map((b) => b.aptPackages ?? {}));
+  const missing = Object.entries(want)
+    .filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
+    .map(([, pkg]) => pkg);
+  if (!missing.length || process.getuid?.() !== 0) return;
+  process.stderr.write(`bench: installing peers: ${missing.join(' ')}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'ignore', env });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'ignore', env });
+    r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'ignore', env });
+  }
+  if (r.status !== 0) process.stderr.write(`bench: could not install ${missing.join(' ')}: those peers will be reported as unavailable\n`);
 }
 
 function render(facts, quick, results) {

@@ -37,6 +37,11 @@ struct ln_ctx {
 	char **argv;            /* command and arguments                      */
 	unsigned long ns_done;  /* CLONE_NEW* flags actually in effect        */
 	pid_t parent_pid;       /* who started the launcher                  */
+	/* notify.c (report: true): the program's and the supervisor's ends of
+	 * the listener handoff socket; -1 when not reporting. */
+	int notify_sock;
+	int notify_peer;
+	struct ln_limits *limits;  /* limits.c; NULL when the policy sets none */
 };
 
 /* main.c: one JSON line on the channel (and on stderr with --verbose). */
@@ -77,5 +82,50 @@ char **ln_build_env(const struct sbx_spawn_plan *plan, char **environ_in);
 /* execve, searching PATH of `envp` when the command has no '/'. Returns
  * only on failure, with the exit code to use (126/127) and err filled. */
 int ln_exec(char *const argv[], const char *argv0, char **envp, struct sbx_error *err);
+
+/* ---- cow.c, notify.c, explain.c (copy-on-write, violations, --explain) ---- */
+struct sbx_policy;
+struct sbx_prepared;
+/* An overlay mount at `dst` (under the staging /newroot): lower = the host's
+ * m->source, upper = m->upper (work dir "<upper>.work") or a private tmpfs. */
+int ln_mount_overlay(const struct sbx_spawn_mount *m, const char *dst, struct ln_ctx *c,
+		     struct sbx_error *err);
+/* `sbx-launcher --cow-diff UPPER LOWER`: the changes an overlay's upper dir
+ * holds, one JSON line each, on stdout. Returns the exit code. */
+int ln_cow_diff_main(int argc, char **argv);
+/* SBX_PREPARE_LISTENER when the policy asks for reports, else 0. */
+unsigned ln_notify_prepare_flags(const struct sbx_policy *p);
+/* After sbx_prepare: the handoff socket when reporting (sets notify_*). */
+int ln_notify_setup(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
+/* Fork the supervisor (detach: twice, when the caller becomes the program). */
+int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
+		   struct sbx_error *err);
+/* In the program, right after sbx_prepared_apply: send the listener fd. */
+int ln_notify_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
+/* `--explain`: the plan as JSON on stdout, then exit 0. */
+__attribute__((noreturn)) void ln_explain(const struct sbx_spawn_plan *plan, bool report);
+
+/* ---- limits.c (memory, pids, cpu, wallTime, cpuTime) ---- */
+struct ln_limits;
+/* Before the namespaces: a mechanism for each limit, the cgroups made, a
+ * `limit` line each (or `skipped`); enforce without a mechanism: ln_fail.
+ * NULL when the plan has no limits. */
+struct ln_limits *ln_limits_setup(struct ln_ctx *c);
+/* After the namespaces: pids.max (counting the init when there is one). */
+void ln_limits_arm(struct ln_ctx *c);
+/* The first child (init, or the program): into the cgroups, first thing. */
+void ln_limits_join(struct ln_ctx *c);
+/* The init after forking the program: drop its copy of the exec watch. */
+void ln_limits_forked(struct ln_ctx *c);
+/* The program before sbx_prepared_apply: the rlimit fallbacks. */
+void ln_limits_rlimits(struct ln_ctx *c);
+/* The launcher: kill what is left in the cgroups and remove them (no-op in
+ * any other process, and without limits). */
+void ln_limits_cleanup(struct ln_ctx *c);
+/* The launcher after forking `child` (the init when is_init): relay signals,
+ * enforce the time limits, report the end, clean up, end like the program. */
+__attribute__((noreturn)) void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd,
+						   bool is_init);
+/* ---- end limits.c ---- */
 
 #endif /* SBX_LAUNCHER_H */

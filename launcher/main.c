@@ -102,6 +102,7 @@ static void send_error(struct ln_ctx *c, const char *event, const char *step,
 void ln_fail(struct ln_ctx *c, const char *step, const struct sbx_error *err)
 {
 	send_error(c, "error", step, err, LN_EXIT_SETUP);
+	ln_limits_cleanup(c);      /* limits.c: the launcher's cgroups, if made */
 	if (err->pointer[0])
 		dprintf(2, "sbx: %s: %s (%s)\n", step, err->message, err->pointer);
 	else
@@ -112,7 +113,8 @@ void ln_fail(struct ln_ctx *c, const char *step, const struct sbx_error *err)
 static __attribute__((noreturn)) void usage(const char *why)
 {
 	dprintf(2, "sbx-launcher: %s\nusage: sbx-launcher [--policy-fd N] [--keep-fds N] "
-		   "[--argv0 NAME] [--verbose] -- CMD [ARGS...]\n", why);
+		   "[--argv0 NAME] [--verbose] [--explain] -- CMD [ARGS...]\n"
+		   "       sbx-launcher --cow-diff UPPER LOWER\n", why);
 	_exit(LN_EXIT_SETUP);
 }
 
@@ -210,8 +212,11 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 		ln_fail(c, "env", &err);
 	}
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	ln_limits_rlimits(c);      /* limits.c: rlimit fallbacks */
 	if (sbx_prepared_apply(pp, &err))
 		ln_fail(c, "apply", &err);
+	if (ln_notify_handoff(c, pp, &err))     /* report: notify.c */
+		ln_fail(c, "report", &err);
 	int code = ln_exec(c->argv, c->argv0, envp, &err);
 	send_error(c, "exec-error", "exec", &err, code);
 	dprintf(2, "sbx: %s\n", err.message);
@@ -243,10 +248,16 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		ln_fail(c, "hostname", &err);
 	}
 	struct sbx_prepared *pp = NULL;
-	if (sbx_prepare(p, SBX_DOOR_SPAWN, 0, &pp, &err))
+	if (sbx_prepare(p, SBX_DOOR_SPAWN, ln_notify_prepare_flags(p), &pp, &err))
 		ln_fail(c, "prepare", &err);
-	if (!as_init)
+	/* report: the supervisor (notify.c) */
+	if (ln_notify_setup(c, pp, &err))
+		ln_fail(c, "report", &err);
+	if (!as_init) {
+		if (ln_notify_fork(c, pp, true, &err))
+			ln_fail(c, "report", &err);
 		run_program(c, pp, c->parent_pid, old_mask);
+	}
 
 	pid_t prog = fork();
 	if (prog < 0) {
@@ -257,7 +268,15 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		close(status_fd);
 		run_program(c, pp, 1, old_mask);
 	}
+	/* report: the supervisor, after the program so that it stays pid 2 */
+	if (ln_notify_fork(c, pp, false, &err)) {
+		kill(prog, SIGKILL);
+		ln_fail(c, "report", &err);
+	}
+	if (c->notify_sock >= 0)
+		close(c->notify_sock);
 	sbx_prepared_free(pp);
+	ln_limits_forked(c);       /* limits.c: the exec watch is the program's */
 	/* The init keeps nothing of the caller's: stdio and the channel stay
 	 * open only in the program. */
 	close(c->chan_fd);
@@ -269,8 +288,13 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 
 int main(int argc, char **argv)
 {
-	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid() };
+	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid(),
+			    .notify_sock = -1, .notify_peer = -1 };
+	bool explain = false;
 	int i = 1;
+	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c). */
+	if (argc >= 2 && !strcmp(argv[1], "--cow-diff"))
+		return ln_cow_diff_main(argc - 2, argv + 2);
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -286,6 +310,8 @@ int main(int argc, char **argv)
 			c.argv0 = argv[++i];
 		} else if (!strcmp(argv[i], "--verbose")) {
 			c.verbose = true;
+		} else if (!strcmp(argv[i], "--explain")) {
+			explain = true;     /* explain.c */
 		} else {
 			usage("unknown option");
 		}
@@ -321,25 +347,36 @@ int main(int argc, char **argv)
 	if (sbx_spawn_plan_build(p, &sctx, &plan, &err))
 		ln_fail(&c, "plan", &err);
 	c.plan = plan;
-	if (plan->limits_asked) {
-		if (!plan->limits_best_effort) {
-			sbx_error_set(&err, SBX_EUNSUPPORTED, ENOSYS, "/limits",
-				      "limits (memory, pids, cpu, wallTime, cpuTime) are not enforced by "
-				      "the launcher yet; use rlimits, or \"compat\": \"best-effort\"");
-			ln_fail(&c, "limits", &err);
-		}
-		ln_event_skipped(&c, "limits", "not implemented by the launcher yet");
-	}
+	if (explain)
+		ln_explain(plan, ln_notify_prepare_flags(p) != 0);
+	/* limits.c: mechanisms chosen, cgroups made (before the namespaces) */
+	c.limits = ln_limits_setup(&c);
 
 	if (plan->die_with_parent && ln_die_with_parent(c.parent_pid, &err))
 		ln_fail(&c, "dieWithParent", &err);
 	const char *step = "namespaces";
 	if (ln_ns_enter(&c, &step, &err))
 		ln_fail(&c, step, &err);
+	ln_limits_arm(&c);
 
 	sigset_t fwd, old_mask;
 	ln_forward_sigset(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, &old_mask);
+	if (!(c.ns_done & CLONE_NEWPID) && c.limits) {
+		/* limits.c: no init to kill the tree for us, so the launcher
+		 * stays as the supervisor and the program is its child. */
+		pid_t prog = fork();
+		if (prog < 0) {
+			sbx_error_sys(&err, errno, "fork", NULL, "forking the program: %s", strerror(errno));
+			ln_fail(&c, "fork", &err);
+		}
+		if (prog == 0) {
+			ln_limits_join(&c);
+			c.parent_pid = getppid();
+			stage2(&c, p, false, -1, &old_mask);
+		}
+		ln_limits_supervise(&c, prog, -1, false);
+	}
 	if (!(c.ns_done & CLONE_NEWPID))
 		stage2(&c, p, false, -1, &old_mask);
 
@@ -354,6 +391,7 @@ int main(int argc, char **argv)
 		ln_fail(&c, "fork", &err);
 	}
 	if (init == 0) {
+		ln_limits_join(&c);    /* limits.c: before anything else */
 		close(sp[0]);
 		/* The launcher is outside this pid namespace (getppid() is 0
 		 * here): its end of the socket tells whether it is still there. */
@@ -365,6 +403,8 @@ int main(int argc, char **argv)
 		stage2(&c, p, true, sp[1], &old_mask);
 	}
 	close(sp[1]);
+	if (c.limits)              /* limits.c: keeps the channel for the end */
+		ln_limits_supervise(&c, init, sp[0], true);
 	close(c.chan_fd);
 	for (int fd = 0; fd < c.keep_fds; fd++)
 		close(fd);

@@ -3,7 +3,7 @@
  * private, a tmpfs becomes the root at once with the host root under
  * /oldroot (so that binds read their sources from /oldroot whatever gets
  * mounted over /tmp or /home in the new view), the new root is assembled
- * under /newroot, the host root is detached and /newroot becomes /.
+ * under /newroot, /newroot becomes / and the old root goes, host and all.
  *
  * Read-only is set on whole mount trees with mount_setattr(AT_RECURSIVE)
  * (Linux 5.12): one call instead of remounting every submount, and it only
@@ -284,6 +284,7 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 		case SBX_SPAWN_TMPFS: rc = mount_tmpfs(m, dst, err); break;
 		case SBX_SPAWN_PROC: rc = mount_proc(m, dst, err); break;
 		case SBX_SPAWN_DEV: rc = mount_dev(m, dst, err); break;
+		case SBX_SPAWN_OVERLAY: rc = ln_mount_overlay(m, dst, c, err); break;   /* cow.c */
 		default:
 			rc = sbx_error_set(err, SBX_EUNSUPPORTED, ENOSYS, m->pointer,
 					   "%s mounts are not implemented by the launcher yet",
@@ -294,11 +295,10 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 	}
 
 	*step = "pivot_root";
-	if (umount2(OLDROOT, MNT_DETACH))
-		return sbx_error_sys(err, errno, "umount2", "/root", "detaching the host root: %s",
-				     strerror(errno));
 	/* pivot_root(".", "."): the old root ends up under the new one and is
-	 * detached at once; no directory is needed for it. */
+	 * detached at once; no directory is needed for it. The detach is
+	 * recursive, so it takes the host root under /oldroot with it: one
+	 * umount instead of two (each costs ~90 µs, bench/spawn.bench.js). */
 	if (chdir(NEWROOT) || syscall(__NR_pivot_root, ".", ".") || umount2(".", MNT_DETACH) ||
 	    chdir("/"))
 		return sbx_error_sys(err, errno, "pivot_root", "/root", "entering the new root: %s",

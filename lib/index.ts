@@ -18,6 +18,8 @@ import {
   type SetupError,
   type SkippedLayer,
 } from './spawn';
+import { exec, execFile, type ExecCallback, type SandboxExecFileOptions, type SandboxExecOptions, type SbxExecError } from './exec';
+import { describeCall, formatViolation, type CowChange, type CowMode, type CowResult, type Violation } from './spawn-result';
 import {
   lockdown,
   prepareLockdown,
@@ -30,6 +32,8 @@ import {
 } from './self';
 
 export { SbxError, compile, explain, formatProbe, lockdown, prepareLockdown, presets, probe, resolvePolicy, run, spawn };
+export { exec, execFile, describeCall, formatViolation };
+export type { CowChange, CowMode, CowResult, ExecCallback, SandboxExecFileOptions, SandboxExecOptions, SbxExecError, Violation };
 export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
 export type {
   RunReason,
@@ -52,6 +56,8 @@ export const sandbox = {
   self: lockdown,
   spawn,
   run,
+  exec,
+  execFile,
 };
 export type * from './policy';
 
@@ -86,6 +92,8 @@ const sbx = {
   prepareLockdown,
   spawn,
   run,
+  exec,
+  execFile,
   sandbox,
 };
 export default sbx;

@@ -15,12 +15,28 @@ import type { Readable, Writable } from 'node:stream';
 import { SbxError } from './errors';
 import { artifactPaths } from './native';
 import { type PolicyInput, policySource } from './policy';
+import {
+  type CowChange,
+  type CowMode,
+  type CowResult,
+  type CowState,
+  EventLines,
+  type Violation,
+  cowFinish,
+  cowPrepare,
+  extendPolicyText,
+  violationFromEvent,
+} from './spawn-result';
 
 export interface SandboxSpawnOptions extends SpawnOptions {
   /** Preset name, policy file path, JSON text or object; default: the `default` preset. */
   policy?: PolicyInput;
   /** Launcher prints skipped layers on stderr (`sbx: skipped ...`). */
   verbose?: boolean;
+  /** Copy-on-write working directory (spawn-result.ts): changes land in an overlay and are listed after exit. */
+  cow?: CowMode;
+  /** Report denied system calls (`report: true` in the policy): `child.on('violation')`, `result.violations`. */
+  report?: boolean;
 }
 
 /** A layer the launcher could not set up and skipped (best-effort mode). */
@@ -47,14 +63,54 @@ export interface SandboxReport {
   error?: SetupError;
   /** The sandbox was set up but the command could not be executed (126/127). */
   execError?: SetupError;
+  /** `limits`: the mechanism that enforces each limit the policy sets (docs/spawn.md, "Limits"). */
+  limits: LimitMechanisms;
 }
+
+// ---- limits (launcher/limits.c) ----
+export type LimitName = 'memory' | 'pids' | 'cpu' | 'wallTime' | 'cpuTime';
+/** cgroup-v2 / cgroup-v1: the whole tree; rlimit: per process (RLIMIT_AS, RLIMIT_NPROC, RLIMIT_CPU); timer: the launcher. */
+export type LimitMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit' | 'timer';
+export type LimitMechanisms = Partial<Record<LimitName, LimitMechanism>>;
+/** How a sandbox with limits ended (the launcher's last line); undefined without limits. */
+export interface SandboxEnd {
+  /** A limit ended it: wallTime reached, cpuTime reached, or the memory limit killed a process. */
+  reason?: 'timeout' | 'cpu-time' | 'memory';
+  wallMs: number;
+  /** CPU time of the whole tree, where a cgroup measured it. */
+  cpuMs?: number;
+}
+
+function parseEnd(text: string): SandboxEnd | undefined {
+  let end: SandboxEnd | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"event":"end"')) continue;
+    try {
+      const ev = JSON.parse(line) as Record<string, unknown>;
+      end = { wallMs: Number(ev.wallMs) };
+      if (typeof ev.cpuMs === 'number') end.cpuMs = ev.cpuMs;
+      if (ev.reason === 'timeout' || ev.reason === 'cpu-time' || ev.reason === 'memory') end.reason = ev.reason;
+    } catch {
+      /* not ours */
+    }
+  }
+  return end;
+}
+// ---- end limits ----
 
 export interface SandboxedChildProcess extends ChildProcess {
   /** Resolves once the program was executed or the launcher failed; never rejects. */
   readonly sandbox: Promise<SandboxReport>;
+  /** Denied system calls reported so far (policy `report: true`); also emitted as 'violation' events. */
+  readonly violations: Violation[];
+  /** With `cow`: the changes, once the sandbox is gone (after 'close'); else resolves undefined. */
+  readonly cow: Promise<CowResult | undefined>;
+  /** With `limits`: how the sandbox ended (a limit's kill, usage), after the launcher is gone; else undefined. */
+  readonly ended: Promise<SandboxEnd | undefined>;
 }
 
-export type RunReason = 'exit' | 'signal' | 'setup-failed';
+/** 'timeout' (limits.wallTime), 'cpu-time' (limits.cpuTime), 'memory' (the memory limit killed a process). */
+export type RunReason = 'exit' | 'signal' | 'setup-failed' | 'timeout' | 'cpu-time' | 'memory';
 
 export interface RunResult {
   code: number | null;
@@ -66,6 +122,16 @@ export interface RunResult {
   error?: SetupError;
   execError?: SetupError;
   skipped: SkippedLayer[];
+  /** Denied system calls (policy `report: true`). */
+  violations: Violation[];
+  /** The mechanism that enforced each limit the policy sets. */
+  limits: LimitMechanisms;
+  /** With `limits`: wall and CPU time used (ms). */
+  usage?: { wallMs: number; cpuMs?: number };
+  /** With `cow`: files created, modified and deleted under the working directory. */
+  changes?: CowChange[];
+  /** With `cow`: the whole copy-on-write result (kept upper dir, applied, error). */
+  cow?: CowResult;
 }
 
 export interface SandboxRunOptions extends Omit<SandboxSpawnOptions, 'stdio'> {
@@ -93,7 +159,7 @@ function launcherPolicy(policy: PolicyInput | undefined): string {
 }
 
 function parseEvents(text: string): SandboxReport {
-  const report: SandboxReport = { started: true, skipped: [] };
+  const report: SandboxReport = { started: true, skipped: [], limits: {} };
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let ev: Record<string, unknown>;
@@ -104,6 +170,8 @@ function parseEvents(text: string): SandboxReport {
     }
     if (ev.event === 'skipped') {
       report.skipped.push({ layer: String(ev.layer), reason: String(ev.reason) });
+    } else if (ev.event === 'limit') {
+      report.limits[ev.limit as LimitName] = ev.mechanism as LimitMechanism;
     } else if (ev.event === 'error' || ev.event === 'exec-error') {
       const e: SetupError = {
         step: String(ev.step),
@@ -128,7 +196,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     args = [];
   }
   if (typeof command !== 'string' || command.length === 0) throw new TypeError('command must be a non-empty string');
-  const { policy, verbose, shell, argv0, ...rest } = options ?? {};
+  const { policy, verbose, shell, argv0, cow, report: reportOpt, ...rest } = options ?? {};
   let cmd = command;
   let argv = [...(args as readonly string[])];
   if (shell) {
@@ -144,30 +212,73 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   if (argv0 !== undefined) launcherArgs.push('--argv0', argv0);
   launcherArgs.push('--', cmd, ...argv);
 
-  const text = launcherPolicy(policy);
+  // ---- cow / report (spawn-result.ts) ----
+  let cowState: CowState | undefined;
+  let text = launcherPolicy(policy);
+  if (cow || reportOpt) {
+    const cowSetup = cow ? cowPrepare(cow, typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : process.cwd()) : undefined;
+    cowState = cowSetup?.state;
+    text = extendPolicyText(text, { report: reportOpt, mounts: cowSetup ? [cowSetup.mount] : [] });
+  }
+  // ---- end cow / report ----
   const child = cpSpawn(artifactPaths().launcher, launcherArgs, { ...rest, stdio: stdio as StdioOptions }) as SandboxedChildProcess;
   const chan = child.stdio[policyFd] as (Readable & Writable) | null | undefined;
   let resolveReport!: (r: SandboxReport) => void;
   const report = new Promise<SandboxReport>((r) => (resolveReport = r));
   Object.defineProperty(child, 'sandbox', { value: report, enumerable: false });
+  // ---- cow / report (spawn-result.ts) ----
+  const violations: Violation[] = [];
+  Object.defineProperty(child, 'violations', { value: violations, enumerable: false });
+  const cowDone = new Promise<CowResult | undefined>((resolve) => {
+    if (!cowState) return resolve(undefined);
+    const st = cowState;
+    // 'close': the launcher is gone, so is its pid namespace, so nothing writes to the upper dir.
+    child.once('close', () => resolve(cowFinish(st)));
+    child.once('error', () => resolve(cowFinish(st)));
+  });
+  Object.defineProperty(child, 'cow', { value: cowDone, enumerable: false });
+  // ---- end cow / report ----
   if (!chan) {
     // spawn failed (child 'error' follows): nothing started.
     child.once('error', (e) =>
-      resolveReport({ started: false, skipped: [], error: { step: 'spawn', code: 'SBX_ESYS', errno: 0, pointer: '', message: e.message, exitCode: 125 } }),
+      resolveReport({ started: false, skipped: [], limits: {}, error: { step: 'spawn', code: 'SBX_ESYS', errno: 0, pointer: '', message: e.message, exitCode: 125 } }),
     );
+    Object.defineProperty(child, 'ended', { value: Promise.resolve(undefined), enumerable: false });
     return child;
   }
   let events = '';
   chan.setEncoding('utf8');
-  chan.on('data', (d: string) => (events += d));
+  // ---- report (spawn-result.ts): violations arrive while the program runs;
+  // with a supervisor the channel stays open to the end, so 'started' (or an
+  // error line) resolves the setup report.
+  const lines = new EventLines();
+  chan.on('data', (d: string) => {
+    events += d;
+    lines.push(d, (ev) => {
+      if (ev.event === 'violation') {
+        const v = violationFromEvent(ev);
+        violations.push(v);
+        child.emit('violation', v);
+      } else if (ev.event === 'started' || ev.event === 'error' || ev.event === 'exec-error') {
+        resolveReport(parseEvents(events));
+      }
+    });
+  });
+  // ---- end report ----
   chan.on('error', () => {});
   chan.once('close', () => resolveReport(parseEvents(events)));
+  // ---- limits: the launcher's last line says how the sandbox ended ----
+  Object.defineProperty(child, 'ended', {
+    value: new Promise<SandboxEnd | undefined>((resolve) => chan.once('close', () => resolve(parseEnd(events)))),
+    enumerable: false,
+  });
   chan.end(text);
   return child;
 }
 
-function reasonOf(code: number | null, signal: NodeJS.Signals | null, rep: SandboxReport): RunReason {
+function reasonOf(code: number | null, signal: NodeJS.Signals | null, rep: SandboxReport, end?: SandboxEnd): RunReason {
   if (rep.error) return 'setup-failed';
+  if (end?.reason) return end.reason;
   if (signal) return 'signal';
   return 'exit';
 }
@@ -188,16 +299,20 @@ export function run(command: string, args: readonly string[] = [], options: Sand
   return new Promise((resolve, reject) => {
     child.once('error', (e) => reject(new SbxError('SBX_ESYS', `sbx: cannot start the launcher: ${e.message}`)));
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      void child.sandbox.then((rep) => {
+      void Promise.all([child.sandbox, child.cow, child.ended ?? Promise.resolve(undefined)]).then(([rep, cowRes, end]) => {
         resolve({
           code,
           signal,
           stdout,
           stderr,
-          reason: reasonOf(code, signal, rep),
+          reason: reasonOf(code, signal, rep, end),
           ...(rep.error ? { error: rep.error } : {}),
           ...(rep.execError ? { execError: rep.execError } : {}),
           skipped: rep.skipped,
+          violations: child.violations,
+          limits: rep.limits,
+          ...(end ? { usage: { wallMs: end.wallMs, ...(end.cpuMs !== undefined ? { cpuMs: end.cpuMs } : {}) } } : {}),
+          ...(cowRes ? { changes: cowRes.changes, cow: cowRes } : {}),
         });
       });
     });

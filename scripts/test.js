@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // `npm test`: build everything the tests need (native artifacts with the C
-// tests, TypeScript), run vitest over test/ (which also runs the C test
-// binaries and fuzzers as cases), and end with the plain summary line
-// `N passed, N failed` that CI reads.
+// tests, their ASan+UBSan build, TypeScript), run vitest over test/ (which
+// also runs the C test binaries and fuzzers as cases), and end with the plain
+// summary line `N passed, N failed` that CI reads.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -32,6 +32,14 @@ function step(name, cmd, args) {
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 step('native configure (with tests)', process.execPath, [cmakeJs, 'configure', '--CDSBX_BUILD_TESTS=ON']);
 step('native build', process.execPath, [cmakeJs, 'build']);
+// The same C tests and escape programs once more with ASan+UBSan, in their own
+// plain-cmake directory (no addon, no injected artifacts: CMakeLists.txt,
+// SBX_SANITIZE); test/native.test.ts and test/escape.asan.test.ts run them.
+const asanDir = path.join(root, 'build', 'asan');
+step('native configure (ASan+UBSan, build/asan)', 'cmake',
+  ['-S', root, '-B', asanDir, '-DSBX_BUILD_TESTS=ON', '-DSBX_SANITIZE=ON']);
+step('native build (ASan+UBSan)', 'cmake',
+  ['--build', asanDir, '--parallel', String(os.availableParallelism?.() ?? os.cpus().length)]);
 step('typescript build', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 step('esm wrapper', process.execPath, [path.join(root, 'scripts/write-esm-wrapper.js')]);
 
@@ -42,7 +50,11 @@ const vitestArgs = [
   '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
   ...process.argv.slice(2),
 ];
-const code = run(process.execPath, vitestArgs);
+// The escape suites record every verdict here (test/helpers/escape.ts);
+// scripts/security-table.js turns them into docs/security-model.md's table.
+const escapeResults = path.join(root, 'build', 'escape-results');
+fs.rmSync(escapeResults, { recursive: true, force: true });
+const code = run(process.execPath, vitestArgs, { env: { ...process.env, SBX_ESCAPE_RECORD: escapeResults } });
 
 let passed = 0, failed = 0, skipped = 0;
 try {
@@ -57,5 +69,22 @@ try {
   process.stderr.write(`sbx test: could not read vitest's report: ${e.message}\n`);
 }
 if (code !== 0 && failed === 0) failed = 1;
+// Regenerate the attack table only from a complete, green run of the escape
+// suites (a filtered or failing run would publish a partial table). It never
+// changes the test result.
+const ESCAPE_SUITES = ['unconfined', 'preload', 'self', 'spawn'].map((d) => `escape.${d}.test.ts`);
+try {
+  const r = JSON.parse(fs.readFileSync(report, 'utf8'));
+  const green = ESCAPE_SUITES.every((f) =>
+    r.testResults.some((t) => t.name.endsWith(`/test/${f}`) && t.status === 'passed' && t.assertionResults.length > 0));
+  if (green) {
+    process.stdout.write('\n== attack table (scripts/security-table.js)\n');
+    if (run(process.execPath, [path.join(root, 'scripts/security-table.js')], { env: { ...process.env, SBX_ESCAPE_RECORD: escapeResults } }) !== 0) {
+      process.stderr.write('sbx test: the attack table was not regenerated (see above); tests are unaffected\n');
+    }
+  }
+} catch (e) {
+  process.stderr.write(`sbx test: attack table skipped: ${e.message}\n`);
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed ? 1 : 0);

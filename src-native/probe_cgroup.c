@@ -87,7 +87,7 @@ static void parse_mountinfo(struct cg_info *ci)
 		for (int i = 0; i < 5 && ok; i++)
 			ok = (f[i] = next_field(&cur)) != NULL;
 		/* optional fields up to the "-" separator */
-		char *sep;
+		char *sep = NULL;
 		while (ok && (sep = next_field(&cur)) && strcmp(sep, "-") != 0)
 			;
 		if (ok && sep) {

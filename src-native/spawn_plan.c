@@ -185,7 +185,7 @@ static int policy_mounts(struct holder *h, const struct sbx_policy *p)
 		struct sbx_spawn_mount m = {
 			.type = (int)pm->type, .source = pm->source, .target = pm->target,
 			.writable = pm->writable, .optional = pm->optional, .size = pm->size,
-			.pointer = pm->pointer,
+			.pointer = pm->pointer, .upper = pm->upper,
 		};
 		if (put_mount(h, &m))
 			return -ENOMEM;
@@ -296,6 +296,14 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 	pl->limits_asked = l->present && (l->has_memory || l->has_pids || l->has_cpu ||
 					  l->has_wall || l->has_cputime);
 	pl->limits_best_effort = sbx_policy_section_compat(p, l->compat) == SBX_COMPAT_BEST_EFFORT;
+	if (pl->limits_asked) {
+		pl->limits = (struct sbx_spawn_limits){
+			.has_memory = l->has_memory, .has_pids = l->has_pids, .has_cpu = l->has_cpu,
+			.has_wall = l->has_wall, .has_cputime = l->has_cputime, .memory = l->memory,
+			.pids = l->pids, .cpu_milli = l->cpu_milli, .wall_ms = l->wall_ms,
+			.cputime_ms = l->cputime_ms,
+		};
+	}
 	if (!pl->cwd) {
 		sbx_spawn_plan_free(pl);
 		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");

@@ -11,6 +11,9 @@
  * binaries (strict executes only system directories).
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   createEscapeFixtures,
@@ -22,7 +25,7 @@ import {
 } from './helpers/escape';
 import { cliPath } from './helpers/paths';
 
-/** Need `limits` (cgroup pids/memory, sized tmpfs): not enforced by the launcher yet. */
+/** The bombs: run below with a policy that sets limits (pids, memory, a sized tmpfs). */
 const NEEDS_LIMITS = new Set(['fork_bomb', 'mem_bomb', 'disk_fill']);
 /**
  * Cannot start its attack under strict: it needs a handle to `/`, which
@@ -51,7 +54,11 @@ beforeAll(async () => {
 afterAll(() => fx?.close());
 
 function expectBlocked(name: string, wrap: typeof wrapCli) {
-  const r = runEscape(name, escapeArgs(name, fx), { wrap, timeoutMs: 30_000 });
+  const r = runEscape(name, escapeArgs(name, fx), {
+    wrap,
+    timeoutMs: 30_000,
+    record: { door: wrap === wrapNoUserns ? 'spawn-no-userns' : 'spawn', user: 'root' },
+  });
   if (PREREQ_DENIED[name]) {
     expect(r.line, r.stderr).toMatch(PREREQ_DENIED[name]);
     return r;
@@ -98,3 +105,57 @@ describe.skipIf(!canSimulate)('escape programs under sbx run --policy strict WIT
     if (!PREREQ_DENIED[name]) expect(r.stderr).toMatch(/^sbx: skipped namespaces\.user/m);
   });
 });
+
+// ---- the bombs, under limits (launcher/limits.c) ----
+/**
+ * strict + the limit each bomb meets: pids (fork_bomb), memory (mem_bomb;
+ * cgroups where writable, else rlimits), the working directory on a 4 MiB
+ * tmpfs (disk_fill writes there) and, for the run without namespaces (no
+ * mount namespace, so no tmpfs), RLIMIT_FSIZE.
+ */
+const BOMB_LIMITS: Record<string, object> = {
+  fork_bomb: { limits: { pids: 32, wallTime: '20s' } },
+  mem_bomb: { limits: { memory: '32M', wallTime: '20s' } },
+  disk_fill: { rlimits: { fsize: '4M' } },
+};
+function bombPolicy(name: string, cwd: string): string {
+  return JSON.stringify({
+    extends: 'strict',
+    fs: { read: [escapeBinDir], exec: [escapeBinDir] },
+    mounts: [{ type: 'tmpfs', target: cwd, size: '4M' }],
+    ...BOMB_LIMITS[name],
+  });
+}
+function expectBombBlocked(name: string, noUserns: boolean) {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bomb-'));
+  fs.chmodSync(cwd, 0o777);
+  try {
+    const pol = bombPolicy(name, cwd);
+    const wrap = (c: string, a: string[]): [string, string[]] =>
+      noUserns
+        ? ['unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', process.execPath, cliPath, 'run', '--verbose', '--policy', pol, '--', c, ...a]]
+        : [process.execPath, [cliPath, 'run', '--policy', pol, '--', c, ...a]];
+    const r = runEscape(name, escapeArgs(name, fx), { wrap, cwd, timeoutMs: 30_000 });
+    // Root without a writable pids cgroup (RLIMIT_NPROC does not bind root):
+    // enforce mode refuses to start the bomb at all, naming what is missing.
+    if (name === 'fork_bomb' && /status 125\b/.test(r.line)) {
+      expect(r.stderr).toMatch(/sbx: limits: limits\.pids: no writable cgroup with the pids controller .*RLIMIT_NPROC does not apply to root/);
+      return r;
+    }
+    // A limit's kill is the launcher's SIGKILL of the program; the CLI reports it as exit 123.
+    const verdict = r.verdict === 'ERROR' && /status 123\b/.test(r.line) && /sbx: limits\.memory/.test(r.stderr) ? 'BLOCKED' : r.verdict;
+    expect(`${verdict} ${r.line}`, `${r.argv.slice(-3).join(' ')}\n${r.stderr}`).toMatch(/^BLOCKED /);
+    return r;
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+describe('the bombs under sbx run with limits', () => {
+  test.each([...NEEDS_LIMITS])('%s is blocked (all namespaces the host allows)', (name) => {
+    expectBombBlocked(name, false);
+  });
+  test.skipIf(!canSimulate).each([...NEEDS_LIMITS])('%s is blocked without user namespaces', (name) => {
+    expectBombBlocked(name, true);
+  });
+});
+// ---- end bombs ----

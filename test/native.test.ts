@@ -3,11 +3,16 @@
  * build/tests/) and turns each TAP line into one vitest case, so the C and TS
  * tests share one count. A binary that crashes or exits non-zero without a
  * failing line is itself a failed case.
+ *
+ * The same binaries from the ASan+UBSan build (build/asan/tests, see
+ * helpers/asan.ts) run again as `asan/<name>`, with leak checking on; there a
+ * sanitizer report anywhere in stderr (also from a forked child) fails too.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { SANITIZER_REPORT, asanTestDir, sanitizerEnv } from './helpers/asan';
 import { nativeTestDir } from './helpers/paths';
 
 interface TapCase {
@@ -33,37 +38,62 @@ function parseTap(out: string): TapCase[] {
   return cases;
 }
 
-const binaries = fs.existsSync(nativeTestDir)
-  ? fs.readdirSync(nativeTestDir).filter((f) => f.startsWith('test_')).sort()
-  : [];
+function listBinaries(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('test_')).sort() : [];
+}
+
+function runBinaries(dir: string, prefix: string, extraEnv: NodeJS.ProcessEnv, sanitized: boolean): void {
+  for (const bin of listBinaries(dir)) {
+    const r = spawnSync(path.join(dir, bin), [], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, ...extraEnv, SBX_TEST_BUILD_DIR: path.dirname(dir) },
+    });
+    const cases = parseTap(r.stdout ?? '');
+    describe(`${prefix}${bin}`, () => {
+      for (const c of cases) {
+        if (c.skip !== undefined) {
+          test.skip(`${c.name} (skipped: ${c.skip})`, () => {});
+        } else {
+          test(c.name, () => {
+            expect(c.ok, c.diag.join('\n')).toBe(true);
+          });
+        }
+      }
+      test('exits cleanly', () => {
+        const failedCases = cases.filter((c) => !c.ok).length;
+        const detail = `status ${r.status}, signal ${r.signal}, stderr:\n${(r.stderr ?? '').slice(-4000)}`;
+        expect(r.signal, detail).toBeNull();
+        expect(r.status === 0 || failedCases > 0, detail).toBe(true);
+        expect(/^1\.\.\d+$/m.test(r.stdout ?? ''), `no TAP plan line: ${detail}`).toBe(true);
+      });
+      if (sanitized) {
+        test('no sanitizer report', () => {
+          const err = r.stderr ?? '';
+          const at = err.search(SANITIZER_REPORT);
+          expect(at, at < 0 ? '' : err.slice(Math.max(0, at - 200), at + 6000)).toBe(-1);
+        });
+      }
+    });
+  }
+}
+
+const binaries = listBinaries(nativeTestDir);
+const asanBinaries = listBinaries(asanTestDir);
 
 test('C unit-test binaries were built', () => {
   expect(binaries.length, `no test binaries in ${nativeTestDir}: run npm test (it builds them)`).toBeGreaterThan(0);
 });
 
-for (const bin of binaries) {
-  const r = spawnSync(path.join(nativeTestDir, bin), [], {
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, SBX_TEST_BUILD_DIR: path.dirname(nativeTestDir) },
-  });
-  const cases = parseTap(r.stdout ?? '');
-  describe(bin, () => {
-    for (const c of cases) {
-      if (c.skip !== undefined) {
-        test.skip(`${c.name} (skipped: ${c.skip})`, () => {});
-      } else {
-        test(c.name, () => {
-          expect(c.ok, c.diag.join('\n')).toBe(true);
-        });
-      }
-    }
-    test('exits cleanly', () => {
-      const failedCases = cases.filter((c) => !c.ok).length;
-      const detail = `status ${r.status}, signal ${r.signal}, stderr:\n${(r.stderr ?? '').slice(-4000)}`;
-      expect(r.signal, detail).toBeNull();
-      expect(r.status === 0 || failedCases > 0, detail).toBe(true);
-      expect(/^1\.\.\d+$/m.test(r.stdout ?? ''), `no TAP plan line: ${detail}`).toBe(true);
-    });
-  });
-}
+test('the ASan+UBSan build has every C unit test, and they are instrumented', () => {
+  expect(asanBinaries, `${asanTestDir} differs from ${nativeTestDir}: run npm test (it builds both)`).toEqual(binaries);
+  // Linked against the runtimes (not a plain build in the wrong directory).
+  for (const bin of asanBinaries) {
+    const ldd = spawnSync('ldd', [path.join(asanTestDir, bin)], { encoding: 'utf8' }).stdout ?? '';
+    expect(ldd, bin).toMatch(/libasan\.so/);
+    expect(ldd, bin).toMatch(/libubsan\.so/);
+  }
+});
+
+runBinaries(nativeTestDir, '', {}, false);
+runBinaries(asanTestDir, 'asan/', sanitizerEnv, true);

@@ -4,10 +4,14 @@ import type { Policy } from '../policy';
 import { spawn } from '../spawn';
 import { type Command, UsageError } from './command';
 import { parseArgs } from './args';
+import { explainRun, printChanges, printViolations, RUN_EXTRAS_HELP, takeCowFlag } from './run-extras';
 
 /** The policy the flags describe: the given one (or `default`) with the flags on top. */
-export function runPolicy(base: string | undefined, flags: { ro: string[]; rw: string[]; net?: string; env: string[] }): string {
-  const none = !flags.ro.length && !flags.rw.length && !flags.net && !flags.env.length;
+export function runPolicy(
+  base: string | undefined,
+  flags: { ro: string[]; rw: string[]; net?: string; env: string[]; memory?: string; pids?: string; timeout?: string },
+): string {
+  const none = !flags.ro.length && !flags.rw.length && !flags.net && !flags.env.length && !flags.memory && !flags.pids && !flags.timeout;
   const src = base ?? 'default';
   const t = src.trimStart();
   const isInline = t.startsWith('{');
@@ -38,8 +42,23 @@ export function runPolicy(base: string | undefined, flags: { ro: string[]; rw: s
     if (eq <= 0) throw new UsageError(`run: --env expects NAME=VALUE, not '${kv}'`);
     ((p.env ??= {}).set ??= {})[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  // ---- limits (launcher/limits.c): the core checks the values ----
+  const num = (v: string) => (/^\d+$/.test(v) ? Number(v) : v);
+  if (flags.memory !== undefined) (p.limits ??= {}).memory = num(flags.memory);
+  if (flags.pids !== undefined) {
+    if (!/^\d+$/.test(flags.pids)) throw new UsageError(`run: --pids expects a number, not '${flags.pids}'`);
+    (p.limits ??= {}).pids = Number(flags.pids);
+  }
+  // A bare number is seconds, as for GNU timeout.
+  if (flags.timeout !== undefined) (p.limits ??= {}).wallTime = num(flags.timeout);
+  // ---- end limits ----
   return JSON.stringify(p);
 }
+
+/** Like GNU timeout: the wall-clock limit (--timeout, limits.wallTime) killed the command. */
+export const EXIT_TIMEOUT = 124;
+/** Another limit killed it: the memory limit's OOM kill, or limits.cpuTime. */
+export const EXIT_LIMIT = 123;
 
 const SIGNALS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
 
@@ -57,27 +76,40 @@ export const runCommand: Command = {
     '  --net none|host     none: own network namespace with loopback only (default);',
     '                      host: the host network, inet/netlink/unix sockets allowed',
     '  --env NAME=VALUE    set a variable in the sandbox (repeatable)',
+    '  --memory SIZE       memory limit of the whole sandbox (limits.memory: 512M, 2G)',
+    '  --pids N            at most N processes in the sandbox (limits.pids)',
+    '  --timeout DURATION  kill the whole sandbox after DURATION (limits.wallTime: 30s,',
+    '                      500ms, 2m; a bare number is seconds)',
     '  --verbose           say which layers the host could not provide',
+    ...RUN_EXTRAS_HELP,
     '',
     'Exit status: the command\'s own; 125 the sandbox could not be set up; 126 the',
-    'command cannot be executed; 127 not found; killed by signal N: sbx dies of the same',
-    'signal (a shell shows 128+N).',
+    'command cannot be executed; 127 not found; 124 the wall-clock limit (--timeout)',
+    'killed it; 123 another limit killed it (memory, limits.cpuTime); killed by signal N:',
+    'sbx dies of the same signal (a shell shows 128+N).',
   ].join('\n'),
-  run(args) {
+  run(argsIn) {
+    const { args, cow } = takeCowFlag(argsIn); // run-extras.ts
     const { values, switches, positionals } = parseArgs('run', args, {
-      values: ['--policy', '--net'],
+      values: ['--policy', '--net', '--memory', '--pids', '--timeout'],
       repeatable: ['--ro', '--rw', '--env'],
-      switches: ['--verbose'],
+      switches: ['--verbose', '--report', '--explain'],
     });
-    if (!positionals.length) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
+    if (!positionals.length && !switches.has('--explain')) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
     const policy = runPolicy(values.get('--policy')?.[0], {
       ro: values.get('--ro') ?? [],
       rw: values.get('--rw') ?? [],
       net: values.get('--net')?.[0],
       env: values.get('--env') ?? [],
+      memory: values.get('--memory')?.[0],
+      pids: values.get('--pids')?.[0],
+      timeout: values.get('--timeout')?.[0],
     });
+    const report = switches.has('--report');
+    if (switches.has('--explain')) return explainRun(policy, { cow, report }, positionals);
     const [cmd, ...rest] = positionals;
-    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose') });
+    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose'), cow, report });
+    if (report) printViolations(child); // run-extras.ts
     // The terminal's signals reach us and the launcher alike; the launcher
     // forwards to the program. Here they must not end the CLI first.
     const forward = (s: NodeJS.Signals) => () => child.kill(s);
@@ -88,8 +120,16 @@ export const runCommand: Command = {
         process.stderr.write(`sbx: run: cannot start the launcher: ${e.message}\n`);
         resolve(125);
       });
-      child.once('close', (code, signal) => {
+      child.once('close', async (code, signal) => {
         for (const [s, h] of handlers) process.off(s, h);
+        await printChanges(child); // --cow: run-extras.ts
+        // ---- limits: a limit's kill has its own exit code ----
+        const end = await child.ended;
+        if (signal && end?.reason) {
+          resolve(end.reason === 'timeout' ? EXIT_TIMEOUT : EXIT_LIMIT);
+          return;
+        }
+        // ---- end limits ----
         if (signal) {
           // Die of the same signal, as the launcher does: the caller (a
           // shell shows 128+N) sees what happened to the program.

@@ -57,6 +57,9 @@ struct sbx_spawn_mount {
 	bool is_default;           /* added by the spawn door, not the policy */
 	uint64_t size;             /* tmpfs bytes, 0 = kernel default        */
 	const char *pointer;       /* "/mounts/2", or NULL for a default     */
+	const char *upper;         /* overlay: host dir keeping the changes
+	                              (work dir: "<upper>.work"); NULL: a
+	                              tmpfs, changes lost at exit            */
 };
 
 struct sbx_spawn_env_set {
@@ -81,10 +84,19 @@ struct sbx_spawn_plan {
 	const char *cwd;           /* absolute                              */
 	bool new_session;
 	bool die_with_parent;
-	/* `limits` asks for something (memory, pids, cpu, wall or CPU time):
-	 * the launcher does not enforce these yet and must refuse or report. */
+	/* `limits` asks for something (memory, pids, cpu, wall or CPU time);
+	 * the launcher picks a mechanism for each (launcher/limits.c). */
 	bool limits_asked;
 	bool limits_best_effort;
+	/* ---- limits (launcher/limits.c) ---- */
+	struct sbx_spawn_limits {
+		bool has_memory, has_pids, has_cpu, has_wall, has_cputime;
+		uint64_t memory;           /* bytes                          */
+		uint64_t pids;             /* processes                      */
+		uint64_t cpu_milli;        /* 1000 = one CPU                 */
+		uint64_t wall_ms, cputime_ms;
+	} limits;
+	/* ---- end limits ---- */
 };
 
 /* Facts the defaults depend on (absolute paths; home may be NULL). */

@@ -42,6 +42,25 @@ export interface EscapeOptions {
   /** Extra fds the child gets as fd 3, 4, ... (for fd_leak and the like). */
   extraFds?: number[];
   timeoutMs?: number;
+  /**
+   * Record the result for the attack table of docs/security-model.md: when
+   * $SBX_ESCAPE_RECORD names a directory, one JSON line per run is appended to
+   * `<dir>/<door>-<user>.jsonl` (read by scripts/security-table.js). `limit`:
+   * the door's documented limit that this run is expected to show (the
+   * reason, for the table).
+   */
+  record?: { door: EscapeDoor; user: 'root' | 'unprivileged'; limit?: string };
+}
+
+export type EscapeDoor = 'preload' | 'self' | 'spawn' | 'spawn-no-userns' | 'unconfined';
+
+/** Append one result to $SBX_ESCAPE_RECORD/<door>-<user>.jsonl (O_APPEND: one write per line). */
+function recordEscape(r: EscapeResult, rec: NonNullable<EscapeOptions['record']>): void {
+  const dir = process.env.SBX_ESCAPE_RECORD;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  const line = JSON.stringify({ name: r.name, door: rec.door, user: rec.user, verdict: r.verdict, line: r.line, signal: r.signal, ...(rec.limit ? { limit: rec.limit } : {}) });
+  fs.appendFileSync(path.join(dir, `${rec.door}-${rec.user}.jsonl`), `${line}\n`);
 }
 
 /** Where the programs are: build/escape, or $SBX_TEST_ESCAPE_DIR (another build, e.g. with sanitizers). */
@@ -133,7 +152,9 @@ export function runEscape(name: string, args: string[] = [], opts: EscapeOptions
     const r = unpriv ? runUnpriv(cmd, argv, spawnOpts) : spawnSync(cmd, argv, spawnOpts);
     if (r.error) throw r.error;
     const out = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), status: r.status, signal: r.signal };
-    return { name, ...out, ...parseEscape(name, out), argv: [cmd, ...argv] };
+    const result = { name, ...out, ...parseEscape(name, out), argv: [cmd, ...argv] };
+    if (opts.record) recordEscape(result, opts.record);
+    return result;
   } finally {
     if (tmpCwd) fs.rmSync(tmpCwd, { recursive: true, force: true });
   }
@@ -248,7 +269,9 @@ export async function createEscapeFixtures(opts: { forUnpriv?: boolean } = {}): 
 /** The standard arguments of each attack program against the fixtures. */
 export function escapeArgs(name: string, fx: EscapeFixtures): string[] {
   switch (name) {
-    case 'read_outside': return [fx.secretPath];
+    case 'read_outside':
+    case 'symlink_swap': return [fx.secretPath];
+    case 'notify_toctou': return [fx.secretPath, String(fx.tcpPort)];
     case 'write_outside': return [fx.outsidePath()];
     case 'tcp_connect': return [String(fx.tcpPort)];
     case 'udp_send': return [String(fx.udpPort)];

@@ -1,0 +1,320 @@
+/*
+ * Violation reporting in the spawn door (`"report": true`).
+ *
+ * The program's filter is prepared with SBX_PREPARE_LISTENER: its errno
+ * denials become USER_NOTIF, and a supervisor outside the filter answers each
+ * one with the errno the policy gives that call (sbx_prepared_denial_ret), so
+ * the program sees exactly what it would without reporting, and sends one
+ * JSON line per denial to Node on the launcher's channel:
+ *
+ *   {"event":"violation","syscall":"socket","nr":41,"args":[2,1,0,0,0,0],"pid":2,"errno":1}
+ *
+ * The answer depends on the syscall number and the register values only, the
+ * same inputs the BPF filter saw: nothing behind a pointer is read (another
+ * thread could change it between our read and the kernel's: TOCTOU).
+ *
+ * Who is the supervisor: a process forked after sbx_prepare() (it needs the
+ * prepared model) and never confined. With a pid namespace it is the init's
+ * second child (the program stays pid 2) and dies with the namespace; pids
+ * in the lines are the sandbox's. Without one, the launcher becomes the
+ * program, so the supervisor is forked twice: a program that waits for all
+ * its children must not wait for it. It gets the listener fd from the program
+ * over a socketpair right after the filter is installed (sendmsg, checked
+ * beforehand to be allowed), and exits when no process uses the filter.
+ *
+ * The program's end of that socket is close-on-exec: when it hangs up, the
+ * program was executed (or died), and the supervisor says {"event":"started"}
+ * so that Node can resolve `child.sandbox` without waiting for the channel to
+ * close (the supervisor holds it until the end).
+ */
+#include "launcher.h"
+#include "sbx_apply.h"
+
+/* Internal core headers (the preload door uses them the same way): the
+ * denial model and the syscall table. */
+#include "../src-native/policy.h"
+#include "../src-native/prepared.h"
+#include "../src-native/syscalls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_IOCTL_NOTIF_RECV
+#define SECCOMP_IOWR(nr, type) _IOWR('!', nr, type)
+#define SECCOMP_IOCTL_NOTIF_RECV SECCOMP_IOWR(0, struct seccomp_notif)
+#define SECCOMP_IOCTL_NOTIF_SEND SECCOMP_IOWR(1, struct seccomp_notif_resp)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+#ifndef SECCOMP_RET_ACTION_FULL
+#define SECCOMP_RET_ACTION_FULL 0xffff0000U
+#endif
+#ifndef SECCOMP_RET_DATA
+#define SECCOMP_RET_DATA 0x0000ffffU
+#endif
+
+unsigned ln_notify_prepare_flags(const struct sbx_policy *p)
+{
+	return p && p->report == 1 ? SBX_PREPARE_LISTENER : 0;
+}
+
+static bool allowed(const struct sbx_prepared *pp, const char *name, uint64_t a0)
+{
+	uint64_t args[6] = { a0, 0, 0, 0, 0, 0 };
+	uint32_t ret = 0;
+	int nr = sbx_syscall_lookup(sbx_arch_native(), name);
+	return nr >= 0 &&
+	       sbx_prepared_denial_ret(pp, sbx_arch_info(sbx_arch_native())->audit_arch,
+				       (uint32_t)nr, args, &ret) == 0 &&
+	       (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
+}
+
+int ln_notify_setup(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err)
+{
+	int sv[2];
+	c->notify_sock = -1;
+	c->notify_peer = -1;
+	if (!pp->notify_denials)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return sbx_error_sys(err, errno, "socketpair", "/report",
+				     "the supervisor's socket: %s", strerror(errno));
+	/* Once the filter is in, the handoff is one sendmsg(): were it
+	 * denied (so notified), the program would wait for a supervisor that
+	 * waits for it. */
+	if (!allowed(pp, "sendmsg", (uint64_t)sv[0])) {
+		close(sv[0]);
+		close(sv[1]);
+		return sbx_error_set(err, SBX_EUNSUPPORTED, EPERM, "/report",
+				     "the policy denies sendmsg(), which the spawn door needs "
+				     "to hand denials to its supervisor; allow it or turn "
+				     "reporting off");
+	}
+	c->notify_sock = sv[0];
+	c->notify_peer = sv[1];
+	return 0;
+}
+
+/* ---- the supervisor -------------------------------------------------------- */
+
+static void send_line(int chan, const char *s, size_t n)
+{
+	while (send(chan, s, n, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	int fd = -1;
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static void answer(const struct sbx_prepared *pp, int lfd, int chan,
+		   const struct seccomp_notif *req)
+{
+	struct seccomp_notif_resp resp;
+	uint64_t args[6];
+	uint32_t ret = SECCOMP_RET_ERRNO | EPERM;
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	const char *name = NULL;
+	char line[768];
+	int e, n;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req->id;
+	for (int i = 0; i < 6; i++)
+		args[i] = req->data.args[i];
+	if (sbx_prepared_denial_ret(pp, req->data.arch, (uint32_t)req->data.nr, args, &ret) < 0)
+		ret = SECCOMP_RET_ERRNO | EPERM;
+	if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) {
+		/* Notified for another reason, and allowed by the policy. */
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		return;
+	}
+	/* Kill and trap stay in the filter; anything else is refused. */
+	e = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ? (int)(ret & SECCOMP_RET_DATA)
+								  : EPERM;
+	resp.error = -e;
+	if (ai && req->data.arch == ai->audit_arch)
+		name = sbx_syscall_name(sbx_arch_native(), req->data.nr);
+	/* Numbers beyond 2^53 would lose precision in JavaScript: hex strings. */
+	n = snprintf(line, sizeof(line), "{\"event\":\"violation\",\"syscall\":");
+	if (name)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\"%s\"", name);
+	else
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "null");
+	n += snprintf(line + n, sizeof(line) - (size_t)n, ",\"nr\":%d,\"arch\":%u,\"args\":[",
+		      req->data.nr, req->data.arch);
+	for (int i = 0; i < 6; i++) {
+		uint64_t a = req->data.args[i];
+		if (a < (1ULL << 53))
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%llu", i ? "," : "",
+				      (unsigned long long)a);
+		else
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s\"0x%llx\"",
+				      i ? "," : "", (unsigned long long)a);
+	}
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "],\"pid\":%d,\"errno\":%d}\n",
+		      (int)req->pid, e);
+	/* The line first: the caller waits for the answer, so its report is
+	 * on the channel before it goes on (and before it can exit). */
+	if (n > 0 && (size_t)n < sizeof(line))
+		send_line(chan, line, (size_t)n);
+	/* ENOENT: the caller died meanwhile. Nothing to do. */
+	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, int chan, int sock)
+{
+	static const char started[] = "{\"event\":\"started\"}\n";
+	bool exec_seen = false;
+	int lfd = recv_fd(sock);
+
+	if (lfd < 0)
+		_exit(0);       /* the program failed before its filter was in */
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN },
+					 { .fd = exec_seen ? -1 : sock, .events = POLLIN } };
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (pfd[1].revents) {
+			/* The program's end is close-on-exec: it was executed
+			 * (an exec error arrived on the channel before this). */
+			exec_seen = true;
+			send_line(chan, started, sizeof(started) - 1);
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct seccomp_notif req;
+			memset(&req, 0, sizeof(req));
+			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+				if (errno == EINTR || errno == ENOENT)
+					continue;
+				_exit(1);
+			}
+			answer(pp, lfd, chan, &req);
+		} else if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			_exit(0);       /* no process uses the filter any more */
+		}
+	}
+}
+
+/* In the supervisor: keep the channel and the socket only. Holding the
+ * program's stdout would keep its readers waiting for an end of file. */
+static void supervisor_fds(struct ln_ctx *c)
+{
+	int keep_a = c->chan_fd < c->notify_peer ? c->chan_fd : c->notify_peer;
+	int keep_b = c->chan_fd < c->notify_peer ? c->notify_peer : c->chan_fd;
+	if (keep_a > 0)
+		syscall(SYS_close_range, 0U, (unsigned)keep_a - 1, 0U);
+	if (keep_b > keep_a + 1)
+		syscall(SYS_close_range, (unsigned)keep_a + 1, (unsigned)keep_b - 1, 0U);
+	syscall(SYS_close_range, (unsigned)keep_b + 1, ~0U, 0U);
+}
+
+int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
+		   struct sbx_error *err)
+{
+	pid_t pid;
+	int status;
+
+	if (c->notify_peer < 0)
+		return 0;
+	pid = fork();
+	if (pid < 0)
+		return sbx_error_sys(err, errno, "fork", "/report", "forking the supervisor: %s",
+				     strerror(errno));
+	if (pid == 0) {
+		sigset_t all;
+		if (detach && fork() != 0)
+			_exit(0);
+		/* Signals the launcher forwards are blocked here too: the
+		 * supervisor ends with the filter's users, not on ^C. */
+		sigfillset(&all);
+		sigdelset(&all, SIGKILL);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (!detach)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(c->notify_sock);
+		supervisor_fds(c);
+		supervise(pp, c->chan_fd, c->notify_peer);
+	}
+	if (detach) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(c->notify_peer);
+	c->notify_peer = -1;
+	return 0;
+}
+
+int ln_notify_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err)
+{
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int lfd = sbx_prepared_listener_fd(pp);
+	ssize_t n;
+
+	if (c->notify_sock < 0)
+		return 0;
+	if (lfd < 0)
+		return sbx_error_set(err, SBX_ESYS, EINVAL, "/report",
+				     "the filter was installed without a listener");
+	memset(u.buf, 0, sizeof(u.buf));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &lfd, sizeof(int));
+	do
+		n = sendmsg(c->notify_sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	/* The listener fd (close-on-exec, as the kernel makes it) and the
+	 * socket go away with execve: no close() needed under the filter. */
+	if (n != 1)
+		return sbx_error_sys(err, errno ? errno : EPIPE, "sendmsg", "/report",
+				     "cannot hand the seccomp listener to the supervisor");
+	return 0;
+}

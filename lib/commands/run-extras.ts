@@ -1,0 +1,144 @@
+/**
+ * `sbx run` flags for copy-on-write (`--cow`, `--cow=apply|keep`), violation
+ * reports (`--report`) and `--explain` (the plan, nothing run). Kept apart
+ * from run.ts so that the command itself stays a list of flags.
+ */
+import { spawn as cpSpawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { explain, resolvePolicy } from '../compile';
+import { artifactPaths } from '../native';
+import type { SandboxedChildProcess } from '../spawn';
+import { type CowMode, extendPolicyText, formatChanges, formatViolation } from '../spawn-result';
+import { UsageError } from './command';
+
+export const RUN_EXTRAS_HELP = [
+  '  --cow[=MODE]        copy-on-write working directory: the command changes an overlay,',
+  '                      the changes are listed on stderr afterwards; MODE: discard',
+  '                      (default), apply (copy them onto the host), keep (leave them in',
+  '                      a directory, printed)',
+  '  --report            report denied system calls on stderr (sbx: denied ...)',
+  '  --explain           print the plan (namespaces, mounts, environment, Landlock,',
+  '                      seccomp) and the merged policy; run nothing',
+];
+
+/** `--cow` is a switch with an optional `=MODE`: taken out before the strict parser sees it. */
+export function takeCowFlag(args: string[]): { args: string[]; cow?: CowMode } {
+  const out: string[] = [];
+  let cow: CowMode | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a === '--cow' || a.startsWith('--cow=')) {
+      const mode = a === '--cow' ? 'discard' : a.slice(6);
+      if (mode !== 'discard' && mode !== 'apply' && mode !== 'keep') {
+        throw new UsageError(`run: --cow takes discard, apply or keep, not '${mode}'`);
+      }
+      cow = mode;
+      continue;
+    }
+    out.push(a);
+  }
+  return { args: out, cow };
+}
+
+/** Violations on stderr as they happen. */
+export function printViolations(child: SandboxedChildProcess): void {
+  child.on('violation', (v: Parameters<typeof formatViolation>[0]) => process.stderr.write(formatViolation(v) + '\n'));
+}
+
+/** After the command: the change list (and where they are kept, or that they were applied). */
+export async function printChanges(child: SandboxedChildProcess): Promise<void> {
+  const r = await child.cow;
+  if (r) process.stderr.write(formatChanges(r));
+}
+
+interface PlanMount {
+  type: string;
+  target: string;
+  source: string | null;
+  writable: boolean;
+  optional: boolean;
+  default: boolean;
+  size: number;
+  upper: string | null;
+}
+interface Plan {
+  namespaces: string[];
+  namespacesCompat: string;
+  uid: number;
+  gid: number;
+  root: string;
+  rootDir: string | null;
+  mounts: PlanMount[];
+  env: { clear: boolean; keep: string[]; set: Record<string, string> };
+  hostname: string;
+  cwd: string;
+  newSession: boolean;
+  dieWithParent: boolean;
+  limitsAsked: boolean;
+  report: boolean;
+}
+
+/** The launcher's own plan for this policy here (`sbx-launcher --explain`): nothing is set up. */
+function launcherPlan(text: string): Promise<Plan> {
+  return new Promise((resolve, reject) => {
+    const child = cpSpawn(artifactPaths().launcher, ['--policy-fd', '3', '--keep-fds', '3', '--explain', '--', 'true'], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const chan = child.stdio[3] as NodeJS.WritableStream & { on: (e: string, f: () => void) => void };
+    chan.on('error', () => {});
+    chan.end(text);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) reject(new Error(err.trim() || `sbx-launcher --explain: exit ${code}`));
+      else resolve(JSON.parse(out) as Plan);
+    });
+  });
+}
+
+function formatPlan(plan: Plan, cmd: string[]): string {
+  const id = (v: number) => (v < 0 ? 'the caller\'s own' : String(v));
+  const lines = [
+    `sbx run plan${cmd.length ? ` for: ${cmd.join(' ')}` : ''}`,
+    `  namespaces: ${plan.namespaces.join(' ') || 'none'} (${plan.namespacesCompat}: ${plan.namespacesCompat === 'best-effort' ? 'those the host refuses are skipped and reported' : 'fail if the host refuses one'})`,
+    `  uid/gid inside: ${id(plan.uid)} / ${id(plan.gid)}`,
+    `  root: ${plan.root}${plan.rootDir ? ` (${plan.rootDir})` : ''}`,
+  ];
+  if (plan.mounts.length) {
+    lines.push('  mounts, in this order:');
+    for (const m of plan.mounts) {
+      const from = m.source && m.source !== m.target ? ` <- ${m.source}` : m.source ? ' (host)' : '';
+      const bits = [m.writable ? 'writable' : m.type === 'bind' ? 'read-only' : '', m.optional ? 'if present' : '', m.size ? `size ${m.size}` : '', m.upper ? `changes kept in ${m.upper}` : m.type === 'overlay' ? 'changes on a tmpfs, lost' : '', m.default ? 'default' : 'policy'].filter(Boolean);
+      lines.push(`    ${m.type.padEnd(8)} ${m.target}${from}  [${bits.join(', ')}]`);
+    }
+  } else {
+    lines.push('  mounts: none (no mount namespace)');
+  }
+  const set = Object.entries(plan.env.set).map(([k, v]) => `${k}=${v}`);
+  lines.push(
+    `  environment: ${plan.env.clear ? 'cleared' : 'inherited'}${plan.env.keep.length ? `; kept: ${plan.env.keep.join(' ')}` : ''}${set.length ? `; set: ${set.join(' ')}` : ''}`,
+    `  hostname: ${plan.hostname}   working directory: ${plan.cwd}`,
+    `  session: ${plan.newSession ? 'new (setsid)' : 'inherited'}   killed with the caller: ${plan.dieWithParent ? 'yes' : 'no'}`,
+    `  limits: ${plan.limitsAsked ? 'asked (see the policy below)' : 'none'}   denied calls reported: ${plan.report ? 'yes' : 'no'}`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** `sbx run --explain`: the launcher's plan, the Landlock/seccomp summary and the merged policy. */
+export async function explainRun(policy: string, opts: { cow?: CowMode; report?: boolean }, cmd: string[], cwd = process.cwd()): Promise<number> {
+  const target = path.resolve(cwd);
+  const mounts = opts.cow ? [{ type: 'overlay', source: target, target, upper: path.join(os.tmpdir(), 'sbx-cow-XXXXXX', 'upper') }] : [];
+  const text = extendPolicyText(policy, { report: opts.report, mounts });
+  const plan = await launcherPlan(text);
+  const out = [formatPlan(plan, cmd), explain(text).trimEnd(), '', 'merged policy:', JSON.stringify(resolvePolicy(text), null, 2), ''];
+  process.stdout.write(out.join('\n'));
+  return 0;
+}

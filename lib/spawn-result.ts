@@ -1,0 +1,262 @@
+/**
+ * The spawn door's extras around a run: copy-on-write (`cow`), violation
+ * reports (`report`), and the launcher channel's event lines. Used by
+ * spawn.ts; the launcher side is launcher/cow.c and launcher/notify.c.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { artifactPaths } from './native';
+
+// ---- violations ------------------------------------------------------------
+
+/** A system call the policy denied, reported by the launcher's supervisor (`report: true`). */
+export interface Violation {
+  type: 'violation';
+  /** Syscall name (null for a number the table does not know or a foreign arch). */
+  syscall: string | null;
+  nr: number;
+  /** The six registers; values beyond 2^53 as hex strings. */
+  args: Array<number | string>;
+  /** The process that made the call, as the sandbox sees it (its own pid namespace). */
+  pid: number;
+  /** The errno the call failed with (the policy's). */
+  errno: number;
+  /** Readable form: `socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)`. */
+  text: string;
+}
+
+const FAMILIES: Record<number, string> = {
+  1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK', 17: 'AF_PACKET', 38: 'AF_ALG', 40: 'AF_VSOCK',
+};
+const SOCK_TYPES = ['', 'SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_RAW', 'SOCK_RDM', 'SOCK_SEQPACKET'];
+
+/** Argument counts of the calls policies typically deny; others show all six. */
+const NARGS: Record<string, number> = {
+  accept: 3, bind: 3, bpf: 3, chroot: 1, clone: 5, connect: 3, execve: 3, getsockopt: 5, init_module: 3,
+  ioctl: 3, kexec_load: 4, keyctl: 5, kill: 2, listen: 2, memfd_create: 2, mknod: 3, mknodat: 4, mount: 5,
+  open_tree: 3, perf_event_open: 5, personality: 1, pivot_root: 2, ptrace: 4, reboot: 4, recvmsg: 3,
+  sendmsg: 3, sendto: 6, setns: 2, setsockopt: 5, sethostname: 2, socket: 3, socketpair: 4, swapon: 2,
+  syslog: 3, umount2: 2, unshare: 1, userfaultfd: 1, io_uring_setup: 2, add_key: 5, request_key: 4,
+};
+
+function num(a: number | string): string {
+  return typeof a === 'string' ? a : a >= 65536 ? `0x${a.toString(16)}` : String(a);
+}
+
+/** `name(args)` for a denied call: socket families and types by name, numbers otherwise (no pointer is read). */
+export function describeCall(syscall: string | null, nr: number, args: Array<number | string>): string {
+  const name = syscall ?? `syscall_${nr}`;
+  if ((syscall === 'socket' || syscall === 'socketpair') && typeof args[0] === 'number' && typeof args[1] === 'number') {
+    const t = args[1];
+    let type = SOCK_TYPES[t & 0xf] || String(t & 0xf);
+    if (t & 0o4000) type += '|SOCK_NONBLOCK';
+    if (t & 0o2000000) type += '|SOCK_CLOEXEC';
+    return `${name}(${FAMILIES[args[0]] ?? args[0]}, ${type}, ${num(args[2])})`;
+  }
+  const n = syscall && NARGS[syscall] !== undefined ? NARGS[syscall] : 6;
+  return `${name}(${args.slice(0, n).map(num).join(', ')})`;
+}
+
+export function violationFromEvent(ev: Record<string, unknown>): Violation {
+  const syscall = typeof ev.syscall === 'string' ? ev.syscall : null;
+  const nr = Number(ev.nr);
+  const args = Array.isArray(ev.args) ? (ev.args as Array<number | string>) : [];
+  return { type: 'violation', syscall, nr, args, pid: Number(ev.pid), errno: Number(ev.errno), text: describeCall(syscall, nr, args) };
+}
+
+/** The CLI's line for a violation. */
+export function formatViolation(v: Violation): string {
+  return `sbx: denied ${v.text} in pid ${v.pid}`;
+}
+
+// ---- the channel: one JSON object per line -----------------------------------
+
+/** Splits the launcher channel into lines as they arrive (violations come while the program runs). */
+export class EventLines {
+  private rest = '';
+  push(chunk: string, onLine: (ev: Record<string, unknown>, raw: string) => void): void {
+    this.rest += chunk;
+    let nl: number;
+    while ((nl = this.rest.indexOf('\n')) >= 0) {
+      const raw = this.rest.slice(0, nl);
+      this.rest = this.rest.slice(nl + 1);
+      if (!raw.trim()) continue;
+      try {
+        onLine(JSON.parse(raw) as Record<string, unknown>, raw);
+      } catch {
+        /* not ours */
+      }
+    }
+  }
+}
+
+// ---- policy additions ----------------------------------------------------------
+
+/** Add keys to the policy text the launcher gets (preset name, absolute file path or JSON text). */
+export function extendPolicyText(text: string, add: { report?: boolean; mounts?: unknown[] }): string {
+  if (!add.report && !add.mounts?.length) return text;
+  const t = text.trim();
+  const p: Record<string, unknown> = t.startsWith('{') ? (JSON.parse(t) as Record<string, unknown>) : { extends: t || 'default' };
+  if (add.report) p.report = true;
+  if (add.mounts?.length) p.mounts = [...((p.mounts as unknown[] | undefined) ?? []), ...add.mounts];
+  return JSON.stringify(p);
+}
+
+// ---- copy-on-write -----------------------------------------------------------------
+
+/** `true` / `'discard'`: report and drop the changes; `'keep'`: leave the upper dir; `'apply'`: copy them onto the host. */
+export type CowMode = boolean | 'discard' | 'keep' | 'apply';
+
+export interface CowChange {
+  kind: 'created' | 'modified' | 'deleted';
+  /** Absolute host path. */
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+}
+
+export interface CowResult {
+  /** What the program changed under the copy-on-write directory, in the order found. */
+  changes: CowChange[];
+  /** `cow: 'keep'`: the overlay's upper directory (the changed files), left for the caller. */
+  upper?: string;
+  /** `cow: 'apply'`: the changes were copied onto the host. */
+  applied?: boolean;
+  /** Reading or applying the changes failed. */
+  error?: string;
+}
+
+export interface CowState {
+  mode: 'discard' | 'keep' | 'apply';
+  /** Host directory made copy-on-write (the working directory). */
+  target: string;
+  /** Temporary directory holding upper/ and upper.work/. */
+  dir: string;
+  upper: string;
+}
+
+function inside(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** A fresh directory for the overlay's upper layer, outside `target` (overlayfs refuses overlapping layers). */
+export function cowPrepare(mode: CowMode, cwd: string): { state: CowState; mount: Record<string, unknown> } {
+  const target = path.resolve(cwd);
+  const bases = [os.tmpdir(), '/var/tmp', '/dev/shm'];
+  const base = bases.find((b) => !inside(b, target) && fs.existsSync(b));
+  if (!base) throw new Error(`sbx: cow: no temporary directory outside ${target} for the changes`);
+  const dir = fs.mkdtempSync(path.join(base, 'sbx-cow-'));
+  const upper = path.join(dir, 'upper');
+  const m = mode === true || mode === 'discard' ? 'discard' : mode === 'keep' ? 'keep' : 'apply';
+  return {
+    state: { mode: m, target, dir, upper },
+    mount: { type: 'overlay', source: target, target, upper },
+  };
+}
+
+/** The changes the overlay's upper dir holds (read by the launcher: whiteouts and opaque dirs need xattrs). */
+export function cowChanges(state: CowState): CowChange[] {
+  if (!fs.existsSync(state.upper)) return [];
+  const r = spawnSync(artifactPaths().launcher, ['--cow-diff', state.upper, state.target], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`sbx: cow: reading the changes failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  const out: CowChange[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const c = JSON.parse(line) as { kind: CowChange['kind']; path: string; type: CowChange['type'] };
+    out.push({ kind: c.kind, path: path.join(state.target, c.path), type: c.type });
+  }
+  return out;
+}
+
+function copyEntry(from: string, to: string): void {
+  const st = fs.lstatSync(from);
+  if (st.isSymbolicLink()) {
+    fs.rmSync(to, { recursive: true, force: true });
+    fs.symlinkSync(fs.readlinkSync(from), to);
+  } else if (st.isDirectory()) {
+    const cur = fs.lstatSync(to, { throwIfNoEntry: false });
+    if (cur && !cur.isDirectory()) fs.rmSync(to, { force: true });
+    if (!cur || !cur.isDirectory()) fs.mkdirSync(to, { mode: st.mode & 0o7777 });
+    else fs.chmodSync(to, st.mode & 0o7777);
+  } else if (st.isFile()) {
+    const cur = fs.lstatSync(to, { throwIfNoEntry: false });
+    if (cur && !cur.isFile()) fs.rmSync(to, { recursive: true, force: true });
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, st.mode & 0o7777);
+  }
+  // Devices, fifos, sockets are not applied.
+}
+
+/** Copy the changes onto the host: deletions first (deepest first), then parents before children. */
+export function cowApply(state: CowState, changes: CowChange[]): void {
+  const dels = changes.filter((c) => c.kind === 'deleted').sort((a, b) => b.path.length - a.path.length);
+  for (const c of dels) fs.rmSync(c.path, { recursive: true, force: true });
+  const puts = changes.filter((c) => c.kind !== 'deleted').sort((a, b) => a.path.split('/').length - b.path.split('/').length);
+  for (const c of puts) {
+    // A new directory is made empty: what lies beneath it is listed too.
+    copyEntry(path.join(state.upper, path.relative(state.target, c.path)), c.path);
+  }
+}
+
+function removeTree(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // overlayfs leaves a mode-0 work/work directory: make it removable.
+    const walk = (d: string) => {
+      try {
+        fs.chmodSync(d, 0o700);
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+      } catch {
+        /* best effort */
+      }
+    };
+    walk(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** After the run: the changes, then discard / keep / apply as asked. Never throws. */
+export function cowFinish(state: CowState): CowResult {
+  let changes: CowChange[] = [];
+  const res: CowResult = { changes };
+  try {
+    changes = cowChanges(state);
+    res.changes = changes;
+    if (state.mode === 'apply') {
+      cowApply(state, changes);
+      res.applied = true;
+    }
+  } catch (e) {
+    res.error = (e as Error).message;
+  }
+  if (state.mode === 'keep') {
+    res.upper = state.upper;
+    try {
+      removeTree(`${state.upper}.work`);
+    } catch {
+      /* left behind */
+    }
+  } else {
+    try {
+      removeTree(state.dir);
+    } catch {
+      /* left behind */
+    }
+  }
+  return res;
+}
+
+/** The CLI's lines for the changes. */
+export function formatChanges(r: CowResult): string {
+  const mark = { created: 'A', modified: 'M', deleted: 'D' } as const;
+  const lines = r.changes.map((c) => `sbx: ${mark[c.kind]} ${c.path}${c.type === 'dir' ? '/' : ''}`);
+  if (!r.changes.length) lines.push('sbx: cow: no changes');
+  if (r.error) lines.push(`sbx: cow: ${r.error}`);
+  if (r.upper) lines.push(`sbx: cow: changes kept in ${r.upper}`);
+  if (r.applied) lines.push(`sbx: cow: ${r.changes.length} change(s) applied`);
+  return lines.join('\n') + '\n';
+}

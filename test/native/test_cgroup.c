@@ -1,0 +1,128 @@
+/* sbx_cgroup.h: the file helpers on a scratch directory (they take any dir
+ * fd), and own_dir against what /proc/self/cgroup says. */
+#include "sbx_cgroup.h"
+#include "t.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int scratch(char *dir, size_t size)
+{
+	snprintf(dir, size, "/tmp/sbx-test-cgroup-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void put(int dfd, const char *name, const char *text)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+TEST(read_u64_whole_file_and_keyed_line)
+{
+	char dir[64];
+	int dfd = scratch(dir, sizeof(dir));
+	uint64_t v = 0;
+	CHECK(dfd >= 0);
+	put(dfd, "memory.failcnt", "42\n");
+	put(dfd, "memory.events", "low 0\nhigh 0\nmax 7\noom 3\noom_kill 2\n");
+	CHECK_EQ_INT(sbx_cgroup_read_u64(dfd, "memory.failcnt", NULL, &v), 0);
+	CHECK(v == 42);
+	CHECK_EQ_INT(sbx_cgroup_read_u64(dfd, "memory.events", "oom_kill", &v), 0);
+	CHECK(v == 2);
+	/* "oom" must not match the "oom_kill" line, nor the reverse */
+	CHECK_EQ_INT(sbx_cgroup_read_u64(dfd, "memory.events", "oom", &v), 0);
+	CHECK(v == 3);
+	CHECK_EQ_INT(sbx_cgroup_read_u64(dfd, "memory.events", "oom_k", &v), -ENOENT);
+	CHECK_EQ_INT(sbx_cgroup_read_u64(dfd, "missing", NULL, &v), -ENOENT);
+	put(dfd, "bad", "max\n");
+	CHECK_EQ_INT(sbx_cgroup_read_u64(dfd, "bad", NULL, &v), -EINVAL);
+	for (const char *f = "memory.failcnt\0memory.events\0bad\0"; *f; f += strlen(f) + 1)
+		unlinkat(dfd, f, 0);
+	close(dfd);
+	rmdir(dir);
+}
+
+TEST(has_word_and_write)
+{
+	char dir[64];
+	int dfd = scratch(dir, sizeof(dir));
+	CHECK(dfd >= 0);
+	put(dfd, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	CHECK_EQ_INT(sbx_cgroup_has_word(dfd, "cgroup.controllers", "memory"), 1);
+	CHECK_EQ_INT(sbx_cgroup_has_word(dfd, "cgroup.controllers", "pids"), 1);
+	CHECK_EQ_INT(sbx_cgroup_has_word(dfd, "cgroup.controllers", "cpus"), 0);
+	CHECK_EQ_INT(sbx_cgroup_has_word(dfd, "cgroup.controllers", "mem"), 0);
+	put(dfd, "cgroup.subtree_control", "");
+	CHECK_EQ_INT(sbx_cgroup_write(dfd, "cgroup.subtree_control", "+memory"), 0);
+	CHECK_EQ_INT(sbx_cgroup_has_word(dfd, "cgroup.subtree_control", "+memory"), 1);
+	unlinkat(dfd, "cgroup.subtree_control", 0);
+	CHECK_EQ_INT(sbx_cgroup_write(dfd, "no-such-file", "1"), -ENOENT);
+	unlinkat(dfd, "cgroup.controllers", 0);
+	close(dfd);
+	rmdir(dir);
+}
+
+/* The v2 entry ("0::/path") of /proc/self/cgroup, if any. */
+static int self_v2(char *path, size_t size)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096];
+	int rc = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(path, size, "%s", line + 3);
+			rc = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+TEST(own_dir_v2_ends_with_our_cgroup_and_exists)
+{
+	char self[4096], dir[4096];
+	struct sbx_error err;
+	struct stat st;
+	int rc = sbx_cgroup_own_dir(NULL, dir, sizeof(dir), &err);
+	if (self_v2(self, sizeof(self)) || rc == -ENOENT) {
+		/* no v2 here: then it says why */
+		CHECK(rc < 0);
+		CHECK(err.message[0] != '\0');
+		return;
+	}
+	CHECK_EQ_INT(rc, 0);
+	CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	/* a cgroup directory: it has cgroup.procs */
+	char procs[4200];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	CHECK(access(procs, F_OK) == 0);
+	if (strcmp(self, "/")) {
+		size_t n = strlen(dir), m = strlen(self);
+		CHECK(n >= m && !strcmp(dir + n - m, self));
+	}
+}
+
+TEST(own_dir_unknown_controller_says_so)
+{
+	char dir[4096];
+	struct sbx_error err;
+	CHECK_EQ_INT(sbx_cgroup_own_dir("no-such-controller", dir, sizeof(dir), &err), -ENOENT);
+	CHECK(strstr(err.message, "no-such-controller") != NULL);
+}
+
+int main(void)
+{
+	return t_run();
+}
