@@ -109,11 +109,17 @@ char **ln_build_env(const struct sbx_spawn_plan *plan, char **environ_in)
 		if (!overridden)
 			env[k++] = environ_in[i];
 	}
+	/* env[0..first) borrow environ_in's strings; from here on they are ours. */
+	size_t first = k;
 	for (size_t j = 0; j < plan->nset; j++) {
 		size_t len = strlen(plan->env_set[j].name) + strlen(plan->env_set[j].value) + 2;
 		char *s = malloc(len);
-		if (!s)
+		if (!s) {
+			while (k > first)
+				free(env[--k]);
+			free(env);
 			return NULL;
+		}
 		snprintf(s, len, "%s=%s", plan->env_set[j].name, plan->env_set[j].value);
 		env[k++] = s;
 	}
@@ -136,8 +142,16 @@ static int exec_error(int e, const char *cmd, struct sbx_error *err)
 	return e == ENOENT || e == ENOTDIR ? LN_EXIT_NOTFOUND : LN_EXIT_NOEXEC;
 }
 
+static int exec_search(const char *cmd, char *const args[], char **envp, struct sbx_error *err);
+
 int ln_exec(char *const argv[], const char *argv0, char **envp, struct sbx_error *err)
 {
+	/* main.c refuses an empty command line; this keeps execve from ever
+	 * getting a NULL path should another caller not. */
+	if (!argv || !argv[0]) {
+		sbx_error_set(err, SBX_EINVAL, EINVAL, NULL, "no command given");
+		return LN_EXIT_NOTFOUND;
+	}
 	const char *cmd = argv[0];
 	char *const *args = argv;
 	char **with0 = NULL;
@@ -152,6 +166,15 @@ int ln_exec(char *const argv[], const char *argv0, char **envp, struct sbx_error
 			args = with0;
 		}
 	}
+	/* Only failures return: the copy is ours to free (a successful execve
+	 * replaces the whole image). */
+	int code = exec_search(cmd, args, envp, err);
+	free(with0);
+	return code;
+}
+
+static int exec_search(const char *cmd, char *const args[], char **envp, struct sbx_error *err)
+{
 	if (strchr(cmd, '/')) {
 		execve(cmd, args, envp);
 		return exec_error(errno, cmd, err);

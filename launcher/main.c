@@ -19,6 +19,7 @@
  * executable; 127 not found; killed by a signal: the launcher dies of the
  * same signal.
  */
+#include "channel.h"
 #include "launcher.h"
 #include "sbx_apply.h"
 #include "sbx_policy.h"
@@ -35,8 +36,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define POLICY_MAX (4u << 20)
 
 extern char **environ;
 
@@ -128,67 +127,17 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
-static char *read_policy(struct ln_ctx *c, size_t *len)
-{
-	struct sbx_error err;
-	size_t cap = 64 * 1024, n = 0;
-	char *buf = malloc(cap + 1);
-	for (;;) {
-		if (!buf) {
-			sbx_error_set(&err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
-			ln_fail(c, "policy", &err);
-		}
-		if (n == cap) {
-			if (cap > POLICY_MAX) {
-				sbx_error_set(&err, SBX_ETOOBIG, EFBIG, NULL,
-					      "the policy is larger than 4 MiB");
-				ln_fail(c, "policy", &err);
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb)
-				free(buf);
-			buf = nb;
-			continue;
-		}
-		ssize_t r = read(c->chan_fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sbx_error_sys(&err, errno, "read", NULL, "reading the policy from fd %d: %s",
-				      c->chan_fd, strerror(errno));
-			ln_fail(c, "policy", &err);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > POLICY_MAX) {
-		sbx_error_set(&err, SBX_ETOOBIG, EFBIG, NULL, "the policy is larger than 4 MiB");
-		ln_fail(c, "policy", &err);
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
 {
 	struct sbx_error err;
 	struct sbx_policy *p = NULL;
+	char *text;
 	size_t len;
-	char *text = read_policy(c, &len);
-	const char *s = text;
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	struct sbx_policy_load_opts opts = { .cwd = cwd, .max_bytes = POLICY_MAX };
-	int rc;
-	if (!*s)
-		rc = sbx_policy_load("default", &opts, &p, &err);
-	else if (*s == '{')
-		rc = sbx_policy_load_text(text, len, &opts, &p, &err);
-	else
-		rc = sbx_policy_load(s, &opts, &p, &err);
+	/* channel.c: the same code test/fuzz/fuzz_launcher_policy.c runs. */
+	if (ln_channel_read(c->chan_fd, &text, &len, &err))
+		ln_fail(c, "policy", &err);
+	struct sbx_policy_load_opts opts = { .cwd = cwd, .max_bytes = LN_POLICY_MAX };
+	int rc = ln_channel_load(text, len, &opts, &p, &err);
 	free(text);
 	if (rc)
 		ln_fail(c, "policy", &err);

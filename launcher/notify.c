@@ -32,9 +32,9 @@
 
 /* Internal core headers (the preload door uses them the same way): the
  * denial model and the syscall table. */
-#include "../src-native/policy.h"
-#include "../src-native/prepared.h"
-#include "../src-native/syscalls.h"
+#include "policy.h"
+#include "prepared.h"
+#include "syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>

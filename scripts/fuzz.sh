@@ -8,7 +8,8 @@
 #   FUZZ_SECONDS=600 scripts/fuzz.sh json
 #   FUZZ_BUILD_ONLY=1 scripts/fuzz.sh
 #
-# Targets link against an archive of every src-native/*.c, so a target gets
+# Targets link against an archive of every src-native/*.c (and
+# launcher/channel.c), so a target gets
 # exactly the core objects it references and new targets need no list here.
 # Optional per target: test/fuzz/<name>.dict (libFuzzer dictionary).
 # Findings are kept in build/fuzz/artifacts/<name>/; exit status is non-zero
@@ -30,7 +31,7 @@ fi
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer $san
-	-I$root/src-native/include -I$root/src-native -I$root/test/support"
+	-I$root/src-native/include -I$root/src-native -I$root/test/support -I$root/launcher"
 
 mkdir -p "$out/obj" "$out/artifacts"
 
@@ -57,8 +58,9 @@ if [[ -z "${FUZZ_SKIP_BUILD:-}" ]]; then
 # ---- core archive, instrumented for coverage but without libFuzzer's main ----
 objs=()
 # test/support/ (the BPF interpreter, spec generators) is linked in too: targets
-# compare compiled programs against it.
-for src in "$root"/src-native/*.c "$root"/test/support/*.c; do
+# compare compiled programs against it. From launcher/ only the policy channel
+# (no main, no namespaces): fuzz_launcher_policy runs the launcher's own code.
+for src in "$root"/src-native/*.c "$root"/test/support/*.c "$root"/launcher/channel.c; do
 	obj="$out/obj/$(basename "${src%.c}").o"
 	# shellcheck disable=SC2086
 	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"

@@ -21,9 +21,11 @@ import {
   escapeBinDir,
   escapeNames,
   runEscape,
+  unprivEscapeDir,
   type EscapeFixtures,
 } from './helpers/escape';
 import { cliPath } from './helpers/paths';
+import { isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
 
 /** The bombs: run below with a policy that sets limits (pids, memory, a sized tmpfs). */
 const NEEDS_LIMITS = new Set(['fork_bomb', 'mem_bomb', 'disk_fill']);
@@ -103,6 +105,83 @@ describe.skipIf(!canSimulate)('escape programs under sbx run --policy strict WIT
   test.each(names)('%s is blocked by Landlock + seccomp alone', (name) => {
     const r = expectBlocked(name, wrapNoUserns);
     if (!PREREQ_DENIED[name]) expect(r.stderr).toMatch(/^sbx: skipped namespaces\.user/m);
+  });
+});
+
+// ---- as an unprivileged user (uid/gid 65534) ----
+/**
+ * The same programs and policy, started by uid 65534 (setpriv, outside the
+ * CLI): the launcher has no privilege of its own, so its namespaces are the
+ * ones an unprivileged user may create (a user namespace first). The CLI,
+ * the launcher and the programs come from world-readable copies
+ * (unprivPackage, unprivEscapeDir), the targets are the fixtures made for
+ * that user (its own listeners, a `sleep` it owns, a secret it can read).
+ *
+ * Documented limits of the spawn door for this user: none so far. An entry
+ * here would be asserted to ESCAPE (so the list stays exact) and recorded
+ * with its reason for the table.
+ */
+const UNPRIV_LIMITS: Record<string, string> = {};
+/**
+ * Cannot start its attack as 65534: host root is not mapped in the
+ * sandbox's user namespace, so the setuid-root copy shows as owned by the
+ * overflow uid 65534 and the program refuses it as "not setuid-root". The
+ * kernel never grants an unmapped uid on exec (and the root is nosuid), so
+ * there is nothing to gain; the test checks the file is setuid-root on the
+ * host and that this, and only this, is what the line says.
+ */
+const UNPRIV_PREREQ: Record<string, RegExp> = { setuid_exec: /ERROR \S+ is not setuid-root \(mode 4755, uid 65534\)$/ };
+
+describe.skipIf(!isRoot())('escape programs under sbx run --policy strict as uid 65534 (all namespaces the host allows)', () => {
+  let ufx: EscapeFixtures;
+  let upolicy: string;
+  let ucli: string;
+  beforeAll(async () => {
+    ufx = await createEscapeFixtures({ forUnpriv: true });
+    const bin = unprivEscapeDir();
+    upolicy = JSON.stringify({ extends: 'strict', fs: { read: [bin], exec: [bin] } });
+    ucli = path.join(unprivPackage(), 'dist', 'cli.js');
+  });
+  afterAll(() => ufx?.close());
+
+  const wrapUnpriv = (c: string, a: string[]): [string, string[]] => [process.execPath, [ucli, 'run', '--policy', upolicy, '--', c, ...a]];
+
+  test('the launcher really runs as 65534, in its own namespaces', () => {
+    const r = runEscape('read_outside', [ufx.secretPath], { wrap: wrapUnpriv, asUser: 'unpriv' });
+    // The secret is readable by 65534 on the host (the unconfined control shows it): only the door stops it.
+    expect(`${r.verdict} ${r.line}`, r.stderr).toMatch(/^BLOCKED /);
+    const id = runUnpriv(process.execPath, [ucli, 'run', '--', 'sh', '-c', 'id -u; ls /proc | grep -c "^[0-9]"; hostname']);
+    const [uid, procs, host] = String(id.stdout).trim().split('\n');
+    expect(uid, String(id.stderr)).toBe('65534');
+    expect(Number(procs), String(id.stdout)).toBeLessThan(5); // a new pid namespace
+    expect(host).toBe('sbx'); // a new UTS namespace
+  });
+
+  test.each(names)('%s is blocked', (name) => {
+    const known = UNPRIV_LIMITS[name];
+    const args = name === 'setuid_exec' ? escapeArgs(name, fx) : escapeArgs(name, ufx);
+    const r = runEscape(name, args, {
+      wrap: wrapUnpriv,
+      asUser: 'unpriv',
+      timeoutMs: 30_000,
+      record: { door: 'spawn', user: 'unprivileged', ...(known ? { limit: known } : {}) },
+    });
+    const msg = `${r.argv.slice(-3).join(' ')}\n${r.stderr}`;
+    if (known) {
+      expect(r.verdict, msg).toBe('ESCAPED');
+      return;
+    }
+    if (PREREQ_DENIED[name]) {
+      expect(r.line, msg).toMatch(PREREQ_DENIED[name]);
+      return;
+    }
+    if (UNPRIV_PREREQ[name]) {
+      const st = fs.statSync(args[0]);
+      expect([st.uid, st.mode & 0o7777]).toEqual([0, 0o4755]);
+      expect(r.line, msg).toMatch(UNPRIV_PREREQ[name]);
+      return;
+    }
+    expect(`${r.verdict} ${r.line}`, msg).toMatch(/^BLOCKED /);
   });
 });
 
