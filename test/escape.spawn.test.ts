@@ -20,6 +20,7 @@ import {
   escapeArgs,
   escapeBinDir,
   escapeNames,
+  recordEscape,
   runEscape,
   unprivEscapeDir,
   type EscapeFixtures,
@@ -217,13 +218,19 @@ function expectBombBlocked(name: string, noUserns: boolean) {
     const r = runEscape(name, escapeArgs(name, fx), { wrap, cwd, timeoutMs: 30_000 });
     // Root without a writable pids cgroup (RLIMIT_NPROC does not bind root):
     // enforce mode refuses to start the bomb at all, naming what is missing.
+    const door = noUserns ? 'spawn-no-userns' : 'spawn';
     if (name === 'fork_bomb' && /status 125\b/.test(r.line)) {
       expect(r.stderr).toMatch(/sbx: limits: limits\.pids: no writable cgroup with the pids controller .*RLIMIT_NPROC does not apply to root/);
+      recordEscape({ ...r, verdict: 'BLOCKED', line: 'refused to start: limits.pids needs a writable pids cgroup here (enforce mode)' }, {
+        door, user: 'root', limit: 'limits.pids: no writable pids cgroup without user-namespace capabilities; the sandbox is refused (125), not run',
+      });
       return r;
     }
     // A limit's kill is the launcher's SIGKILL of the program; the CLI reports it as exit 123.
-    const verdict = r.verdict === 'ERROR' && /status 123\b/.test(r.line) && /sbx: limits\.memory/.test(r.stderr) ? 'BLOCKED' : r.verdict;
+    const killed = r.verdict === 'ERROR' && /status 123\b/.test(r.line) && /sbx: limits\.memory/.test(r.stderr);
+    const verdict = killed ? 'BLOCKED' : r.verdict;
     expect(`${verdict} ${r.line}`, `${r.argv.slice(-3).join(' ')}\n${r.stderr}`).toMatch(/^BLOCKED /);
+    recordEscape(killed ? { ...r, verdict: 'BLOCKED', line: 'killed by limits.memory (exit 123)' } : r, { door, user: 'root' });
     return r;
   } finally {
     fs.rmSync(cwd, { recursive: true, force: true });

@@ -55,7 +55,7 @@ export interface EscapeOptions {
 export type EscapeDoor = 'preload' | 'self' | 'spawn' | 'spawn-no-userns' | 'unconfined';
 
 /** Append one result to $SBX_ESCAPE_RECORD/<door>-<user>.jsonl (O_APPEND: one write per line). */
-function recordEscape(r: EscapeResult, rec: NonNullable<EscapeOptions['record']>): void {
+export function recordEscape(r: EscapeResult, rec: NonNullable<EscapeOptions['record']>): void {
   const dir = process.env.SBX_ESCAPE_RECORD;
   if (!dir) return;
   fs.mkdirSync(dir, { recursive: true });
