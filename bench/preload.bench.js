@@ -35,6 +35,7 @@ module.exports = {
     const sections = [];
     const goals = [];
     const data = {};
+    const rows = [];
     try {
       for (const p of programs) {
         const start = (env) => () => {
@@ -50,6 +51,7 @@ module.exports = {
           warmup: 5,
         });
         const [plain, confined] = res.rows;
+        rows.push(...res.rows);
         const addedUs = (confined.stats.median - plain.stats.median) * 1000;
         data[p.label] = { plainMs: plain.stats.median, preloadMs: confined.stats.median, addedUs, ratio: confined.ratio };
         goals.push({
@@ -70,6 +72,7 @@ module.exports = {
       '',
       ...sections,
     ].join('\n');
-    return { markdown, goals, data };
+    const charts = [{ file: 'bench-preload-latency.svg', title: 'Process start with and without the preload door', kind: 'latency', rows }];
+    return { markdown, goals, data, charts };
   },
 };

@@ -44,12 +44,33 @@ async function main() {
   }
 
   if (json) {
-    process.stdout.write(JSON.stringify({ facts, quick, results }, null, 2) + '\n');
+    // Chart specs carry every raw sample: the figures are in `data`.
+    process.stdout.write(JSON.stringify({ facts, quick, results: results.map(({ charts, ...r }) => r) }, null, 2) + '\n');
   } else {
+    const write = !quick && !names.length && !args.includes('--no-write');
+    if (write) writeCharts(results);
     const out = render(facts, quick, results);
     process.stdout.write(out);
-    const write = !quick && !names.length && !args.includes('--no-write');
     if (write) fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), out);
+  }
+}
+
+/**
+ * A benchmark may return `charts: [{ file, title, kind, ... }]` (bench/svg.js);
+ * on a full run they are drawn into docs/charts/<file> and linked under the
+ * benchmark's section (r.chartLinks, read by render()).
+ */
+function writeCharts(results) {
+  const { renderChart } = require('./svg');
+  const dir = path.join(root, 'docs', 'charts');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const r of results) {
+    r.chartLinks = [];
+    for (const c of r.charts ?? []) {
+      const file = path.basename(c.file);
+      fs.writeFileSync(path.join(dir, file), renderChart(c));
+      r.chartLinks.push(`![${c.title}](charts/${file})`);
+    }
   }
 }
 
@@ -91,7 +112,10 @@ function render(facts, quick, results) {
     '',
   ];
   if (goals.length) parts.push('## Goals', '', table(['benchmark', 'goal', 'measured', 'result'], goals), '');
-  for (const r of results) parts.push(`## ${r.title ?? r.name}`, '', r.markdown.trim(), '');
+  for (const r of results) {
+    parts.push(`## ${r.title ?? r.name}`, '', r.markdown.trim(), '');
+    if (r.chartLinks?.length) parts.push(...r.chartLinks.flatMap((l) => [l, '']));
+  }
   return parts.join('\n');
 }
 

@@ -80,6 +80,25 @@ module.exports = {
       '',
       section(seccomp, 'syscalls'),
     ].join('\n');
-    return { markdown, goals: [], data };
+    // Linear x: the growth per path or per syscall reads as the slope.
+    const curve = (file, title, cases, xLabel) => ({
+      file,
+      title,
+      kind: 'lines',
+      logX: false,
+      xLabel,
+      yLabel: 'median µs',
+      series: [
+        ['load', (c) => c.load],
+        ['prepare', (c) => c.prepare],
+        ['apply', (c) => c.apply],
+        ['prepare+apply', (c) => c.prepare.map((v, i) => v + c.apply[i])],
+      ].map(([name, sel]) => ({ name, points: cases.map((c) => [c.actual, median(sel(c))]) })),
+    });
+    const charts = [
+      curve('bench-scale-landlock.svg', 'Setup time against Landlock rules', landlock, 'directories in fs.read'),
+      curve('bench-scale-seccomp.svg', 'Setup time against filter size', seccomp, 'syscalls in the allowlist'),
+    ];
+    return { markdown, goals: [], data, charts };
   },
 };

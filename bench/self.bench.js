@@ -101,6 +101,11 @@ module.exports = {
         result.rows.map((r) => [r.name, fmt(r.stats.median, 1), fmt(r.stats.p90, 1), fmt(r.stats.p99, 1), `${fmt(r.ratio, 3)}x`]),
       ),
     ].join('\n');
-    return { markdown, goals, data: { inner: stats, processes: result.rows.map(({ samples, ...r }) => r) } };
+    const inside = [['prepare', 'prep'], ['apply', 'apply'], ['total', 'total']].map(([name, k]) => ({ name, samples: inner[k].slice(warm) }));
+    const charts = [
+      { file: 'bench-self-lockdown.svg', title: `lockdown('${POLICY}') inside the process`, kind: 'latency', unit: 'µs', rows: inside },
+      { file: 'bench-self-process.svg', title: 'Whole Node process, spawn to exit', kind: 'latency', rows: result.rows },
+    ];
+    return { markdown, goals, data: { inner: stats, processes: result.rows.map(({ samples, ...r }) => r) }, charts };
   },
 };

@@ -533,7 +533,22 @@ module.exports = {
           mem.map((m) => [m.label, fmt(m.parentDeltaKiB, 0), fmt(m.procsPer, 1), fmt(m.rssKiB, 0), fmt(m.pssKiB, 0)]),
         ),
       ].join('\n');
-      return { markdown: md, goals, data };
+      const charts = [
+        { file: 'bench-spawn-latency.svg', title: `Spawn latency: ${TRUE} per contender`, kind: 'latency', rows: lat.rows },
+        { file: 'bench-spawn-shell.svg', title: '`sbx run` from a shell', kind: 'latency', rows: sh.rows },
+        {
+          file: 'bench-spawn-throughput.svg',
+          title: 'Spawn throughput against concurrency',
+          kind: 'lines',
+          xLabel: 'concurrent workers',
+          yLabel: 'sandboxes per second (median)',
+          series: [
+            { name: 'child_process.spawn', points: tp.map((t) => [t.concurrency, t.plain]) },
+            { name: 'sbx.spawn default', points: tp.map((t) => [t.concurrency, t.sbx]) },
+          ],
+        },
+      ];
+      return { markdown: md, goals, data, charts };
     } finally {
       if (srt?.reset) await srt.reset().catch(() => {});
       fs.rmSync(cwd, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  *
  *   memory   cgroup v2 memory.max → v1 memory.limit_in_bytes → RLIMIT_AS
  *   pids     cgroup v2 pids.max   → v1 pids.max              → RLIMIT_NPROC
- *            (not for root: the kernel does not apply it to uid 0)
+ *            (not for the host's root user, whom the kernel exempts)
  *   cpu      cgroup v2 cpu.max    → v1 cpu.cfs_quota_us      → none
  *   cpuTime  cgroup v2 cpu.stat   → v1 cpuacct.usage (both polled by the
  *            launcher, the whole tree)              → RLIMIT_CPU (per process)
@@ -126,6 +126,35 @@ static int write_u64(int dirfd, const char *file, uint64_t v)
 }
 
 /* v2: the controller must be available to our children. */
+/*
+ * Does RLIMIT_NPROC bind our processes? The kernel exempts only the host's
+ * root user (and holders of CAP_SYS_RESOURCE/CAP_SYS_ADMIN in the initial
+ * user namespace, which nothing inside another user namespace can hold): uid
+ * 0 inside a user namespace mapped to another host uid is bound. One level
+ * of mapping is read (/proc/self/uid_map); an id that maps to 0 one level up
+ * is treated as root, the safe side (the limit is then refused, not faked).
+ */
+static bool nproc_binds(void)
+{
+	uid_t uid = getuid();
+	unsigned long in, out, count;
+	bool bound = uid != 0;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	if (!f)
+		return bound;
+	while (fscanf(f, "%lu %lu %lu", &in, &out, &count) == 3) {
+		if (uid < in || uid - in >= count)
+			continue;
+		/* The identity map of the initial namespace keeps `bound` as is. */
+		if (!(in == 0 && out == 0 && count == 4294967295UL))
+			bound = out + (uid - in) != 0;
+		break;
+	}
+	fclose(f);
+	return bound;
+}
+
 static bool v2_try(struct ln_limits *l, const char *ctrl)
 {
 	char dir[PATH_MAX];
@@ -219,7 +248,7 @@ static void choose(struct ln_ctx *c, struct ln_limits *l)
 			if (l->pids_fd < 0)
 				v1why = "pids.max cannot be opened";
 		}
-		if (!l->mech[LIM_PIDS] && geteuid() != 0)
+		if (!l->mech[LIM_PIDS] && nproc_binds())
 			l->mech[LIM_PIDS] = M_RLIMIT;
 		if (v1why)
 			say(l->why_v1, sizeof(l->why_v1), "cgroup v1: %s", v1why);

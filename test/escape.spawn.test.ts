@@ -159,30 +159,99 @@ describe.skipIf(!isRoot())('escape programs under sbx run --policy strict as uid
   });
 
   test.each(names)('%s is blocked', (name) => {
-    const known = UNPRIV_LIMITS[name];
-    const args = name === 'setuid_exec' ? escapeArgs(name, fx) : escapeArgs(name, ufx);
-    const r = runEscape(name, args, {
-      wrap: wrapUnpriv,
-      asUser: 'unpriv',
-      timeoutMs: 30_000,
-      record: { door: 'spawn', user: 'unprivileged', ...(known ? { limit: known } : {}) },
-    });
-    const msg = `${r.argv.slice(-3).join(' ')}\n${r.stderr}`;
-    if (known) {
-      expect(r.verdict, msg).toBe('ESCAPED');
-      return;
+    expectUnprivBlocked(name, ufx, wrapUnpriv, 'spawn', UNPRIV_LIMITS);
+  });
+});
+
+/**
+ * One program as uid 65534 through `wrap`: BLOCKED, or exactly its
+ * documented prerequisite refusal, or (an entry of `limits`) ESCAPED,
+ * recorded with its reason.
+ */
+function expectUnprivBlocked(
+  name: string,
+  ufx: EscapeFixtures,
+  wrap: (c: string, a: string[]) => [string, string[]],
+  door: 'spawn' | 'spawn-no-userns',
+  limits: Record<string, string>,
+) {
+  const known = limits[name];
+  const args = name === 'setuid_exec' ? escapeArgs(name, fx) : escapeArgs(name, ufx);
+  const r = runEscape(name, args, {
+    wrap,
+    asUser: 'unpriv',
+    timeoutMs: 30_000,
+    record: { door, user: 'unprivileged', ...(known ? { limit: known } : {}) },
+  });
+  const msg = `${r.argv.slice(-3).join(' ')}\n${r.stderr}`;
+  if (known) {
+    expect(r.verdict, msg).toBe('ESCAPED');
+    return r;
+  }
+  if (PREREQ_DENIED[name]) {
+    expect(r.line, msg).toMatch(PREREQ_DENIED[name]);
+    return r;
+  }
+  if (UNPRIV_PREREQ[name]) {
+    const st = fs.statSync(args[0]);
+    expect([st.uid, st.mode & 0o7777]).toEqual([0, 0o4755]);
+    expect(r.line, msg).toMatch(UNPRIV_PREREQ[name]);
+    return r;
+  }
+  expect(`${r.verdict} ${r.line}`, msg).toMatch(/^BLOCKED /);
+  return r;
+}
+
+/**
+ * uid 65534 where user namespaces are unavailable: the same simulation as
+ * for root (`unshare -U -r` as 65534 makes it root of a namespace it owns,
+ * which may set its own user.max_user_namespaces to 0; then every capability
+ * is dropped). Inside, uid 0 is host uid 65534: no privilege on the host,
+ * and RLIMIT_NPROC binds it. Documented limits: none so far (an entry would
+ * be asserted to ESCAPE and recorded with its reason).
+ */
+const UNPRIV_NO_USERNS_LIMITS: Record<string, string> = {};
+const canSimulateUnpriv =
+  isRoot() && runUnpriv('unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', 'unshare', '-U', 'true']).status === 1;
+
+describe.skipIf(!canSimulateUnpriv)('escape programs under sbx run --policy strict as uid 65534 WITHOUT user namespaces', () => {
+  let ufx: EscapeFixtures;
+  let upolicy: string;
+  let ucli: string;
+  beforeAll(async () => {
+    ufx = await createEscapeFixtures({ forUnpriv: true });
+    const bin = unprivEscapeDir();
+    upolicy = JSON.stringify({ extends: 'strict', fs: { read: [bin], exec: [bin] } });
+    ucli = path.join(unprivPackage(), 'dist', 'cli.js');
+  });
+  afterAll(() => ufx?.close());
+
+  const wrapUnprivNoUserns = (c: string, a: string[]): [string, string[]] => [
+    'unshare',
+    ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', process.execPath, ucli, 'run', '--verbose', '--policy', upolicy, '--', c, ...a],
+  ];
+
+  test('the simulation is real: host uid 65534, no user namespaces, the launcher says what it skipped', () => {
+    const [cmd, args] = wrapUnprivNoUserns('sh', ['-c', 'id -u; grep CapEff /proc/self/status; ls /proc | grep -c "^[0-9]"; cat /proc/self/uid_map']);
+    const r = runUnpriv(cmd, args);
+    expect(r.status, String(r.stderr)).toBe(0);
+    for (const layer of ['user', 'pid', 'net', 'mount', 'ipc', 'uts', 'cgroup']) {
+      expect(String(r.stderr)).toMatch(new RegExp(`^sbx: skipped namespaces\\.${layer}: unshare: `, 'm'));
     }
-    if (PREREQ_DENIED[name]) {
-      expect(r.line, msg).toMatch(PREREQ_DENIED[name]);
-      return;
-    }
-    if (UNPRIV_PREREQ[name]) {
-      const st = fs.statSync(args[0]);
-      expect([st.uid, st.mode & 0o7777]).toEqual([0, 0o4755]);
-      expect(r.line, msg).toMatch(UNPRIV_PREREQ[name]);
-      return;
-    }
-    expect(`${r.verdict} ${r.line}`, msg).toMatch(/^BLOCKED /);
+    const [uid, capEff, procs, map] = String(r.stdout).trim().split('\n');
+    expect(uid).toBe('0'); // root of the unshare namespace ...
+    expect(capEff).toMatch(/^CapEff:\s+0+$/); // ... without any capability ...
+    expect(map.trim().split(/\s+/)).toEqual(['0', '65534', '1']); // ... which is host uid 65534, and nothing else
+    expect(Number(procs)).toBeGreaterThan(5); // no pid namespace: the host's processes are visible
+  });
+
+  test.each(names)('%s is blocked by Landlock + seccomp alone', (name) => {
+    const r = expectUnprivBlocked(name, ufx, wrapUnprivNoUserns, 'spawn-no-userns', UNPRIV_NO_USERNS_LIMITS);
+    if (!PREREQ_DENIED[name] && !UNPRIV_PREREQ[name]) expect(r.stderr).toMatch(/^sbx: skipped namespaces\.user/m);
+  });
+
+  test.each([...NEEDS_LIMITS])('%s is blocked under limits (rlimits)', (name) => {
+    expectBombBlocked(name, true, true);
   });
 });
 
@@ -198,39 +267,52 @@ const BOMB_LIMITS: Record<string, object> = {
   mem_bomb: { limits: { memory: '32M', wallTime: '20s' } },
   disk_fill: { rlimits: { fsize: '4M' } },
 };
-function bombPolicy(name: string, cwd: string): string {
+function bombPolicy(name: string, cwd: string, bin: string): string {
   return JSON.stringify({
     extends: 'strict',
-    fs: { read: [escapeBinDir], exec: [escapeBinDir] },
+    fs: { read: [bin], exec: [bin] },
     mounts: [{ type: 'tmpfs', target: cwd, size: '4M' }],
     ...BOMB_LIMITS[name],
   });
 }
-function expectBombBlocked(name: string, noUserns: boolean) {
+/**
+ * `unpriv`: started by uid 65534 (runUnpriv), from the world-readable copies.
+ * The cgroups here are not writable by that user, so the limits fall back to
+ * rlimits: RLIMIT_NPROC (which binds a non-root uid, also when it is root of
+ * the `unshare -U -r` namespace: it maps to host uid 65534), RLIMIT_AS, and
+ * the sized tmpfs or RLIMIT_FSIZE.
+ */
+function expectBombBlocked(name: string, noUserns: boolean, unpriv = false) {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bomb-'));
   fs.chmodSync(cwd, 0o777);
   try {
-    const pol = bombPolicy(name, cwd);
+    const cli = unpriv ? path.join(unprivPackage(), 'dist', 'cli.js') : cliPath;
+    const pol = bombPolicy(name, cwd, unpriv ? unprivEscapeDir() : escapeBinDir);
     const wrap = (c: string, a: string[]): [string, string[]] =>
       noUserns
-        ? ['unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', process.execPath, cliPath, 'run', '--verbose', '--policy', pol, '--', c, ...a]]
-        : [process.execPath, [cliPath, 'run', '--policy', pol, '--', c, ...a]];
-    const r = runEscape(name, escapeArgs(name, fx), { wrap, cwd, timeoutMs: 30_000 });
-    // Root without a writable pids cgroup (RLIMIT_NPROC does not bind root):
-    // enforce mode refuses to start the bomb at all, naming what is missing.
+        ? ['unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', process.execPath, cli, 'run', '--verbose', '--policy', pol, '--', c, ...a]]
+        : [process.execPath, [cli, 'run', '--policy', pol, '--', c, ...a]];
+    const r = runEscape(name, escapeArgs(name, fx), { wrap, cwd, timeoutMs: 30_000, ...(unpriv ? { asUser: 'unpriv' as const } : {}) });
     const door = noUserns ? 'spawn-no-userns' : 'spawn';
-    if (name === 'fork_bomb' && /status 125\b/.test(r.line)) {
+    const user = unpriv ? 'unprivileged' : 'root';
+    const msg = `${r.argv.slice(-3).join(' ')}\n${r.stderr}`;
+    // Root (host uid 0, also as uid 0 of the simulation's namespace) without a
+    // writable pids cgroup: RLIMIT_NPROC does not bind it, so enforce mode
+    // refuses to start. (Uid 0 of a namespace mapped to host uid 65534 is
+    // bound by RLIMIT_NPROC, and the launcher uses it: the bomb is BLOCKED.)
+    if (!unpriv && name === 'fork_bomb' && /status 125\b/.test(r.line)) {
       expect(r.stderr).toMatch(/sbx: limits: limits\.pids: no writable cgroup with the pids controller .*RLIMIT_NPROC does not apply to root/);
+      const why = 'limits.pids: no writable pids cgroup, and RLIMIT_NPROC does not bind host root; the sandbox is refused (125), not run';
       recordEscape({ ...r, verdict: 'BLOCKED', line: 'refused to start: limits.pids needs a writable pids cgroup here (enforce mode)' }, {
-        door, user: 'root', limit: 'limits.pids: no writable pids cgroup without user-namespace capabilities; the sandbox is refused (125), not run',
+        door, user, limit: why,
       });
       return r;
     }
     // A limit's kill is the launcher's SIGKILL of the program; the CLI reports it as exit 123.
     const killed = r.verdict === 'ERROR' && /status 123\b/.test(r.line) && /sbx: limits\.memory/.test(r.stderr);
     const verdict = killed ? 'BLOCKED' : r.verdict;
-    expect(`${verdict} ${r.line}`, `${r.argv.slice(-3).join(' ')}\n${r.stderr}`).toMatch(/^BLOCKED /);
-    recordEscape(killed ? { ...r, verdict: 'BLOCKED', line: 'killed by limits.memory (exit 123)' } : r, { door, user: 'root' });
+    expect(`${verdict} ${r.line}`, msg).toMatch(/^BLOCKED /);
+    recordEscape(killed ? { ...r, verdict: 'BLOCKED', line: 'killed by limits.memory (exit 123)' } : r, { door, user });
     return r;
   } finally {
     fs.rmSync(cwd, { recursive: true, force: true });
@@ -242,6 +324,11 @@ describe('the bombs under sbx run with limits', () => {
   });
   test.skipIf(!canSimulate).each([...NEEDS_LIMITS])('%s is blocked without user namespaces', (name) => {
     expectBombBlocked(name, true);
+  });
+});
+describe.skipIf(!isRoot())('the bombs under sbx run with limits as uid 65534 (rlimits: no writable cgroup)', () => {
+  test.each([...NEEDS_LIMITS])('%s is blocked (all namespaces the host allows)', (name) => {
+    expectBombBlocked(name, false, true);
   });
 });
 // ---- end bombs ----
