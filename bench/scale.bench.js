@@ -3,12 +3,14 @@
 // of Landlock rules (1, 100, 1000 directories in fs.read) and with the size
 // of a seccomp allowlist (10, 100, 400 syscalls). bench/scale.c measures
 // (a forked child per case per round, cases rotating); this module
-// tabulates the medians. No goal: issue 7 asks for the curve.
+// tabulates the medians. The spawn door's setup against the number of bind
+// mounts (1, 10, 100) is timed here with sbx.run, cases alternating.
+// No goal: issue 7 asks for the curves.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { summarize, table, fmt } = require('./harness');
+const { alternate, summarize, table, fmt, latencyTable } = require('./harness');
 const { nativeHelper } = require('./native');
 
 const median = (v) => summarize(v).median;
@@ -38,6 +40,51 @@ function section(cases, unit) {
     `Growth from ${first.actual} to ${last.actual} ${unit}: ${fmt(slope(both), 2)} µs of prepare+apply and ` +
       `${fmt(slope((c) => c.load), 2)} µs of load per ${unit.replace(/s$/, '')}.`,
   ].join('\n');
+}
+
+/** sbx.run('/bin/true') with N bind mounts (directories under /tmp, which the sandbox's private /tmp hides). */
+async function mountScale(root, quick) {
+  const sbx = require(root);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bench-mounts-'));
+  const sizes = [1, 10, 100];
+  try {
+    const contenders = sizes.map((n) => {
+      const dirs = Array.from({ length: n }, (_, i) => {
+        const d = path.join(base, `${n}-${i}`);
+        fs.mkdirSync(d);
+        return d;
+      });
+      const policy = { extends: 'default', mounts: dirs.map((d) => ({ type: 'bind', source: d, target: d })) };
+      return {
+        name: `${n} bind mount${n > 1 ? 's' : ''}`,
+        run: async () => {
+          const r = await sbx.run('/bin/true', [], { policy, cwd: base });
+          if (r.code !== 0) throw new Error(`sbx.run with ${n} mounts failed: ${r.reason} ${r.stderr}`);
+        },
+      };
+    });
+    const result = await alternate({ contenders, iterations: quick ? 5 : 41, warmup: 2 });
+    const markdown = [
+      '### Bind mounts (spawn door: `sbx.run(\'/bin/true\')` with N `mounts` of type bind)',
+      '',
+      'Whole spawn, all namespaces, default policy plus N read-only binds of directories under `/tmp` (each target',
+      'is created in the private `/tmp`); cases alternate, ratios to 1 mount.',
+      '',
+      latencyTable(result),
+    ].join('\n');
+    const chart = {
+      file: 'bench-scale-mounts.svg',
+      title: 'Spawn setup against bind mounts',
+      kind: 'lines',
+      logX: false,
+      xLabel: 'bind mounts',
+      yLabel: 'median ms (sbx.run /bin/true)',
+      series: [{ name: 'sbx.run', points: result.rows.map((r, i) => [sizes[i], r.stats.median]) }],
+    };
+    return { markdown, chart, data: result.rows.map((r, i) => ({ mounts: sizes[i], ...r.stats })) };
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
 }
 
 module.exports = {
@@ -99,6 +146,12 @@ module.exports = {
       curve('bench-scale-landlock.svg', 'Setup time against Landlock rules', landlock, 'directories in fs.read'),
       curve('bench-scale-seccomp.svg', 'Setup time against filter size', seccomp, 'syscalls in the allowlist'),
     ];
-    return { markdown, goals: [], data, charts };
+    const mounts = await mountScale(root, quick);
+    return {
+      markdown: [markdown, '', mounts.markdown].join('\n'),
+      goals: [],
+      data: { cases: data, mounts: mounts.data },
+      charts: [...charts, mounts.chart],
+    };
   },
 };
