@@ -33,6 +33,7 @@
 /* Internal core headers (the preload door uses them the same way): the
  * denial model and the syscall table. */
 #include "policy.h"
+#include "notify.h"
 #include "prepared.h"
 #include "syscalls.h"
 
@@ -116,59 +117,21 @@ static void send_line(int chan, const char *s, size_t n)
 		;
 }
 
-static int recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
-	int fd = -1;
-	ssize_t n;
-
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static void answer(const struct sbx_prepared *pp, int lfd, int chan,
 		   const struct seccomp_notif *req)
 {
 	struct seccomp_notif_resp resp;
-	uint64_t args[6];
-	uint32_t ret = SECCOMP_RET_ERRNO | EPERM;
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
 	const char *name = NULL;
 	char line[768];
 	int e, n;
 
-	memset(&resp, 0, sizeof(resp));
-	resp.id = req->id;
-	for (int i = 0; i < 6; i++)
-		args[i] = req->data.args[i];
-	if (sbx_prepared_denial_ret(pp, req->data.arch, (uint32_t)req->data.nr, args, &ret) < 0)
-		ret = SECCOMP_RET_ERRNO | EPERM;
-	if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) {
+	e = sbx_notify_decide(pp, req, &resp);
+	if (e < 0) {
 		/* Notified for another reason, and allowed by the policy. */
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 		return;
 	}
-	/* Kill and trap stay in the filter; anything else is refused. */
-	e = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ? (int)(ret & SECCOMP_RET_DATA)
-								  : EPERM;
-	resp.error = -e;
 	if (ai && req->data.arch == ai->audit_arch)
 		name = sbx_syscall_name(sbx_arch_native(), req->data.nr);
 	/* Numbers beyond 2^53 would lose precision in JavaScript: hex strings. */
@@ -202,7 +165,7 @@ static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, i
 {
 	static const char started[] = "{\"event\":\"started\"}\n";
 	bool exec_seen = false;
-	int lfd = recv_fd(sock);
+	int lfd = sbx_fd_recv(sock);
 
 	if (lfd < 0)
 		_exit(0);       /* the program failed before its filter was in */
@@ -286,35 +249,19 @@ int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
 
 int ln_notify_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err)
 {
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	int lfd = sbx_prepared_listener_fd(pp);
-	ssize_t n;
+	int r;
 
 	if (c->notify_sock < 0)
 		return 0;
 	if (lfd < 0)
 		return sbx_error_set(err, SBX_ESYS, EINVAL, "/report",
 				     "the filter was installed without a listener");
-	memset(u.buf, 0, sizeof(u.buf));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &lfd, sizeof(int));
-	do
-		n = sendmsg(c->notify_sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
 	/* The listener fd (close-on-exec, as the kernel makes it) and the
 	 * socket go away with execve: no close() needed under the filter. */
-	if (n != 1)
-		return sbx_error_sys(err, errno ? errno : EPIPE, "sendmsg", "/report",
+	r = sbx_fd_send(c->notify_sock, lfd);
+	if (r < 0)
+		return sbx_error_sys(err, -r, "sendmsg", "/report",
 				     "cannot hand the seccomp listener to the supervisor");
 	return 0;
 }

@@ -15,6 +15,7 @@
  * of the policy's errno: still denied, never allowed.
  */
 #include "policy.h"
+#include "notify.h"
 #include "prepared.h"
 #include "preload.h"
 #include "syscalls.h"
@@ -248,52 +249,12 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
-static int recv_fd(int sock)
-{
-	char dummy;
-	struct iovec iov = { &dummy, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int fd = -1;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 static void answer(const struct sbx_prepared *pp, int lfd, const struct seccomp_notif *req)
 {
 	struct seccomp_notif_resp resp;
-	uint32_t ret = SECCOMP_RET_ERRNO | EPERM;
 	struct line l = { .len = 0 };
 
-	memset(&resp, 0, sizeof(resp));
-	resp.id = req->id;
-	uint64_t args[6];
-
-	for (int i = 0; i < 6; i++)
-		args[i] = req->data.args[i];
-	if (sbx_prepared_denial_ret(pp, req->data.arch, (uint32_t)req->data.nr,
-				    args, &ret) < 0)
-		ret = SECCOMP_RET_ERRNO | EPERM;
-	if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) {
-		/* Notified for another reason and allowed by the policy. */
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else {
-		/* ERRNO as the policy says; anything else cannot come here
-		 * (kill/trap stay in the filter) and is refused with EPERM. */
-		int e = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO
-				? (int)(ret & SECCOMP_RET_DATA) : EPERM;
-		resp.error = -e;
+	if (sbx_notify_decide(pp, req, &resp) >= 0) {
 		describe(&l, req);
 		put(&l, "\n");
 		write_all(STDERR_FILENO, l.buf, l.len);
@@ -326,7 +287,7 @@ __attribute__((noreturn)) static void reporter(const struct sbx_prepared *pp, in
 		syscall(SYS_close_range, (unsigned)s + 1, ~0U, 0U);
 		sock = s;
 	}
-	lfd = recv_fd(sock);
+	lfd = sbx_fd_recv(sock);
 	close(sock);
 	if (lfd < 0)
 		_exit(0);       /* the program failed before applying, or exited */
@@ -407,28 +368,11 @@ int sbx_preload_report_start(const struct sbx_prepared *pp)
 
 void sbx_preload_report_handoff(int sock, int listener_fd)
 {
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	ssize_t n;
+	int r = sbx_fd_send(sock, listener_fd);
 
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
 	close(listener_fd);
 	close(sock);
-	if (n != 1)
+	if (r < 0)
 		/* Denials would now fail with ENOSYS unreported: still denied,
 		 * but the user asked to see them. */
 		sbx_preload_die("report", "cannot hand the seccomp listener to the "
