@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEscapeFixtures, escapeArgs, escapeNames, runEscape, type EscapeFixtures } from './helpers/escape';
 import { releaseDir } from './helpers/paths';
-import { isRoot } from './helpers/unpriv';
+import { isRoot, unprivPackage } from './helpers/unpriv';
 
 const REPORTED = JSON.stringify({
   version: 1,
@@ -26,19 +26,9 @@ const REPORTED = JSON.stringify({
   report: true,
 });
 
-let unprivLib: string | undefined;
+/** libsbx.so as built, or the world-readable copy of the package that uid 65534 can load. */
 function lib(user: 'root' | 'unpriv'): string {
-  const built = path.join(releaseDir, 'libsbx.so');
-  if (user === 'root') return built;
-  if (!unprivLib) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-escape-notify-lib-'));
-    fs.chmodSync(dir, 0o755);
-    unprivLib = path.join(dir, 'libsbx.so');
-    fs.copyFileSync(built, unprivLib);
-    fs.chmodSync(unprivLib, 0o755);
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  }
-  return unprivLib;
+  return path.join(user === 'root' ? releaseDir : path.join(unprivPackage(), 'build', 'Release'), 'libsbx.so');
 }
 
 describe.skipIf(!isRoot() || !escapeNames().includes('notify_toctou'))('notify_toctou under a reporting policy (preload door)', () => {
