@@ -1,6 +1,7 @@
 // sbx.node: a thin Node-API layer over the public headers in
 // src-native/include. No policy semantics here: the core decides, this file
 // converts types and errors.
+#include "fdpass.h"
 #include <napi.h>
 
 #include <cerrno>
@@ -240,6 +241,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockdown", Napi::Function::New(env, Lockdown));
   exports.Set("prepareSelf", Napi::Function::New(env, PrepareSelf));
   exports.Set("lockdownPrepared", Napi::Function::New(env, LockdownPrepared));
+  sbx_fdpass_init(env, exports);
   return exports;
 }
 

@@ -42,6 +42,15 @@ struct ln_ctx {
 	int notify_sock;
 	int notify_peer;
 	struct ln_limits *limits;  /* limits.c; NULL when the policy sets none */
+	/* server.c: a sandbox prepared ahead of its request: the socket its
+	 * request arrives on, and the read end of the buffer that holds its
+	 * events until then (chan_fd is the write end); -1 otherwise. */
+	int slot_sock;
+	int slot_buf;
+	/* server.c: where the launcher tells the server how the sandbox ended
+	 * as soon as its pid namespace is empty, before its own (slow)
+	 * namespace teardown; -1 outside the server. */
+	int report_fd;
 };
 
 /* main.c: one JSON line on the channel (and on stderr with --verbose). */
@@ -49,6 +58,20 @@ void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why);
 /* Report a setup failure (channel + stderr) and _exit(125). */
 __attribute__((noreturn)) void ln_fail(struct ln_ctx *c, const char *step,
 				       const struct sbx_error *err);
+
+struct sbx_policy;
+/* main.c: the spawn plan for `p` (c->plan), with $CWD = cwd and $HOME,
+ * $TMPDIR from the environment. */
+int ln_plan_build(struct ln_ctx *c, const struct sbx_policy *p, const char *cwd,
+		  struct sbx_error *err);
+/* main.c: from the plan on (limits, namespaces, view, apply, execve). */
+__attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p);
+
+/* server.c: `sbx-launcher --server` (docs/spawn.md, "The spawn server"). */
+int ln_server_main(int argc, char **argv);
+/* server.c, in a prepared sandbox: wait for its request, then take its
+ * stdio, channel, argv and environment. */
+int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err);
 
 /* ns.c: unshare what the plan asks for (user first, maps written by this
  * process itself), skipping what the host refuses when best-effort.
@@ -63,8 +86,9 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err);
 
 /* proc.c */
 /* The launcher with a pid namespace: wait for the init, forward signals,
- * end like the program did (exit code, or the same signal). */
-__attribute__((noreturn)) void ln_relay(pid_t init, int status_fd);
+ * end like the program did (exit code, or the same signal); first the
+ * wait status on report_fd when it is not -1. */
+__attribute__((noreturn)) void ln_relay(pid_t init, int status_fd, int report_fd);
 /* The init: reap everything, forward signals to the program, write the
  * program's wait status to status_fd and exit when it ends. */
 __attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd);

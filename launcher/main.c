@@ -155,14 +155,21 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 		ln_fail(c, "dieWithParent", &err);
 	if (plan->new_session && ln_new_session(&err))
 		ln_fail(c, "session", &err);
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	ln_limits_rlimits(c);      /* limits.c: rlimit fallbacks */
+	/* A sandbox prepared ahead (server.c) is confined up to seccomp before
+	 * its request exists; then it takes the request's fds, argv and
+	 * environment, and the filter comes last, as everywhere. */
+	if (sbx_prepared_apply_phase(pp, SBX_APPLY_BEFORE_SECCOMP, &err))
+		ln_fail(c, "apply", &err);
+	if (c->slot_sock >= 0 && ln_slot_activate(c, &err))
+		ln_fail(c, "activate", &err);
 	char **envp = ln_build_env(plan, environ);
 	if (!envp) {
 		sbx_error_set(&err, SBX_ENOMEM, ENOMEM, "/env", "out of memory");
 		ln_fail(c, "env", &err);
 	}
-	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	ln_limits_rlimits(c);      /* limits.c: rlimit fallbacks */
-	if (sbx_prepared_apply(pp, &err))
+	if (sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
 		ln_fail(c, "apply", &err);
 	if (ln_notify_handoff(c, pp, &err))     /* report: notify.c */
 		ln_fail(c, "report", &err);
@@ -224,6 +231,10 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	}
 	if (c->notify_sock >= 0)
 		close(c->notify_sock);
+	if (c->slot_sock >= 0) {   /* server.c: the program takes the request */
+		close(c->slot_sock);
+		close(c->slot_buf);
+	}
 	sbx_prepared_free(pp);
 	ln_limits_forked(c);       /* limits.c: the exec watch is the program's */
 	/* The init keeps nothing of the caller's: stdio and the channel stay
@@ -238,12 +249,16 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 int main(int argc, char **argv)
 {
 	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid(),
-			    .notify_sock = -1, .notify_peer = -1 };
+			    .notify_sock = -1, .notify_peer = -1, .slot_sock = -1, .slot_buf = -1,
+			    .report_fd = -1 };
 	bool explain = false;
 	int i = 1;
 	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c). */
 	if (argc >= 2 && !strcmp(argv[1], "--cow-diff"))
 		return ln_cow_diff_main(argc - 2, argv + 2);
+	/* sbx.spawn's long-lived server: forks the sandboxes (server.c). */
+	if (argc >= 2 && !strcmp(argv[1], "--server"))
+		return ln_server_main(argc - 2, argv + 2);
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -287,17 +302,36 @@ int main(int argc, char **argv)
 		ln_fail(&c, "cwd", &err);
 	}
 	struct sbx_policy *p = load_policy(&c, cwd);
+	if (ln_plan_build(&c, p, cwd, &err))
+		ln_fail(&c, "plan", &err);
+	if (explain)
+		ln_explain(c.plan, ln_notify_prepare_flags(p) != 0);
+	ln_launch(&c, p);
+}
+
+int ln_plan_build(struct ln_ctx *c, const struct sbx_policy *p, const char *cwd,
+		  struct sbx_error *err)
+{
 	const char *tmpdir = getenv("TMPDIR");
 	struct sbx_spawn_ctx sctx = {
 		.cwd = cwd, .home = getenv("HOME"),
 		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
 	};
 	struct sbx_spawn_plan *plan = NULL;
-	if (sbx_spawn_plan_build(p, &sctx, &plan, &err))
-		ln_fail(&c, "plan", &err);
-	c.plan = plan;
-	if (explain)
-		ln_explain(plan, ln_notify_prepare_flags(p) != 0);
+	int rc = sbx_spawn_plan_build(p, &sctx, &plan, err);
+	c->plan = plan;
+	return rc;
+}
+
+/* From the plan on: limits, namespaces, the process tree, the view, apply,
+ * execve. The launcher's main() and the spawn server's workers (server.c)
+ * both end here. */
+void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
+{
+	struct ln_ctx c = *c_;
+	const struct sbx_spawn_plan *plan = c.plan;
+	struct sbx_error err;
+	sbx_error_clear(&err);
 	/* limits.c: mechanisms chosen, cgroups made (before the namespaces) */
 	c.limits = ln_limits_setup(&c);
 
@@ -342,6 +376,8 @@ int main(int argc, char **argv)
 	if (init == 0) {
 		ln_limits_join(&c);    /* limits.c: before anything else */
 		close(sp[0]);
+		if (c.report_fd >= 0 && c.report_fd != c.slot_sock)
+			close(c.report_fd);
 		/* The launcher is outside this pid namespace (getppid() is 0
 		 * here): its end of the socket tells whether it is still there. */
 		if (ln_die_with_parent(0, &err))
@@ -357,5 +393,5 @@ int main(int argc, char **argv)
 	close(c.chan_fd);
 	for (int fd = 0; fd < c.keep_fds; fd++)
 		close(fd);
-	ln_relay(init, sp[0]);
+	ln_relay(init, sp[0], c.report_fd);
 }

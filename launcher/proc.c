@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ void ln_exit_like(int status)
 	_exit(LN_EXIT_SETUP);
 }
 
-void ln_relay(pid_t init, int status_fd)
+void ln_relay(pid_t init, int status_fd, int report_fd)
 {
 	sigset_t set;
 	ln_forward_sigset(&set);
@@ -68,7 +69,12 @@ void ln_relay(pid_t init, int status_fd)
 		ssize_t n = read(status_fd, &prog, sizeof(prog));
 		/* No status: the init died before the program ended (killed
 		 * from outside): end like the init did. */
-		ln_exit_like(n == (ssize_t)sizeof(prog) ? prog : st);
+		int end = n == (ssize_t)sizeof(prog) ? prog : st;
+		/* The pid namespace is empty now: the server can tell Node while
+		 * this process still tears the namespaces down on its way out. */
+		if (report_fd >= 0)
+			(void)!send(report_fd, &end, sizeof(end), MSG_NOSIGNAL);
+		ln_exit_like(end);
 	}
 }
 

@@ -18,6 +18,11 @@ export interface NativeAddon {
   lockdown(source: string, opts: object): string;
   prepareSelf(source: string, opts: object): unknown;
   lockdownPrepared(handle: unknown): string;
+  /** bindings/fdpass.cc: the spawn server's plumbing. */
+  fdSocketpair(seqpacket: boolean): [number, number];
+  fdPipe(): [number, number];
+  fdSend(fd: number, data: Buffer, fds: number[], answer?: boolean): string | undefined;
+  fdClose(fd: number): void;
 }
 
 export interface ArtifactPaths {

@@ -1,12 +1,15 @@
 /**
  * The spawn door from Node: `spawn` is `child_process.spawn` with a
- * `policy` option, returning the genuine ChildProcess of the launcher
- * (build/Release/sbx-launcher), which sets the sandbox up and execs the
- * command in place of its last process. docs/spawn.md has the protocol.
+ * `policy` option. The sandbox is a fork of the spawn server
+ * (spawn-server.ts) where the options allow it, else the launcher
+ * (build/Release/sbx-launcher) started by child_process.spawn; either way
+ * the launcher's code sets the sandbox up and execs the command in place of
+ * its last process. docs/spawn.md has the protocol.
  *
- * The policy goes on an extra stdio entry (a socketpair) placed right after
- * the caller's own stdio entries, so the caller's fds 3, 4, ... keep their
- * numbers in the program. The launcher answers on the same socket: layers it
+ * Direct path: the policy goes on an extra stdio entry (a socketpair)
+ * placed right after the caller's own stdio entries, so the caller's fds 3,
+ * 4, ... keep their numbers in the program. The launcher answers on that
+ * channel (the server path has its own, in the same place): layers it
  * skipped (best-effort) and its setup error, if any.
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
@@ -14,6 +17,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SbxError } from './errors';
 import { artifactPaths } from './native';
+import { serverSpawn, serverUnsuitable } from './spawn-server';
 import { type PolicyInput, policySource } from './policy';
 import {
   type CowChange,
@@ -221,8 +225,38 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     text = extendPolicyText(text, { report: reportOpt, mounts: cowSetup ? [cowSetup.mount] : [] });
   }
   // ---- end cow / report ----
-  const child = cpSpawn(artifactPaths().launcher, launcherArgs, { ...rest, stdio: stdio as StdioOptions }) as SandboxedChildProcess;
-  const chan = child.stdio[policyFd] as (Readable & Writable) | null | undefined;
+  // The spawn server (spawn-server.ts) when the options allow it; else the
+  // launcher itself through child_process.spawn, the policy on its channel.
+  let child: SandboxedChildProcess | undefined;
+  let chan: (Readable & Writable) | null | undefined;
+  const unsuitable = serverUnsuitable({ stdio, detached: rest.detached, uid: rest.uid, gid: rest.gid });
+  if (!unsuitable) {
+    const cwdOpt = typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : undefined;
+    const started = serverSpawn({
+      file: cmd,
+      args: argv,
+      argv0,
+      cwd: path.resolve(cwdOpt ?? '.'),
+      env: rest.env ?? process.env,
+      policy: text,
+      verbose: Boolean(verbose),
+      warm: !cow && !reportOpt,
+      earlyExit: !cow,
+      stdio: stdio.slice(0, policyFd),
+      timeout: rest.timeout,
+      killSignal: rest.killSignal,
+      signal: rest.signal,
+    });
+    if (started) {
+      child = started.child as SandboxedChildProcess;
+      chan = started.chan as Readable & Writable;
+    }
+  }
+  if (!child) {
+    child = cpSpawn(artifactPaths().launcher, launcherArgs, { ...rest, stdio: stdio as StdioOptions }) as SandboxedChildProcess;
+    chan = child.stdio[policyFd] as (Readable & Writable) | null | undefined;
+    chan?.end(text);
+  }
   let resolveReport!: (r: SandboxReport) => void;
   const report = new Promise<SandboxReport>((r) => (resolveReport = r));
   Object.defineProperty(child, 'sandbox', { value: report, enumerable: false });
@@ -272,7 +306,6 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     value: new Promise<SandboxEnd | undefined>((resolve) => chan.once('close', () => resolve(parseEnd(events)))),
     enumerable: false,
   });
-  chan.end(text);
   return child;
 }
 

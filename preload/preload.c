@@ -26,6 +26,28 @@
 
 #define EXIT_SETUP_FAILED 126
 
+/* -DSBX_PRELOAD_TIMING: print the constructor's phase times on stderr
+ * (profiling builds only; never in a release build). */
+#ifdef SBX_PRELOAD_TIMING
+#include <sys/resource.h>
+#include <time.h>
+static double tnow(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+static long tfaults(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+#define TMARK(i) (tf[i] = tfaults(), tm[i] = tnow())
+#else
+#define TMARK(i) ((void)0)
+#endif
+
 /* One line: control characters (a newline in a message would make two) are
  * replaced. write(2) on a stack buffer: no stdio state left in the host. */
 void sbx_preload_die(const char *what, const char *why, const char *where)
@@ -84,6 +106,11 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 	bool keep_env;
 	int rc, report_sock, listener;
 
+#ifdef SBX_PRELOAD_TIMING
+	double tm[8] = { 0 };
+	long tf[8] = { 0 };
+#endif
+	TMARK(0);
 	sbx_error_clear(&err);
 
 	/* A setuid/setgid/file-capability program: its environment comes from
@@ -122,7 +149,9 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 	 * (same error, same pointer): checking at load too would stat every
 	 * path twice on every process start. */
 	struct sbx_policy_load_opts opts = { .flags = SBX_POLICY_NO_PATH_CHECK };
+	TMARK(1);
 	rc = sbx_policy_load(source, &opts, &p, &err);
+	TMARK(2);
 	if (rc < 0)
 		sbx_preload_die_err("loading policy", &err, "SBX_POLICY");
 
@@ -135,6 +164,7 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 			 &pp, &err);
 	if (rc < 0)
 		sbx_preload_die_err("preparing policy", &err, "SBX_POLICY");
+	TMARK(3);
 	report_sock = sbx_preload_report_start(pp);
 
 	/* Read before the policy is freed; scrub before applying, so nothing
@@ -143,7 +173,9 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 	if (!keep_env)
 		sbx_preload_scrub_env();
 
+	TMARK(4);
 	rc = sbx_prepared_apply(pp, &err);
+	TMARK(5);
 	if (rc < 0)
 		sbx_preload_die_err("applying policy", &err, "SBX_POLICY");
 
@@ -158,4 +190,16 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 
 	sbx_prepared_free(pp);
 	sbx_policy_free(p);
+#ifdef SBX_PRELOAD_TIMING
+	TMARK(6);
+	{
+		char b[300];
+		int n = snprintf(b, sizeof(b), "sbx-timing: pre %.0f load %.0f prepare %.0f env %.0f apply %.0f free %.0f total %.0f"
+				 " | faults before %ld pre %ld load %ld prepare %ld env %ld apply %ld free %ld\n",
+				 tm[1] - tm[0], tm[2] - tm[1], tm[3] - tm[2], tm[4] - tm[3], tm[5] - tm[4], tm[6] - tm[5], tm[6] - tm[0],
+				 tf[0], tf[1] - tf[0], tf[2] - tf[1], tf[3] - tf[2], tf[4] - tf[3], tf[5] - tf[4], tf[6] - tf[5]);
+		if (write(2, b, (size_t)n) < 0)
+			return;
+	}
+#endif
 }

@@ -27,8 +27,8 @@ __attribute__((noreturn)) void sbx_preload_die_err(const char *what,
  * edited in place (no allocation) and unset when nothing is left. */
 void sbx_preload_scrub_env(void);
 
-/* Number of threads of this process (entries of /proc/self/task), or -errno
- * when it cannot be told. */
+/* Number of threads of this process (from the link count of
+ * /proc/self/task), or -errno when it cannot be told. */
 int sbx_preload_thread_count(void);
 
 struct sbx_prepared;

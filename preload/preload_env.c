@@ -11,44 +11,30 @@
  */
 #include "preload.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
 
 int sbx_preload_thread_count(void)
 {
-	/* getdents64 into a stack buffer: opendir() would allocate. */
-	char buf[4096];
-	int n = 0;
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	/* One stat instead of open + getdents64 + close: procfs reports the
+	 * link count of /proc/<pid>/task as 2 (".", "..") plus the number of
+	 * threads of the group (fs/proc/base.c, proc_task_getattr():
+	 * stat->nlink += get_nr_threads(p)). A task procfs cannot find leaves
+	 * 2, i.e. 0 threads, which the caller refuses like any count but 1. */
+	struct stat st;
+	if (stat("/proc/self/task", &st) != 0)
 		return -errno;
-	for (;;) {
-		long len = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-		if (len < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (len == 0)
-			break;
-		for (long off = 0; off < len;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			if (d->d_name[0] != '.')
-				n++;
-			off += d->d_reclen;
-		}
-	}
-	close(fd);
-	return n;
+	if (!S_ISDIR(st.st_mode) || st.st_nlink < 2 || st.st_nlink - 2 > (nlink_t)INT_MAX)
+		return -EIO;
+	return (int)(st.st_nlink - 2);
 }
 
 /* Where this library was loaded from, as the loader recorded it. */
@@ -66,9 +52,15 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* This library's device and inode, stat()ed on first need. */
+struct self_id {
+	bool looked, ok;
+	struct stat st;
+};
+
 /* Is `entry` (len bytes of an LD_PRELOAD value) this library? */
 static bool is_self(const char *entry, size_t len, const char *self,
-		    const struct stat *self_st)
+		    struct self_id *id)
 {
 	char path[4096];
 	struct stat st;
@@ -81,14 +73,20 @@ static bool is_self(const char *entry, size_t len, const char *self,
 	/* A bare name is searched for by the loader: compare names. */
 	if (!strchr(path, '/'))
 		return !strcmp(path, base_name(self));
-	return self_st && stat(path, &st) == 0 && st.st_dev == self_st->st_dev &&
-	       st.st_ino == self_st->st_ino;
+	/* Our own identity is looked up only now: the usual entry is the
+	 * very path the loader recorded, matched above without a stat. */
+	if (!id->looked) {
+		id->looked = true;
+		id->ok = stat(self, &id->st) == 0;
+	}
+	return id->ok && stat(path, &st) == 0 && st.st_dev == id->st.st_dev &&
+	       st.st_ino == id->st.st_ino;
 }
 
 /* Rewrite one LD_PRELOAD value in place without our entries. The loader
  * accepts ':' and ' ' as separators; the rewrite joins the rest with ':'.
  * Returns whether anything is left. */
-static bool scrub_preload_value(char *v, const char *self, const struct stat *self_st)
+static bool scrub_preload_value(char *v, const char *self, struct self_id *id)
 {
 	char *w = v;
 	const char *r = v;
@@ -99,7 +97,7 @@ static bool scrub_preload_value(char *v, const char *self, const struct stat *se
 		while (*r && *r != ':' && *r != ' ')
 			r++;
 		size_t len = (size_t)(r - start);
-		if (len == 0 || is_self(start, len, self, self_st))
+		if (len == 0 || is_self(start, len, self, id))
 			continue;
 		if (w != v)
 			*w++ = ':';
@@ -114,8 +112,7 @@ void sbx_preload_scrub_env(void)
 {
 	static const char key[] = "LD_PRELOAD=";
 	const char *self = self_path();
-	struct stat self_st;
-	bool have_st = self && stat(self, &self_st) == 0;
+	struct self_id id = { false, false, { 0 } };
 	bool any_left = false;
 
 	unsetenv("SBX_POLICY");
@@ -130,8 +127,7 @@ void sbx_preload_scrub_env(void)
 	for (char **e = environ; e && *e; e++) {
 		if (strncmp(*e, key, sizeof(key) - 1))
 			continue;
-		if (scrub_preload_value(*e + sizeof(key) - 1, self,
-					have_st ? &self_st : NULL))
+		if (scrub_preload_value(*e + sizeof(key) - 1, self, &id))
 			any_left = true;
 	}
 	if (!any_left)

@@ -278,16 +278,27 @@ function generate() {
   w();
 
   const gnames = [...groups.keys()].sort(cmp);
+  // Each member's number per arch, resolved here once instead of by a name
+  // search on every compile: SBX_GROUP_NR_GROUP for a member that is a
+  // group, SBX_GROUP_NR_ABSENT for a syscall this arch does not have.
   gnames.forEach((g, i) => {
+    const members = [...groups.get(g).members].sort(cmp);
     w(`static const char *const group_${i}_members[] = { /* ${g} */`);
-    for (const m of [...groups.get(g).members].sort(cmp)) w(`\t${cstr(m)},`);
+    for (const m of members) w(`\t${cstr(m)},`);
     w('\tNULL');
     w('};');
+    ARCHES.forEach((arch, ai) => {
+      const nrs = members.map((m) =>
+        m.startsWith('@') ? 'SBX_GROUP_NR_GROUP' : tables[ai].byName.has(m) ? String(tables[ai].byName.get(m)) : 'SBX_GROUP_NR_ABSENT',
+      );
+      w(`static const short group_${i}_${arch}[] = { ${nrs.join(', ')} };`);
+    });
   });
   w();
   w('const struct sbx_syscall_group sbx_syscall_group_table[] = {');
   gnames.forEach((g, i) => {
-    w(`\t{ ${cstr(g)}, ${cstr(groups.get(g).description)}, group_${i}_members },`);
+    const nrs = ARCHES.map((arch) => `[SBX_ARCH_${arch.toUpperCase()}] = group_${i}_${arch}`).join(', ');
+    w(`\t{ ${cstr(g)}, ${cstr(groups.get(g).description)}, group_${i}_members, { ${nrs} } },`);
   });
   w('};');
   w(`const size_t sbx_syscall_group_count = ${gnames.length};`);

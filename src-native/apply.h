@@ -90,6 +90,11 @@ int sbx_apply_ids(const struct sbx_plan_ids *ids, bool keep_caps,
 int sbx_apply_caps(const struct sbx_plan_caps *caps, bool nnp_follows,
 		   struct sbx_apply_result *res, struct sbx_error *err);
 
+/* The securebits the caps step sets and locks, given the thread's current
+ * ones (the self door hands them to the other threads before this thread has
+ * applied its own step). */
+unsigned sbx_apply_securebits_want(unsigned cur);
+
 int sbx_apply_no_new_privs(struct sbx_error *err);
 
 /* What can be checked about the filter before anything is applied. */

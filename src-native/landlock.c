@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct right {
@@ -156,7 +158,10 @@ static int fit_abi(const struct sbx_landlock_plan *pl, enum kind k,
 	return 0;
 }
 
-static int check_paths(const struct sbx_landlock_plan *pl,
+/* Absolute paths; unless the caller builds right away (which opens each
+ * path and fails with the same error, pointer and note), also that every
+ * non-optional path exists, so that a prepare alone (compile) reports it. */
+static int check_paths(const struct sbx_landlock_plan *pl, bool exist,
 		       struct sbx_error *err)
 {
 	struct stat st;
@@ -169,7 +174,7 @@ static int check_paths(const struct sbx_landlock_plan *pl,
 			return sbx_error_set(err, SBX_EPATH, EINVAL, r->pointer,
 				"landlock: path \"%s\" is not absolute",
 				r->path ? r->path : "(null)");
-		if (r->optional || stat(r->path, &st) == 0)
+		if (!exist || r->optional || stat(r->path, &st) == 0)
 			continue;
 		if (errno == ENOENT || errno == ENOTDIR)
 			return sbx_error_set(err, SBX_EPATH, ENOENT, r->pointer,
@@ -184,6 +189,14 @@ int sbx_landlock_prepare(const struct sbx_landlock_plan *pl, int abi,
 			 struct sbx_landlock_prepared *out,
 			 struct sbx_notebuf *notes, struct sbx_error *err)
 {
+	return sbx_landlock_prepare_flags(pl, abi, out, notes, 0, err);
+}
+
+int sbx_landlock_prepare_flags(const struct sbx_landlock_plan *pl, int abi,
+			       struct sbx_landlock_prepared *out,
+			       struct sbx_notebuf *notes, unsigned how,
+			       struct sbx_error *err)
+{
 	uint64_t fs, net, scoped, flags, dropped;
 	size_t i;
 	int r;
@@ -194,7 +207,7 @@ int sbx_landlock_prepare(const struct sbx_landlock_plan *pl, int abi,
 	if (!pl || !pl->present)
 		return 0;
 
-	r = check_paths(pl, err);
+	r = check_paths(pl, !(how & SBX_LANDLOCK_PATHS_AT_BUILD), err);
 	if (r)
 		return r;
 
@@ -262,57 +275,203 @@ int sbx_landlock_prepare(const struct sbx_landlock_plan *pl, int abi,
 	return 0;
 }
 
-/* Add one path rule; *skipped when an optional path is missing or the
- * rule grants nothing a file can use. */
-static int add_path_rule(const struct sbx_landlock_prepared *p, int rfd,
-			 const struct sbx_landlock_path_rule *r,
-			 struct sbx_notebuf *notes, struct sbx_error *err)
+/* The rule's own rights, as the ruleset handles them. */
+static uint64_t rule_access(const struct sbx_landlock_prepared *p,
+			    const struct sbx_landlock_path_rule *r)
 {
+	return r->access & p->attr.handled_access_fs;
+}
+
+/* FNV-1a: a cheap first test before strcmp when grouping rules by path. */
+static uint32_t path_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * first[i] := the index of the first rule naming the same path as rule i.
+ * Hashes first: with ~40 rules the pairwise strcmp of every path against
+ * every earlier one was a visible part of a process start.
+ */
+static void group_paths(const struct sbx_landlock_plan *pl, uint32_t *hash,
+			size_t *first)
+{
+	for (size_t i = 0; i < pl->npaths; i++)
+		hash[i] = path_hash(pl->paths[i].path);
+	for (size_t i = 0; i < pl->npaths; i++) {
+		const char *pi = pl->paths[i].path;
+
+		first[i] = i;
+		for (size_t j = 0; j < i; j++) {
+			const char *pj = pl->paths[j].path;
+
+			if (first[j] == j && hash[j] == hash[i] &&
+			    (pj == pi || !strcmp(pj, pi))) {
+				first[i] = j;
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Descriptors of added rules are closed in batches: close_range() over each
+ * run of consecutive numbers (they usually are: lowest free first) instead of
+ * one close() per path. Only numbers we opened are in a run.
+ */
+#define FD_BATCH 64
+
+struct fd_batch {
+	int fd[FD_BATCH];
+	size_t n;
+};
+
+static void fd_batch_flush(struct fd_batch *b)
+{
+	size_t i, j;
+
+	for (i = 1; i < b->n; i++) {     /* insertion sort: nearly sorted */
+		int v = b->fd[i];
+
+		for (j = i; j > 0 && b->fd[j - 1] > v; j--)
+			b->fd[j] = b->fd[j - 1];
+		b->fd[j] = v;
+	}
+	for (i = 0; i < b->n; i = j) {
+		for (j = i + 1; j < b->n && b->fd[j] == b->fd[j - 1] + 1; j++)
+			;
+		if (j - i > 1 && syscall(SYS_close_range, (unsigned)b->fd[i],
+					 (unsigned)b->fd[j - 1], 0u) == 0)
+			continue;
+		for (size_t k = i; k < j; k++)   /* one, or no close_range */
+			close(b->fd[k]);
+	}
+	b->n = 0;
+}
+
+static void fd_batch_add(struct fd_batch *b, int fd)
+{
+	if (b->n == FD_BATCH)
+		fd_batch_flush(b);
+	b->fd[b->n++] = fd;
+}
+
+/*
+ * Open `path` for a path_beneath rule: O_PATH, following symlinks. *is_dir
+ * tells whether it is a directory, found by asking for one first (one
+ * system call for a directory, two for a file, no fstat). 0 or -errno;
+ * -ENOENT for a path that does not exist (ENOTDIR on the way included).
+ */
+static int open_rule_path(const char *path, bool *is_dir)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC | O_DIRECTORY);
+
+	if (fd >= 0) {
+		*is_dir = true;
+		return fd;
+	}
+	if (errno != ENOTDIR)
+		return errno == ENOENT ? -ENOENT : -errno;
+	/* Not a directory, or a component on the way is not one. */
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd >= 0) {
+		*is_dir = false;
+		return fd;
+	}
+	return (errno == ENOENT || errno == ENOTDIR) ? -ENOENT : -errno;
+}
+
+/*
+ * Add the rules of one path, rule `first` and every later rule that names the
+ * same path (Landlock ORs the rights of rules on the same object, so one rule
+ * with the union is the same ruleset; it saves an open, an fstat and an
+ * add_rule per repeated path). Notes and errors stay per rule: a missing
+ * path is an error at the first rule that is not optional, else one note per
+ * rule; on a non-directory each rule granting only directory rights is noted
+ * as skipped. missing[] (may be NULL) marks the rules of a missing optional
+ * path.
+ */
+static int add_path_rules(const struct sbx_landlock_prepared *p, int rfd,
+			  size_t first, const size_t *group, struct fd_batch *fds,
+			  struct sbx_notebuf *notes, bool *missing,
+			  struct sbx_error *err)
+{
+	const struct sbx_landlock_plan *pl = p->plan;
+	const struct sbx_landlock_path_rule *r = &pl->paths[first];
+	const struct sbx_landlock_path_rule *must = NULL;
 	struct sbx_landlock_path_beneath_attr pb;
-	uint64_t access = r->access & p->attr.handled_access_fs;
-	struct stat st;
+	uint64_t access = 0;
+	bool is_dir = false;
+	size_t i;
 	int fd, e;
 
+	for (i = first; i < pl->npaths; i++) {
+		const struct sbx_landlock_path_rule *o = &pl->paths[i];
+
+		if (group[i] != first)
+			continue;
+		if (!rule_access(p, o))
+			continue;     /* everything it grants was dropped (noted) */
+		access |= rule_access(p, o);
+		if (!o->optional && !must)
+			must = o;
+	}
 	if (!access)
-		return 0;     /* everything it grants was dropped (noted) */
-	fd = open(r->path, O_PATH | O_CLOEXEC);
+		return 0;
+	fd = open_rule_path(r->path, &is_dir);
+	if (fd == -EMFILE && fds->n) {
+		/* Our own batch may hold the last free descriptors. */
+		fd_batch_flush(fds);
+		fd = open_rule_path(r->path, &is_dir);
+	}
 	if (fd < 0) {
-		e = errno;
-		if (e == ENOENT || e == ENOTDIR) {
-			if (r->optional) {
+		e = -fd;
+		if (e == ENOENT && !must) {
+			for (i = first; i < pl->npaths; i++) {
+				const struct sbx_landlock_path_rule *o = &pl->paths[i];
+
+				if (group[i] != first ||
+				    !rule_access(p, o))
+					continue;
 				sbx_notebuf_add(notes, "landlock: optional path "
 						"\"%s\" does not exist, rule skipped "
-						"(%s)", r->path,
-						r->pointer ? r->pointer : "");
-				return 0;
+						"(%s)", o->path,
+						o->pointer ? o->pointer : "");
+				if (missing)
+					missing[i] = true;
 			}
-			return sbx_error_set(err, SBX_EPATH, ENOENT, r->pointer,
+			return 0;
+		}
+		if (e == ENOENT)
+			return sbx_error_set(err, SBX_EPATH, ENOENT, must->pointer,
 				"landlock: path \"%s\" does not exist; create it "
 				"or mark the rule optional", r->path);
-		}
-		return sbx_error_sys(err, e, "open", r->pointer,
+		return sbx_error_sys(err, e, "open", must ? must->pointer : r->pointer,
 				     "landlock: cannot open \"%s\": %s", r->path,
 				     strerror(e));
 	}
-	if (fstat(fd, &st) < 0) {
-		e = errno;
-		close(fd);
-		return sbx_error_sys(err, e, "fstat", r->pointer,
-				     "landlock: cannot stat \"%s\": %s", r->path,
-				     strerror(e));
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		uint64_t trimmed = access & SBX_LANDLOCK_FS_FILE_RIGHTS;
+	if (!is_dir) {
+		for (i = first; i < pl->npaths; i++) {
+			const struct sbx_landlock_path_rule *o = &pl->paths[i];
+			uint64_t own = rule_access(p, o);
 
-		if (!trimmed) {
-			close(fd);
+			if (group[i] != first || !own ||
+			    (own & SBX_LANDLOCK_FS_FILE_RIGHTS))
+				continue;
 			sbx_notebuf_add(notes, "landlock: \"%s\" is not a "
 					"directory and the rule grants only "
 					"directory rights, rule skipped (%s)",
-					r->path, r->pointer ? r->pointer : "");
+					o->path, o->pointer ? o->pointer : "");
+		}
+		access &= SBX_LANDLOCK_FS_FILE_RIGHTS;
+		if (!access) {
+			close(fd);
 			return 0;
 		}
-		access = trimmed;
 	}
 	memset(&pb, 0, sizeof(pb));
 	pb.allowed_access = access;
@@ -320,16 +479,18 @@ static int add_path_rule(const struct sbx_landlock_prepared *p, int rfd,
 	if (sbx_landlock_add_rule(rfd, SBX_LANDLOCK_RULE_PATH_BENEATH, &pb, 0)) {
 		e = errno;
 		close(fd);
-		return sbx_error_sys(err, e, "landlock_add_rule", r->pointer,
+		return sbx_error_sys(err, e, "landlock_add_rule",
+				     must ? must->pointer : r->pointer,
 				     "landlock: cannot add the rule for \"%s\": %s",
 				     r->path, strerror(e));
 	}
-	close(fd);
+	fd_batch_add(fds, fd);
 	return 0;
 }
 
-int sbx_landlock_build(const struct sbx_landlock_prepared *p, int *ruleset_fd,
-		       struct sbx_notebuf *notes, struct sbx_error *err)
+int sbx_landlock_build_marked(const struct sbx_landlock_prepared *p,
+			      int *ruleset_fd, struct sbx_notebuf *notes,
+			      bool *missing, struct sbx_error *err)
 {
 	const struct sbx_landlock_plan *pl = p->plan;
 	size_t i;
@@ -350,8 +511,37 @@ int sbx_landlock_build(const struct sbx_landlock_prepared *p, int *ruleset_fd,
 				     (unsigned long long)p->attr.scoped,
 				     strerror(e));
 	}
-	for (i = 0; i < pl->npaths; i++) {
-		r = add_path_rule(p, rfd, &pl->paths[i], notes, err);
+	if (pl->npaths) {
+		size_t stack_group[64];
+		uint32_t stack_hash[64];
+		size_t *group = stack_group;
+		uint32_t *hash = stack_hash;
+		struct fd_batch fds;
+
+		if (pl->npaths > 64) {
+			group = malloc(pl->npaths * sizeof(*group));
+			hash = malloc(pl->npaths * sizeof(*hash));
+			if (!group || !hash) {
+				free(group);
+				free(hash);
+				close(rfd);
+				return sbx_error_set(err, SBX_ENOMEM, ENOMEM,
+						     pl->fs_pointer, "out of memory");
+			}
+		}
+		group_paths(pl, hash, group);
+		fds.n = 0;
+		r = 0;
+		for (i = 0; i < pl->npaths && !r; i++)
+			/* A path seen before was added with that earlier rule. */
+			if (group[i] == i)
+				r = add_path_rules(p, rfd, i, group, &fds, notes,
+						   missing, err);
+		fd_batch_flush(&fds);
+		if (group != stack_group) {
+			free(group);
+			free(hash);
+		}
 		if (r) {
 			close(rfd);
 			return r;
@@ -378,6 +568,12 @@ int sbx_landlock_build(const struct sbx_landlock_prepared *p, int *ruleset_fd,
 	}
 	*ruleset_fd = rfd;
 	return 0;
+}
+
+int sbx_landlock_build(const struct sbx_landlock_prepared *p, int *ruleset_fd,
+		       struct sbx_notebuf *notes, struct sbx_error *err)
+{
+	return sbx_landlock_build_marked(p, ruleset_fd, notes, NULL, err);
 }
 
 int sbx_landlock_restrict_thread(int ruleset_fd, uint32_t flags)

@@ -60,10 +60,27 @@ int sbx_landlock_prepare(const struct sbx_landlock_plan *plan, int abi,
 			 struct sbx_landlock_prepared *out,
 			 struct sbx_notebuf *notes, struct sbx_error *err);
 
+/* Same, with SBX_LANDLOCK_PATHS_AT_BUILD: the caller builds right after
+ * and leaves finding missing paths to the build (same error, pointer and
+ * note), which opens every path anyway: no stat per rule here. */
+#define SBX_LANDLOCK_PATHS_AT_BUILD 1u
+int sbx_landlock_prepare_flags(const struct sbx_landlock_plan *plan, int abi,
+			       struct sbx_landlock_prepared *out,
+			       struct sbx_notebuf *notes, unsigned flags,
+			       struct sbx_error *err);
+
 /* Build the ruleset; *ruleset_fd is an O_CLOEXEC fd owned by the caller, or
  * -1 when the prepared plan is not active. On error nothing stays open. */
 int sbx_landlock_build(const struct sbx_landlock_prepared *p, int *ruleset_fd,
 		       struct sbx_notebuf *notes, struct sbx_error *err);
+
+/* Same, and missing[i] (npaths entries, false on entry; NULL: not wanted)
+ * becomes true for each rule skipped because its optional path does not
+ * exist. Rules naming the same path are added as one rule with the union of
+ * their rights (the same ruleset: Landlock ORs rules on one object). */
+int sbx_landlock_build_marked(const struct sbx_landlock_prepared *p,
+			      int *ruleset_fd, struct sbx_notebuf *notes,
+			      bool *missing, struct sbx_error *err);
 
 /* landlock_restrict_self(fd, flags) for the calling thread: 0 or -errno.
  * Async-signal-safe (one system call, errno preserved). */

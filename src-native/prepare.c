@@ -212,12 +212,28 @@ int sbx_prepare(const struct sbx_policy *p, int door, unsigned flags,
  */
 int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err)
 {
+	int r = sbx_prepared_apply_phase(pp, SBX_APPLY_BEFORE_SECCOMP, err);
+
+	return r ? r : sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, err);
+}
+
+int sbx_prepared_apply_phase(struct sbx_prepared *pp, int phase, struct sbx_error *err)
+{
 	struct sbx_apply_result *res;
 	int step, r = 0;
 
 	if (!pp)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
 				     "sbx_prepared_apply: NULL argument");
+	if (phase == SBX_APPLY_SECCOMP) {
+		if (!pp->applied || pp->apply_rc || pp->seccomp_done)
+			return sbx_error_set(err, SBX_EINVAL, EALREADY, NULL,
+					     "sbx_prepared_apply: seccomp comes once, "
+					     "after the other steps succeeded");
+		pp->seccomp_done = true;
+		res = &pp->result;
+		goto seccomp;
+	}
 	if (pp->applied)
 		return sbx_error_set(err, SBX_EINVAL, EALREADY, NULL,
 				     "sbx_prepared_apply: this prepared sandbox "
@@ -272,7 +288,10 @@ int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err)
 	if (pp->landlock.dropped_fs || pp->landlock.dropped_net ||
 	    pp->landlock.dropped_scoped || pp->landlock.dropped_flags)
 		res->skipped |= SBX_STEP_BIT(SBX_STEP_LANDLOCK);
+	pp->apply_rc = 0;
+	return 0;
 
+seccomp:
 	step = SBX_STEP_SECCOMP;
 	if (pp->plan.seccomp.prog) {
 		if ((r = sbx_apply_seccomp(&pp->plan.seccomp,

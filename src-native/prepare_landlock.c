@@ -23,26 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/*
- * GCC 12's -fanalyzer (test/analyzer.test.ts) loses a pointer stored into an
- * element of a heap array as soon as the loop calls a function it does not
- * model (stat, snprintf, sbx_notebuf_add): it treats the call as overwriting
- * the array and reports the earlier strdup() as leaked. The rules belong to
- * the array, which sbx_prepared_free() frees with them. Only that warning is
- * silenced, only around these stores (clang, which builds the fuzzers, does
- * not know the warning's name).
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#define ANALYZER_STORED_IN_ARRAY_BEGIN                                       \
-	_Pragma("GCC diagnostic push")                                       \
-	_Pragma("GCC diagnostic ignored \"-Wanalyzer-malloc-leak\"")
-#define ANALYZER_STORED_IN_ARRAY_END _Pragma("GCC diagnostic pop")
-#else
-#define ANALYZER_STORED_IN_ARRAY_BEGIN
-#define ANALYZER_STORED_IN_ARRAY_END
-#endif
+#include "analyzer.h"
 
 #define FS_WRITE_RIGHTS                                                      \
 	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |     \
@@ -130,7 +112,6 @@ static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 		    SBX_COMPAT_BEST_EFFORT;
 	uint64_t known = abi_fs(abi), noted = 0;
 	size_t total = 0;
-	struct stat st;
 
 	for (int r = 0; r < SBX_FS_NRIGHTS; r++)
 		total += p->fs.rights[r].count;
@@ -160,13 +141,9 @@ static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 			}
 			if (!access)
 				continue;
-			if (pa->optional && stat(pa->path, &st) < 0) {
-				sbx_notebuf_add(&pp->skipped, "landlock: optional "
-						"path \"%s\" does not exist, rule "
-						"skipped (%s)", pa->path,
-						pa->pointer ? pa->pointer : "");
-				continue;
-			}
+			/* A missing optional path is found (and noted) when
+			 * the ruleset is built, which opens the path anyway;
+			 * drop_missing() then takes its rule out. */
 			rule = &pp->paths[pp->npaths];
 			ANALYZER_STORED_IN_ARRAY_BEGIN
 			rule->path = strdup(pa->path);
@@ -298,10 +275,29 @@ static int no_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 	return 0;
 }
 
+/* The rules of optional paths that do not exist (noted by the build) are not
+ * part of what is enforced: out of the plan, as if never listed. */
+static void drop_missing(struct sbx_prepared *pp, const bool *missing)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < pp->npaths; i++) {
+		if (missing[i]) {
+			free((char *)pp->paths[i].path);
+			free((char *)pp->paths[i].pointer);
+			continue;
+		}
+		pp->paths[w++] = pp->paths[i];
+	}
+	pp->npaths = w;
+	pp->plan.landlock.npaths = w;
+}
+
 int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 			 int abi, struct sbx_error *err)
 {
 	struct sbx_landlock_plan *pl = &pp->plan.landlock;
+	bool *missing;
 	int r;
 
 	pp->landlock_abi = abi;
@@ -322,8 +318,18 @@ int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 	pl->present = pl->handled_fs || pl->handled_net || pl->scoped;
 	if (!pl->present)
 		return 0;
-	if ((r = sbx_landlock_prepare(pl, abi, &pp->landlock, &pp->skipped, err)))
+	if ((r = sbx_landlock_prepare_flags(pl, abi, &pp->landlock, &pp->skipped,
+					    SBX_LANDLOCK_PATHS_AT_BUILD, err)))
 		return r;
-	return sbx_landlock_build(&pp->landlock, &pp->landlock_fd, &pp->skipped,
-				  err);
+	if (!pp->npaths)
+		return sbx_landlock_build(&pp->landlock, &pp->landlock_fd,
+					  &pp->skipped, err);
+	if (!(missing = calloc(pp->npaths, sizeof(*missing))))
+		return oom(err);
+	r = sbx_landlock_build_marked(&pp->landlock, &pp->landlock_fd,
+				      &pp->skipped, missing, err);
+	if (!r)
+		drop_missing(pp, missing);
+	free(missing);
+	return r;
 }

@@ -31,6 +31,7 @@ struct sbx_prepared {
 	int door;                /* enum sbx_door                              */
 	unsigned flags;          /* SBX_PREPARE_*                              */
 	bool applied;            /* sbx_prepared_apply() ran (maybe failed)    */
+	bool seccomp_done;       /* the seccomp phase ran (apply_phase)        */
 	int apply_rc;            /* its result                                  */
 
 	/* What sbx_prepared_apply() runs; points into the storage below. */

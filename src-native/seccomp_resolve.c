@@ -2,6 +2,7 @@
  * Spec -> model: apply the entries of a seccomp spec, in order, to the
  * syscalls of one architecture (semantics in seccomp.h).
  */
+#include "analyzer.h"
 #include "seccomp.h"
 
 #include <errno.h>
@@ -104,7 +105,10 @@ static int append_rule(struct resolver *r, struct sbx_model_syscall *s, int nr)
 		return oom(r);
 	}
 	s->rules = rules;
+	/* the rule's set now belongs to s->rules (analyzer.h) */
+	ANALYZER_STORED_IN_ARRAY_BEGIN
 	s->rules[s->nrules++] = rule;
+	ANALYZER_STORED_IN_ARRAY_END
 	return 0;
 }
 
@@ -166,8 +170,22 @@ static int apply_group(struct resolver *r, const char *name,
 		r->groups_cap = ncap;
 	}
 	r->groups[r->ngroups++] = g;
-	for (const char *const *mem = g->members; *mem; mem++) {
-		rc = apply_name(r, *mem, g, depth + 1);
+	for (size_t i = 0; g->members[i]; i++) {
+		int nr = g->member_nr[r->m->arch][i];
+
+		/* Numbers come resolved with the table (test_syscalls.c
+		 * checks them against sbx_syscall_lookup()): no name search
+		 * for the ~300 members of the presets' groups. */
+		if (nr == SBX_GROUP_NR_ABSENT)
+			continue;     /* lookup would say -ENOSYS: skipped */
+		if (nr == SBX_GROUP_NR_GROUP)
+			rc = apply_name(r, g->members[i], g, depth + 1);
+		else if (nr < 0 || nr > r->m->max_nr)
+			rc = sbx_error_set(r->err, SBX_EINTERNAL, EINVAL, r->e->pointer,
+					   "syscall group %s names an unknown syscall \"%s\"",
+					   g->name, g->members[i]);
+		else
+			rc = apply_nr(r, nr);
 		if (rc)
 			return rc;
 	}

@@ -6,8 +6,12 @@
  * credentials, and before Landlock ABI 8 only the thread itself can change
  * them. So every other thread is sent a signal whose handler applies those
  * steps (raw system calls only: it runs wherever the thread was interrupted)
- * and answers on a pipe; the caller waits for each answer and re-scans
- * /proc/self/task until a scan finds no thread it has not confined.
+ * and answers in memory (a slot, then a futex count). All threads of a round
+ * are signalled at once, before the caller's own steps, so that the
+ * per-thread credential work (as root ~40 commit_creds() for the bounding
+ * set alone) runs on every CPU in parallel; the caller then sleeps until the
+ * last answer and re-scans /proc/self/task until a scan finds no thread it
+ * has not confined.
  *
  * A scan that finds nothing new is enough: every thread that existed at the
  * scan has answered, and a thread created later has a confined creator (the
@@ -17,6 +21,9 @@
  * Global state: a signal handler can reach nothing else, so the job being
  * run and the borrowed signal's previous disposition are file-scope
  * variables, guarded by `self_busy` (one lockdown at a time per process).
+ * The job itself lives on the caller's stack: it returns only after every
+ * handler that answered has also counted itself (settle()), the handler's
+ * last write to it.
  */
 #include "self.h"
 
@@ -24,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <poll.h>
@@ -33,9 +41,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Phase timings to stderr, for measuring only: build with -DSBX_SELF_TRACE. */
+#ifdef SBX_SELF_TRACE
+static struct { const char *what; struct timespec ts; } self_trace_v[64];
+static unsigned self_trace_n;
+#define SELF_TRACE(w) do { if (self_trace_n < 64) { \
+	self_trace_v[self_trace_n].what = (w); \
+	clock_gettime(CLOCK_MONOTONIC, &self_trace_v[self_trace_n++].ts); } } while (0)
+static void self_trace_dump(void)
+{
+	char line[4096];
+	int n = 0;
+
+	for (unsigned i = 1; i < self_trace_n; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s=%ld ",
+			      self_trace_v[i].what,
+			      (self_trace_v[i].ts.tv_sec - self_trace_v[i - 1].ts.tv_sec) * 1000000000L +
+			      self_trace_v[i].ts.tv_nsec - self_trace_v[i - 1].ts.tv_nsec);
+	line[n++] = '\n';
+	(void)!write(2, line, (size_t)n);
+	self_trace_n = 0;
+}
+#else
+#define SELF_TRACE(w) do { } while (0)
+#define self_trace_dump() do { } while (0)
+#endif
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -52,6 +87,8 @@ struct self_ksigaction {
 };
 #define SELF_SA_RESTORER 0x04000000UL
 
+/* One thread's answer, in the slot it reserved. `tid` is stored last (with
+ * release order): nonzero means the slot is complete. */
 struct self_ack {
 	int32_t tid;
 	int32_t step;            /* enum sbx_step that failed, or 0            */
@@ -60,7 +97,6 @@ struct self_ack {
 
 struct self_job {
 	const struct sbx_prepared *pp;
-	int ack_fd;              /* write end of the answer pipe               */
 	bool caps;               /* drop capabilities to `keep`                */
 	uint64_t keep;
 	/* The bounding set as the calling thread had it: threads start with the
@@ -69,6 +105,23 @@ struct self_job {
 	bool securebits;         /* set `securebits_want` where possible       */
 	unsigned securebits_want;
 	bool landlock;           /* restrict with the prepared ruleset         */
+	/* Answers: a handler reserves a slot in the round's block, fills it,
+	 * then counts itself in `acks` (a futex word) and wakes the caller
+	 * once `acks` reaches `want` (the answers expected over all rounds),
+	 * so the caller sleeps once per round instead of once per thread. */
+	struct self_slots *slots;
+	uint32_t acks;
+	uint32_t want;
+	uint64_t token;          /* the signal's value: ours, not forged       */
+};
+
+/* One round's answers. A block is never reused or freed before the end of
+ * the lockdown, so a late or forged signal writes only into live memory. */
+struct self_slots {
+	struct self_slots *prev;
+	uint32_t cap;
+	uint32_t next;           /* slots reserved                             */
+	struct self_ack v[];
 };
 
 struct tidset {
@@ -129,7 +182,10 @@ static uint64_t cap64(uint32_t lo, uint32_t hi)
 
 /* The same result as sbx_apply_caps() for a thread of this process: what is
  * not kept leaves permitted, effective, inheritable, ambient and (with
- * CAP_SETPCAP) the bounding set; securebits as the caller's thread has them. */
+ * CAP_SETPCAP) the bounding set; securebits as the caller's thread has them.
+ * Every credential change costs the kernel a new struct cred, so steps that
+ * would change nothing are skipped (an unprivileged thread with no
+ * capabilities changes nothing here). */
 static int th_caps(const struct self_job *job)
 {
 	struct __user_cap_data_struct d[2];
@@ -154,9 +210,6 @@ static int th_caps(const struct self_job *job)
 			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 				return -errno;
 	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
-	    errno != EINVAL)
-		return -errno;
 	if (setpcap && job->securebits) {
 		r = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
 		if (r < 0)
@@ -165,20 +218,30 @@ static int th_caps(const struct self_job *job)
 		    prctl(PR_SET_SECUREBITS, job->securebits_want, 0, 0, 0) < 0)
 			return -errno;
 	}
-	perm &= job->keep;
-	inh &= job->keep;
-	d[0].permitted = d[0].effective = (uint32_t)perm;
-	d[1].permitted = d[1].effective = (uint32_t)(perm >> 32);
-	d[0].inheritable = (uint32_t)inh;
-	d[1].inheritable = (uint32_t)(inh >> 32);
-	if ((r = th_capset(d)))
-		return r;
-	if ((r = th_capget(d)))
-		return r;
-	if ((cap64(d[0].permitted, d[1].permitted) |
-	     cap64(d[0].effective, d[1].effective) |
-	     cap64(d[0].inheritable, d[1].inheritable)) & ~job->keep)
-		return -EPERM;
+	if ((perm | eff | inh) & ~job->keep) {
+		perm &= job->keep;
+		inh &= job->keep;
+		d[0].permitted = d[0].effective = (uint32_t)perm;
+		d[1].permitted = d[1].effective = (uint32_t)(perm >> 32);
+		d[0].inheritable = (uint32_t)inh;
+		d[1].inheritable = (uint32_t)(inh >> 32);
+		if ((r = th_capset(d)))
+			return r;
+		if ((r = th_capget(d)))
+			return r;
+		perm = cap64(d[0].permitted, d[1].permitted);
+		inh = cap64(d[0].inheritable, d[1].inheritable);
+		if ((perm | cap64(d[0].effective, d[1].effective) | inh) &
+		    ~job->keep)
+			return -EPERM;
+	}
+	/* The kernel keeps ambient within permitted and inheritable (capset
+	 * narrows it too): with none of them both, it is already empty.
+	 * EINVAL: a kernel before 4.3 has no ambient set. */
+	if ((perm & inh) &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
 	return 0;
 }
 
@@ -219,12 +282,15 @@ static void th_chain(int sig, siginfo_t *si, void *uc)
 static void th_handler(int sig, siginfo_t *si, void *uc)
 {
 	struct self_job *job = __atomic_load_n(&self_active, __ATOMIC_ACQUIRE);
+	struct self_slots *sl;
 	struct self_ack a;
+	uint32_t slot, want;
 	int saved = errno;
 
-	/* Only a pointer we sent counts; it is compared, never trusted. */
+	/* Only the token we sent counts (glibc's own use of the signal
+	 * carries none). */
 	if (!job || !si || si->si_code != SI_QUEUE ||
-	    si->si_value.sival_ptr != (void *)job) {
+	    si->si_value.sival_ptr != (void *)(uintptr_t)job->token) {
 		th_chain(sig, si, uc);
 		errno = saved;
 		return;
@@ -233,9 +299,22 @@ static void th_handler(int sig, siginfo_t *si, void *uc)
 	a.step = 0;
 	a.err = 0;
 	th_apply(job, &a);
-	/* One write below PIPE_BUF is atomic; EINTR cannot happen (all
-	 * signals are blocked in here). A lost answer is a timeout: fatal. */
-	(void)!write(job->ack_fd, &a, sizeof(a));
+	/* A slot past the end (a forged extra signal) is not written: the
+	 * real thread's answer is then missing, which is a timeout, fatal. */
+	sl = __atomic_load_n(&job->slots, __ATOMIC_ACQUIRE);
+	slot = sl ? __atomic_fetch_add(&sl->next, 1, __ATOMIC_RELAXED) : 0;
+	if (sl && slot < sl->cap) {
+		sl->v[slot].step = a.step;
+		sl->v[slot].err = a.err;
+		__atomic_store_n(&sl->v[slot].tid, a.tid, __ATOMIC_RELEASE);
+	}
+	/* `acks` is the last write to the job: the caller may return as soon
+	 * as it has seen every answer counted (the wake-up only names the
+	 * address), so `want` is read before. */
+	want = __atomic_load_n(&job->want, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&job->acks, 1, __ATOMIC_RELEASE) >= want)
+		syscall(SYS_futex, &job->acks, FUTEX_WAKE_PRIVATE, 1, NULL,
+			NULL, 0);
 	errno = saved;
 }
 
@@ -299,19 +378,19 @@ struct linux_dirent64_ {
 
 struct self_run {
 	struct self_job job;
-	int ack_rfd;
 	int task_fd;             /* /proc/self/task, opened before anything   */
 	pid_t pid, self_tid;
+	uid_t uid;
 	struct tidset done, pending;
+	uint32_t seen;           /* answers of the current block read so far  */
 	unsigned rounds, max_rounds, timeout_ms;
 };
 
-/* Signal every thread not yet confined nor waited for. Returns how many
- * were signalled, or -errno (err filled). */
-static int signal_round(struct self_run *run, struct sbx_error *err)
+/* Add to `pending` every thread of /proc/self/task not yet confined nor
+ * waited for; the new ones are pending.v[from..]. Returns how many. */
+static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
 {
 	char buf[4096];
-	int sent = 0;
 	long n;
 
 	if (lseek(run->task_fd, 0, SEEK_SET) < 0)
@@ -320,41 +399,72 @@ static int signal_round(struct self_run *run, struct sbx_error *err)
 	while ((n = syscall(SYS_getdents64, run->task_fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64_ *d = (void *)(buf + off);
-			siginfo_t si;
-			pid_t tid;
-			int r;
+			pid_t tid = 0;
 
 			off += d->d_reclen;
-			tid = (pid_t)atoi(d->d_name);
+			for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
+				tid = tid * 10 + (*c - '0');
 			if (tid <= 0 || tid == run->self_tid ||
 			    tidset_has(&run->done, tid) ||
 			    tidset_has(&run->pending, tid))
 				continue;
-			memset(&si, 0, sizeof(si));
-			si.si_signo = SBX_SELF_SIGNAL;
-			si.si_code = SI_QUEUE;
-			si.si_pid = run->pid;
-			si.si_uid = getuid();
-			si.si_value.sival_ptr = &run->job;
-			r = (int)syscall(SYS_rt_tgsigqueueinfo, run->pid, tid,
-					 SBX_SELF_SIGNAL, &si);
-			if (r < 0 && errno == ESRCH)
-				continue;        /* it has exited meanwhile */
-			if (r < 0)
-				return sbx_error_sys(err, errno,
-						     "rt_tgsigqueueinfo", NULL,
-						     "self: cannot signal thread "
-						     "%d: %s", (int)tid,
-						     strerror(errno));
-			if ((r = tidset_add(&run->pending, tid)))
+			if (tidset_add(&run->pending, tid))
 				return sbx_error_set(err, SBX_ENOMEM, ENOMEM,
 						     NULL, "out of memory");
-			sent++;
 		}
 	}
 	if (n < 0)
 		return sbx_error_sys(err, errno, "getdents64", NULL,
 				     "self: cannot list /proc/self/task");
+	return (int)(run->pending.n - from);
+}
+
+/* One round: list the threads, give the round a fresh answer block, then
+ * signal them all at once (they confine themselves in parallel while the
+ * caller goes on). Returns how many were signalled, or -errno. */
+static int signal_round(struct self_run *run, struct sbx_error *err)
+{
+	struct self_slots *sl;
+	size_t from = run->pending.n;
+	int sent = 0, r;
+
+	if ((r = list_new(run, from, err)) <= 0)
+		return r;
+	/* Slack for a forged signal or two: it must not take a real slot. */
+	sl = calloc(1, sizeof(*sl) + ((size_t)r + 8) * sizeof(sl->v[0]));
+	if (!sl)
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL,
+				     "out of memory");
+	sl->cap = (uint32_t)r + 8;
+	sl->prev = run->job.slots;
+	run->seen = 0;
+	__atomic_store_n(&run->job.slots, sl, __ATOMIC_RELEASE);
+	__atomic_store_n(&run->job.want, run->job.want + (uint32_t)r,
+			 __ATOMIC_RELAXED);
+	for (size_t i = from; i < run->pending.n;) {
+		pid_t tid = run->pending.v[i];
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SBX_SELF_SIGNAL;
+		si.si_code = SI_QUEUE;
+		si.si_pid = run->pid;
+		si.si_uid = run->uid;
+		si.si_value.sival_ptr = (void *)(uintptr_t)run->job.token;
+		if (syscall(SYS_rt_tgsigqueueinfo, run->pid, tid,
+			    SBX_SELF_SIGNAL, &si) == 0) {
+			sent++;
+			i++;
+			continue;
+		}
+		if (errno != ESRCH)
+			return sbx_error_sys(err, errno, "rt_tgsigqueueinfo",
+					     NULL, "self: cannot signal thread "
+					     "%d: %s", (int)tid, strerror(errno));
+		/* It has exited meanwhile: nothing to wait for. */
+		tidset_del(&run->pending, tid);
+		__atomic_sub_fetch(&run->job.want, 1, __ATOMIC_RELAXED);
+	}
 	return sent;
 }
 
@@ -363,66 +473,34 @@ static bool thread_exists(pid_t pid, pid_t tid)
 	return syscall(SYS_tgkill, pid, tid, 0) == 0 || errno != ESRCH;
 }
 
-static int64_t now_ms(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Wait until every pending thread has answered (or exited). */
-static int wait_round(struct self_run *run, struct sbx_error *err)
+/* Take the answers written since the last look. */
+static int read_answers(struct self_run *run, struct sbx_error *err)
 {
-	int64_t deadline = now_ms() + run->timeout_ms;
+	struct self_slots *sl = run->job.slots;
 
-	while (run->pending.n) {
-		struct pollfd pfd = { run->ack_rfd, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
-		struct self_ack a;
-		ssize_t got;
-		int r;
+	while (run->seen < sl->cap) {
+		struct self_ack *a = &sl->v[run->seen];
+		pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
 
-		if (left < 0)
-			left = 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return sbx_error_sys(err, errno, "poll", NULL,
-					     "self: cannot wait for threads");
-		if (r == 0) {
-			/* Threads that exited before handling do not answer. */
-			for (size_t i = run->pending.n; i-- > 0;)
-				if (!thread_exists(run->pid, run->pending.v[i]))
-					tidset_del(&run->pending,
-						   run->pending.v[i]);
-			if (!run->pending.n)
-				return 0;
-			return sbx_error_set(err, SBX_ESYS, ETIMEDOUT, NULL,
-					     "self: thread %d (and %zu more) did "
-					     "not confine itself within %u ms "
-					     "(signal %d blocked, or the thread "
-					     "is stopped)",
-					     (int)run->pending.v[0],
-					     run->pending.n - 1, run->timeout_ms,
-					     SBX_SELF_SIGNAL);
-		}
-		got = read(run->ack_rfd, &a, sizeof(a));
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (got != (ssize_t)sizeof(a))
-			return sbx_error_sys(err, got < 0 ? errno : EIO, "read",
-					     NULL, "self: bad answer from a "
-					     "thread");
-		if (a.err)
-			return sbx_error_sys(err, a.err, sbx_step_name(a.step),
+		if (!tid)
+			break;
+		run->seen++;
+		if (a->err)
+			return sbx_error_sys(err, a->err, sbx_step_name(a->step),
 					     NULL, "self: thread %d: %s: %s",
-					     (int)a.tid, sbx_step_name(a.step),
-					     strerror(a.err));
-		if (tidset_has(&run->pending, a.tid)) {
-			tidset_del(&run->pending, a.tid);
-			if (tidset_add(&run->done, a.tid))
+					     (int)tid, sbx_step_name(a->step),
+					     strerror(a->err));
+		if (tidset_has(&run->pending, tid)) {
+			tidset_del(&run->pending, tid);
+			if (tidset_add(&run->done, tid))
 				return sbx_error_set(err, SBX_ENOMEM, ENOMEM,
 						     NULL, "out of memory");
 		}
@@ -430,19 +508,77 @@ static int wait_round(struct self_run *run, struct sbx_error *err)
 	return 0;
 }
 
-static int confine_other_threads(struct self_run *run, struct sbx_error *err)
+/* A thread that exits with the signal pending never answers: every
+ * CHECK_NS the caller looks for such threads instead of waiting them out. */
+#define CHECK_NS 2000000
+
+/* Wait until every pending thread has answered (or exited). */
+static int wait_round(struct self_run *run, struct sbx_error *err)
+{
+	int64_t start = now_ns(), deadline = start +
+		(int64_t)run->timeout_ms * 1000000, next_check = start + CHECK_NS;
+	int r;
+
+	for (;;) {
+		uint32_t acks = __atomic_load_n(&run->job.acks, __ATOMIC_ACQUIRE);
+		int64_t now, until;
+		struct timespec ts;
+
+		if ((r = read_answers(run, err)))
+			return r;
+		if (!run->pending.n)
+			return 0;
+		now = now_ns();
+		if (now >= next_check || now >= deadline) {
+			/* Threads that exited before handling do not answer. */
+			for (size_t i = run->pending.n; i-- > 0;)
+				if (!thread_exists(run->pid, run->pending.v[i])) {
+					tidset_del(&run->pending,
+						   run->pending.v[i]);
+					__atomic_sub_fetch(&run->job.want, 1,
+							   __ATOMIC_RELAXED);
+				}
+			if (!run->pending.n)
+				return 0;
+			if (now >= deadline)
+				return sbx_error_set(err, SBX_ESYS, ETIMEDOUT,
+					NULL, "self: thread %d (and %zu more) "
+					"did not confine itself within %u ms "
+					"(signal %d blocked, or the thread is "
+					"stopped)", (int)run->pending.v[0],
+					run->pending.n - 1, run->timeout_ms,
+					SBX_SELF_SIGNAL);
+			next_check = now + CHECK_NS;
+		}
+		until = next_check < deadline ? next_check : deadline;
+		ts.tv_sec = (until - now) / 1000000000;
+		ts.tv_nsec = (until - now) % 1000000000;
+		/* Woken by the last answer, or at `until`; EAGAIN: `acks`
+		 * moved meanwhile; EINTR: a signal. All mean: look again. */
+		(void)syscall(SYS_futex, &run->job.acks, FUTEX_WAIT_PRIVATE,
+			      acks, &ts, NULL, 0);
+	}
+}
+
+/* After the first round was sent (and the caller did its own steps): wait
+ * for it, then re-scan until a scan finds no thread not yet confined. */
+static int finish_other_threads(struct self_run *run, int sent,
+				struct sbx_error *err)
 {
 	int r;
 
 	for (;;) {
+		if (sent > 0 && (r = wait_round(run, err)))
+			return r;
+		SELF_TRACE("wait");
 		if ((r = signal_round(run, err)) < 0)
 			return r;
-		if (r == 0)
+		SELF_TRACE("signal");
+		if (r == 0 && !run->pending.n)
 			return 0;
 		if (++run->rounds > run->max_rounds)
 			break;
-		if ((r = wait_round(run, err)))
-			return r;
+		sent = r;
 	}
 	return sbx_error_set(err, SBX_ESYS, EAGAIN, NULL, "self: threads keep "
 			     "appearing after %u rounds", run->rounds);
@@ -499,17 +635,22 @@ static void return_signal(void)
 static int setup(struct self_run *run, struct sbx_prepared *pp,
 		 const struct sbx_self_opts *opts, struct sbx_error *err)
 {
-	int fds[2];
-
 	memset(run, 0, sizeof(*run));
-	run->ack_rfd = run->job.ack_fd = run->task_fd = -1;
+	run->task_fd = -1;
 	run->pid = getpid();
 	run->self_tid = (pid_t)syscall(SYS_gettid);
+	run->uid = getuid();
 	run->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms
 						    : SBX_SELF_DEFAULT_TIMEOUT_MS;
 	run->max_rounds = opts && opts->max_rounds ? opts->max_rounds
 						    : SBX_SELF_DEFAULT_MAX_ROUNDS;
 	run->job.pp = pp;
+	/* What the signal carries: unguessable, so that no other process
+	 * can make a thread write an answer. */
+	if (syscall(SYS_getrandom, &run->job.token, sizeof(run->job.token),
+		    GRND_NONBLOCK) != (long)sizeof(run->job.token))
+		run->job.token = (uintptr_t)&run->job ^ (uint64_t)now_ns();
+	run->job.token |= 1;     /* never NULL */
 	run->task_fd = open("/proc/self/task",
 			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (run->task_fd < 0)
@@ -517,12 +658,7 @@ static int setup(struct self_run *run, struct sbx_prepared *pp,
 				     "self: cannot list the threads: "
 				     "/proc/self/task: %s (is /proc mounted?)",
 				     strerror(errno));
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return sbx_error_sys(err, errno, "pipe2", NULL,
-				     "self: cannot create the answer pipe");
-	run->ack_rfd = fds[0];
-	run->job.ack_fd = fds[1];
-	/* Allocated now, so that the common case allocates nothing later. */
+	/* Allocated now, so that the common case allocates little later. */
 	if (tidset_add(&run->done, run->self_tid) ||
 	    tidset_add(&run->pending, 0))
 		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL,
@@ -533,12 +669,16 @@ static int setup(struct self_run *run, struct sbx_prepared *pp,
 
 static void teardown(struct self_run *run)
 {
+	struct self_slots *sl = run->job.slots;
+
 	if (run->task_fd >= 0)
 		close(run->task_fd);
-	if (run->ack_rfd >= 0)
-		close(run->ack_rfd);
-	if (run->job.ack_fd >= 0)
-		close(run->job.ack_fd);
+	while (sl) {
+		struct self_slots *prev = sl->prev;
+
+		free(sl);
+		sl = prev;
+	}
 	free(run->done.v);
 	free(run->pending.v);
 }
@@ -564,6 +704,85 @@ static int check_args(struct sbx_prepared *pp, struct sbx_error *err)
 	return 0;
 }
 
+/* What the other threads are asked to do, from this thread's state before
+ * it changes anything (they start from the same credentials). */
+static int make_job(struct self_run *run, struct sbx_prepared *pp,
+		    bool ll_tsync, struct sbx_error *err)
+{
+	struct self_job *job = &run->job;
+
+	job->landlock = pp->landlock.active && !ll_tsync;
+	if (!pp->plan.caps.present)
+		return 0;
+	for (int cap = 0; cap < 64; cap++) {
+		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (in < 0)
+			break;   /* past the kernel's last capability */
+		if (in == 1 && !(pp->plan.caps.keep & CAPBIT(cap)))
+			job->bounding_drop |= CAPBIT(cap);
+	}
+	job->caps = true;
+	job->keep = pp->plan.caps.keep;
+	job->securebits = !pp->plan.caps.skip_securebits;
+	if (job->securebits) {
+		int cur = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+
+		if (cur < 0)
+			return sbx_error_sys(err, errno,
+					     "prctl(PR_GET_SECUREBITS)",
+					     pp->plan.caps.pointer,
+					     "capabilities: cannot read the "
+					     "securebits");
+		job->securebits_want = sbx_apply_securebits_want((unsigned)cur);
+	}
+	return 0;
+}
+
+/* The calling thread's capabilities and no_new_privs. */
+static int confine_caller(struct sbx_prepared *pp, struct sbx_error *err)
+{
+	struct sbx_apply_result *res = &pp->result;
+	int r;
+
+	if (pp->plan.caps.present) {
+		unsigned before = res->notes.count + res->notes.lost;
+
+		res->failed_step = SBX_STEP_CAPS;
+		if ((r = sbx_apply_caps(&pp->plan.caps, true, res, err)))
+			return r;
+		res->enforced |= SBX_STEP_BIT(SBX_STEP_CAPS);
+		if (res->notes.count + res->notes.lost != before)
+			res->skipped |= SBX_STEP_BIT(SBX_STEP_CAPS);
+	}
+	res->failed_step = SBX_STEP_NNP;
+	if ((r = sbx_apply_no_new_privs(err)))
+		return r;
+	res->enforced |= SBX_STEP_BIT(SBX_STEP_NNP);
+	return 0;
+}
+
+/* Before the job can go away: every handler that wrote an answer has also
+ * counted itself in `acks`, its last touch of the job (the wake-up after
+ * it only names the address). */
+static void settle(struct self_run *run)
+{
+	uint32_t written = 0, acks;
+
+	for (struct self_slots *sl = run->job.slots; sl; sl = sl->prev) {
+		uint32_t n = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE);
+
+		written += n < sl->cap ? n : sl->cap;
+	}
+	while ((acks = __atomic_load_n(&run->job.acks, __ATOMIC_ACQUIRE)) <
+	       written) {
+		struct timespec ts = { 0, 100000 };
+
+		(void)syscall(SYS_futex, &run->job.acks, FUTEX_WAIT_PRIVATE,
+			      acks, &ts, NULL, 0);
+	}
+}
+
 /* Everything from the first change of a thread's credentials on. */
 static int confine(struct self_run *run, struct sbx_prepared *pp,
 		   struct sbx_error *err)
@@ -571,46 +790,39 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	struct sbx_apply_result *res = &pp->result;
 	struct sbx_plan_seccomp sc = pp->plan.seccomp;
 	bool ll_tsync = pp->landlock.active && pp->landlock_abi >= 8;
-	int r;
+	bool others;
+	int r, sent = 0;
 
-	if (pp->plan.caps.present) {
-		unsigned before = res->notes.count + res->notes.lost;
-
-		for (int cap = 0; cap < 64; cap++) {
-			int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-
-			if (in < 0)
-				break;   /* past the kernel's last capability */
-			if (in == 1 && !(pp->plan.caps.keep & CAPBIT(cap)))
-				run->job.bounding_drop |= CAPBIT(cap);
-		}
-		res->failed_step = SBX_STEP_CAPS;
-		if ((r = sbx_apply_caps(&pp->plan.caps, true, res, err)))
-			return r;
-		res->enforced |= SBX_STEP_BIT(SBX_STEP_CAPS);
-		if (res->notes.count + res->notes.lost != before)
-			res->skipped |= SBX_STEP_BIT(SBX_STEP_CAPS);
-		run->job.caps = true;
-		run->job.keep = pp->plan.caps.keep;
-		run->job.securebits = !pp->plan.caps.skip_securebits;
-		run->job.securebits_want = res->securebits;
-	}
-	res->failed_step = SBX_STEP_NNP;
-	if ((r = sbx_apply_no_new_privs(err)))
+	res->failed_step = SBX_STEP_CAPS;
+	if ((r = make_job(run, pp, ll_tsync, err)))
 		return r;
-	res->enforced |= SBX_STEP_BIT(SBX_STEP_NNP);
+	SELF_TRACE("job");
 
-	/* The other threads, before this one's Landlock domain: a kernel that
-	 * scopes signals between sibling domains would refuse them after. */
-	run->job.landlock = pp->landlock.active && !ll_tsync;
-	if (run->job.caps || run->job.landlock || !sc.prog) {
-		res->failed_step = SBX_STEP_LANDLOCK;
+	/* The other threads first, all at once: they confine themselves in
+	 * parallel while this thread does its own steps, and all of them
+	 * before this thread's Landlock domain (a kernel that scopes signals
+	 * between sibling domains would refuse the signals after). */
+	others = run->job.caps || run->job.landlock || !sc.prog;
+	if (others) {
 		__atomic_store_n(&self_active, &run->job, __ATOMIC_RELEASE);
-		r = confine_other_threads(run, err);
+		if ((sent = signal_round(run, err)) < 0)
+			return sent;
+		if (sent > 0)
+			run->rounds = 1;
+		SELF_TRACE("signal");
+	}
+	if ((r = confine_caller(pp, err)))
+		return r;
+	SELF_TRACE("caller");
+	if (others) {
+		res->failed_step = SBX_STEP_LANDLOCK;
+		r = sent > 0 ? finish_other_threads(run, sent, err) : 0;
 		__atomic_store_n(&self_active, NULL, __ATOMIC_RELEASE);
+		settle(run);
 		if (r)
 			return r;
 	}
+	SELF_TRACE("others");
 	if (pp->landlock.active) {
 		res->failed_step = SBX_STEP_LANDLOCK;
 		if ((r = sbx_landlock_restrict(&pp->landlock, pp->landlock_fd,
@@ -631,6 +843,7 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 
 	/* seccomp may deny what the steps above need: last. The handler goes
 	 * back first for the same reason. */
+	SELF_TRACE("landlock");
 	return_signal();
 	if (sc.prog) {
 		res->failed_step = SBX_STEP_SECCOMP;
@@ -640,6 +853,7 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 			return r;
 		res->enforced |= SBX_STEP_BIT(SBX_STEP_SECCOMP);
 	}
+	SELF_TRACE("seccomp");
 	res->failed_step = SBX_STEP_NONE;
 	return 0;
 }
@@ -652,18 +866,22 @@ int sbx_self_lockdown_opts(struct sbx_prepared *pp,
 	struct self_run run;
 	int r;
 
+	SELF_TRACE("start");
 	if ((r = check_args(pp, err)))
 		return r;
 	if (__atomic_exchange_n(&self_busy, 1, __ATOMIC_ACQUIRE))
 		return sbx_error_set(err, SBX_EINVAL, EBUSY, NULL,
 				     "sbx_self_lockdown: another lockdown is "
 				     "running in this process");
-	if ((r = setup(&run, pp, opts, err)) || (r = borrow_signal(err))) {
+	r = setup(&run, pp, opts, err);
+	SELF_TRACE("setup");
+	if (r || (r = borrow_signal(err))) {
 		teardown(&run);
 		__atomic_store_n(&self_busy, 0, __ATOMIC_RELEASE);
 		return r;
 	}
 
+	SELF_TRACE("borrow");
 	pp->applied = true;
 	res = &pp->result;
 	memset(res, 0, sizeof(*res));
@@ -691,10 +909,13 @@ int sbx_self_lockdown_opts(struct sbx_prepared *pp,
 		res->enforced |= SBX_STEP_BIT(SBX_STEP_RLIMITS);
 	}
 
+	SELF_TRACE("rlimits");
 	if ((r = confine(&run, pp, err)))
 		self_fatal(err);
 	pp->apply_rc = 0;
 	teardown(&run);
+	SELF_TRACE("teardown");
+	self_trace_dump();
 	__atomic_store_n(&self_busy, 0, __ATOMIC_RELEASE);
 	return 0;
 }

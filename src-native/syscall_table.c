@@ -2153,6 +2153,8 @@ static const char *const group_0_members[] = { /* @aio */
 	"io_uring_setup",
 	NULL
 };
+static const short group_0_x86_64[] = { 210, 207, 208, 333, 206, 209, 426, 427, 425 };
+static const short group_0_aarch64[] = { 3, 1, 4, 292, 0, 2, 426, 427, 425 };
 static const char *const group_1_members[] = { /* @basic-io */
 	"close",
 	"close_range",
@@ -2172,6 +2174,8 @@ static const char *const group_1_members[] = { /* @basic-io */
 	"writev",
 	NULL
 };
+static const short group_1_x86_64[] = { 3, 436, 32, 33, 292, 8, 17, 295, 327, 18, 296, 328, 0, 19, 1, 20 };
+static const short group_1_aarch64[] = { 57, 436, 23, SBX_GROUP_NR_ABSENT, 24, 62, 67, 69, 286, 68, 70, 287, 63, 65, 64, 66 };
 static const char *const group_2_members[] = { /* @chown */
 	"chown",
 	"fchown",
@@ -2179,6 +2183,8 @@ static const char *const group_2_members[] = { /* @chown */
 	"lchown",
 	NULL
 };
+static const short group_2_x86_64[] = { 92, 93, 260, 94 };
+static const short group_2_aarch64[] = { SBX_GROUP_NR_ABSENT, 55, 54, SBX_GROUP_NR_ABSENT };
 static const char *const group_3_members[] = { /* @clock */
 	"adjtimex",
 	"clock_adjtime",
@@ -2186,10 +2192,14 @@ static const char *const group_3_members[] = { /* @clock */
 	"settimeofday",
 	NULL
 };
+static const short group_3_x86_64[] = { 159, 305, 227, 164 };
+static const short group_3_aarch64[] = { 171, 266, 112, 170 };
 static const char *const group_4_members[] = { /* @cpu-emulation */
 	"modify_ldt",
 	NULL
 };
+static const short group_4_x86_64[] = { 154 };
+static const short group_4_aarch64[] = { SBX_GROUP_NR_ABSENT };
 static const char *const group_5_members[] = { /* @debug */
 	"kcmp",
 	"perf_event_open",
@@ -2202,6 +2212,8 @@ static const char *const group_5_members[] = { /* @debug */
 	"uretprobe",
 	NULL
 };
+static const short group_5_x86_64[] = { 312, 298, 438, 440, 310, 311, 101, 336, 335 };
+static const short group_5_aarch64[] = { 272, 241, 438, 440, 270, 271, 117, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT };
 static const char *const group_6_members[] = { /* @default */
 	"arch_prctl",
 	"brk",
@@ -2248,6 +2260,8 @@ static const char *const group_6_members[] = { /* @default */
 	"time",
 	NULL
 };
+static const short group_6_x86_64[] = { 158, 12, 229, 228, 230, 60, 231, 202, 456, 455, 449, 454, 274, 108, 107, 104, 115, 39, 110, 318, 120, 118, 97, 186, 96, 102, 453, 324, 9, 10, 462, 11, 35, 34, 302, 219, 334, 15, 204, 24, 273, 218, 201 };
+static const short group_6_aarch64[] = { SBX_GROUP_NR_ABSENT, 214, 114, 113, 115, 93, 94, 98, 456, 455, 449, 454, 100, 177, 175, 176, 158, 172, 173, 278, 150, 148, 163, 178, 169, 174, 453, 283, 222, 226, 462, 215, 101, SBX_GROUP_NR_ABSENT, 261, 128, 293, 139, 123, 124, 99, 96, SBX_GROUP_NR_ABSENT };
 static const char *const group_7_members[] = { /* @file-system */
 	"access",
 	"chdir",
@@ -2323,6 +2337,8 @@ static const char *const group_7_members[] = { /* @file-system */
 	"utimes",
 	NULL
 };
+static const short group_7_x86_64[] = { 21, 80, 90, 3, 85, 269, 439, 285, 81, 91, 268, 452, 72, 193, 468, 469, 196, 199, 190, 5, 138, 77, 261, 79, 78, 217, 191, 464, 254, 253, 294, 255, 192, 86, 265, 194, 465, 195, 198, 189, 6, 83, 258, 133, 259, 9, 11, 262, 2, 257, 437, 89, 267, 197, 466, 82, 264, 316, 84, 188, 463, 4, 137, 332, 88, 266, 76, 87, 263, 132, 280, 235 };
+static const short group_7_aarch64[] = { SBX_GROUP_NR_ABSENT, 49, SBX_GROUP_NR_ABSENT, 57, SBX_GROUP_NR_ABSENT, 48, 439, 47, 50, 52, 53, 452, 25, 10, 468, 469, 13, 16, 7, 80, 44, 46, SBX_GROUP_NR_ABSENT, 17, SBX_GROUP_NR_ABSENT, 61, 8, 464, 27, SBX_GROUP_NR_ABSENT, 26, 28, 9, SBX_GROUP_NR_ABSENT, 37, 11, 465, 12, 15, 6, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, 34, SBX_GROUP_NR_ABSENT, 33, 222, 215, 79, SBX_GROUP_NR_ABSENT, 56, 437, SBX_GROUP_NR_ABSENT, 78, 14, 466, SBX_GROUP_NR_ABSENT, 38, 276, SBX_GROUP_NR_ABSENT, 5, 463, SBX_GROUP_NR_ABSENT, 43, 291, SBX_GROUP_NR_ABSENT, 36, 45, SBX_GROUP_NR_ABSENT, 35, SBX_GROUP_NR_ABSENT, 88, SBX_GROUP_NR_ABSENT };
 static const char *const group_8_members[] = { /* @io-event */
 	"epoll_create",
 	"epoll_create1",
@@ -2338,6 +2354,8 @@ static const char *const group_8_members[] = { /* @io-event */
 	"select",
 	NULL
 };
+static const short group_8_x86_64[] = { 213, 291, 233, 281, 441, 232, 284, 290, 7, 271, 270, 23 };
+static const short group_8_aarch64[] = { SBX_GROUP_NR_ABSENT, 20, 21, 22, 441, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, 19, SBX_GROUP_NR_ABSENT, 73, 72, SBX_GROUP_NR_ABSENT };
 static const char *const group_9_members[] = { /* @ipc */
 	"memfd_create",
 	"mq_getsetattr",
@@ -2362,12 +2380,16 @@ static const char *const group_9_members[] = { /* @ipc */
 	"shmget",
 	NULL
 };
+static const short group_9_x86_64[] = { 319, 245, 244, 240, 243, 242, 241, 71, 68, 70, 69, 22, 293, 66, 64, 65, 220, 30, 31, 67, 29 };
+static const short group_9_aarch64[] = { 279, 185, 184, 180, 183, 182, 181, 187, 186, 188, 189, SBX_GROUP_NR_ABSENT, 59, 191, 190, 193, 192, 196, 195, 197, 194 };
 static const char *const group_10_members[] = { /* @keyring */
 	"add_key",
 	"keyctl",
 	"request_key",
 	NULL
 };
+static const short group_10_x86_64[] = { 248, 250, 249 };
+static const short group_10_aarch64[] = { 217, 219, 218 };
 static const char *const group_11_members[] = { /* @memlock */
 	"mlock",
 	"mlock2",
@@ -2376,12 +2398,16 @@ static const char *const group_11_members[] = { /* @memlock */
 	"munlockall",
 	NULL
 };
+static const short group_11_x86_64[] = { 149, 325, 151, 150, 152 };
+static const short group_11_aarch64[] = { 228, 284, 230, 229, 231 };
 static const char *const group_12_members[] = { /* @module */
 	"delete_module",
 	"finit_module",
 	"init_module",
 	NULL
 };
+static const short group_12_x86_64[] = { 176, 313, 175 };
+static const short group_12_aarch64[] = { 106, 273, 105 };
 static const char *const group_13_members[] = { /* @mount */
 	"chroot",
 	"fsconfig",
@@ -2399,6 +2425,8 @@ static const char *const group_13_members[] = { /* @mount */
 	"umount2",
 	NULL
 };
+static const short group_13_x86_64[] = { 161, 431, 432, 430, 433, 458, 165, 442, 429, 428, 467, 155, 457, 166 };
+static const short group_13_aarch64[] = { 51, 431, 432, 430, 433, 458, 40, 442, 429, 428, 467, 41, 457, 39 };
 static const char *const group_14_members[] = { /* @network-io */
 	"accept",
 	"accept4",
@@ -2420,6 +2448,8 @@ static const char *const group_14_members[] = { /* @network-io */
 	"socketpair",
 	NULL
 };
+static const short group_14_x86_64[] = { 43, 288, 49, 42, 52, 51, 55, 50, 45, 299, 47, 307, 46, 44, 54, 48, 41, 53 };
+static const short group_14_aarch64[] = { 202, 242, 200, 203, 205, 204, 209, 201, 207, 243, 212, 269, 211, 206, 208, 210, 198, 199 };
 static const char *const group_15_members[] = { /* @obsolete */
 	"_sysctl",
 	"afs_syscall",
@@ -2441,12 +2471,16 @@ static const char *const group_15_members[] = { /* @obsolete */
 	"vserver",
 	NULL
 };
+static const short group_15_x86_64[] = { 156, 183, 174, 214, 215, 177, 181, 212, 180, 182, 178, 216, 185, 139, 184, 134, 136, 236 };
+static const short group_15_aarch64[] = { SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, 18, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, 234, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT };
 static const char *const group_16_members[] = { /* @pkey */
 	"pkey_alloc",
 	"pkey_free",
 	"pkey_mprotect",
 	NULL
 };
+static const short group_16_x86_64[] = { 330, 331, 329 };
+static const short group_16_aarch64[] = { 289, 290, 288 };
 static const char *const group_17_members[] = { /* @privileged */
 	"@chown",
 	"@clock",
@@ -2476,6 +2510,8 @@ static const char *const group_17_members[] = { /* @privileged */
 	"vhangup",
 	NULL
 };
+static const short group_17_x86_64[] = { SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, 156, 163, 321, 126, 300, 301, 180, 304, 179, 443, 171, 122, 116, 170, 117, 113, 105, 103, 153 };
+static const short group_17_aarch64[] = { SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_ABSENT, 89, 280, 91, 262, 263, SBX_GROUP_NR_ABSENT, 265, 60, 443, 162, 151, 159, 161, 147, 145, 146, 116, 58 };
 static const char *const group_18_members[] = { /* @process */
 	"capget",
 	"clone",
@@ -2501,17 +2537,23 @@ static const char *const group_18_members[] = { /* @process */
 	"waitid",
 	NULL
 };
+static const short group_18_x86_64[] = { 125, 56, 435, 59, 322, 57, 98, 62, 434, 424, 157, 448, 129, 297, 308, 234, 100, 200, 272, 58, 61, 247 };
+static const short group_18_aarch64[] = { 90, 220, 435, 221, 281, SBX_GROUP_NR_ABSENT, 165, 129, 434, 424, 167, 448, 138, 240, 268, 131, 153, 130, 97, SBX_GROUP_NR_ABSENT, 260, 95 };
 static const char *const group_19_members[] = { /* @raw-io */
 	"ioperm",
 	"iopl",
 	NULL
 };
+static const short group_19_x86_64[] = { 173, 172 };
+static const short group_19_aarch64[] = { SBX_GROUP_NR_ABSENT, SBX_GROUP_NR_ABSENT };
 static const char *const group_20_members[] = { /* @reboot */
 	"kexec_file_load",
 	"kexec_load",
 	"reboot",
 	NULL
 };
+static const short group_20_x86_64[] = { 320, 246, 169 };
+static const short group_20_aarch64[] = { 294, 104, 142 };
 static const char *const group_21_members[] = { /* @resources */
 	"ioprio_set",
 	"mbind",
@@ -2528,6 +2570,8 @@ static const char *const group_21_members[] = { /* @resources */
 	"setrlimit",
 	NULL
 };
+static const short group_21_x86_64[] = { 251, 237, 256, 279, 302, 203, 314, 142, 144, 238, 450, 141, 160 };
+static const short group_21_aarch64[] = { 30, 235, 238, 239, 261, 122, 274, 118, 119, 237, 450, 140, 164 };
 static const char *const group_22_members[] = { /* @sandbox */
 	"landlock_add_rule",
 	"landlock_create_ruleset",
@@ -2535,6 +2579,8 @@ static const char *const group_22_members[] = { /* @sandbox */
 	"seccomp",
 	NULL
 };
+static const short group_22_x86_64[] = { 445, 444, 446, 317 };
+static const short group_22_aarch64[] = { 445, 444, 446, 277 };
 static const char *const group_23_members[] = { /* @setuid */
 	"setfsgid",
 	"setfsuid",
@@ -2547,6 +2593,8 @@ static const char *const group_23_members[] = { /* @setuid */
 	"setuid",
 	NULL
 };
+static const short group_23_x86_64[] = { 123, 122, 106, 116, 114, 119, 117, 113, 105 };
+static const short group_23_aarch64[] = { 152, 151, 144, 159, 143, 149, 147, 145, 146 };
 static const char *const group_24_members[] = { /* @signal */
 	"rt_sigaction",
 	"rt_sigpending",
@@ -2558,11 +2606,15 @@ static const char *const group_24_members[] = { /* @signal */
 	"signalfd4",
 	NULL
 };
+static const short group_24_x86_64[] = { 13, 127, 14, 130, 128, 131, 282, 289 };
+static const short group_24_aarch64[] = { 134, 136, 135, 133, 137, 132, SBX_GROUP_NR_ABSENT, 74 };
 static const char *const group_25_members[] = { /* @swap */
 	"swapoff",
 	"swapon",
 	NULL
 };
+static const short group_25_x86_64[] = { 168, 167 };
+static const short group_25_aarch64[] = { 225, 224 };
 static const char *const group_26_members[] = { /* @sync */
 	"fdatasync",
 	"fsync",
@@ -2572,6 +2624,8 @@ static const char *const group_26_members[] = { /* @sync */
 	"syncfs",
 	NULL
 };
+static const short group_26_x86_64[] = { 75, 74, 26, 162, 277, 306 };
+static const short group_26_aarch64[] = { 83, 82, 227, 81, 84, 267 };
 static const char *const group_27_members[] = { /* @system-service */
 	"@aio",
 	"@basic-io",
@@ -2628,6 +2682,8 @@ static const char *const group_27_members[] = { /* @system-service */
 	"vmsplice",
 	NULL
 };
+static const short group_27_x86_64[] = { SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, 451, 125, 126, 326, 221, 73, 239, 309, 121, 111, 140, 124, 16, 252, 459, 461, 28, 27, 25, 303, 135, 187, 146, 147, 315, 143, 145, 148, 40, 109, 112, 275, 99, 276, 95, 63, 278 };
+static const short group_27_aarch64[] = { SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, SBX_GROUP_NR_GROUP, 451, 90, 91, 285, 223, 32, 236, 168, 155, SBX_GROUP_NR_ABSENT, 141, 156, 29, 31, 459, 461, 233, 232, 216, 264, 92, 213, 125, 126, 275, 121, 120, 127, 71, 154, 157, 76, 179, 77, 166, 160, 75 };
 static const char *const group_28_members[] = { /* @timer */
 	"alarm",
 	"getitimer",
@@ -2643,37 +2699,39 @@ static const char *const group_28_members[] = { /* @timer */
 	"times",
 	NULL
 };
+static const short group_28_x86_64[] = { 37, 36, 38, 222, 226, 225, 224, 223, 283, 287, 286, 100 };
+static const short group_28_aarch64[] = { SBX_GROUP_NR_ABSENT, 102, 103, 107, 111, 109, 108, 110, 85, 87, 86, 153 };
 
 const struct sbx_syscall_group sbx_syscall_group_table[] = {
-	{ "@aio", "Asynchronous I/O: AIO contexts and io_uring", group_0_members },
-	{ "@basic-io", "Basic I/O on open descriptors: read, write, seek, duplicate and close", group_1_members },
-	{ "@chown", "Changing file ownership", group_2_members },
-	{ "@clock", "Setting the system clock", group_3_members },
-	{ "@cpu-emulation", "CPU emulation: x86 local descriptor table", group_4_members },
-	{ "@debug", "Debugging and tracing, and access to another process's memory or files", group_5_members },
-	{ "@default", "Calls nearly every program makes: memory, time, futexes, identity, exit", group_6_members },
-	{ "@file-system", "File system operations: open, create, rename, remove, stat, links, xattrs, watches", group_7_members },
-	{ "@io-event", "Event loops: poll, select, epoll, eventfd", group_8_members },
-	{ "@ipc", "Pipes, SysV IPC, POSIX message queues, memfd", group_9_members },
-	{ "@keyring", "Kernel keyring access", group_10_members },
-	{ "@memlock", "Locking memory into RAM", group_11_members },
-	{ "@module", "Loading and unloading kernel modules", group_12_members },
-	{ "@mount", "Mounting, unmounting and inspecting mounts; changing the root", group_13_members },
-	{ "@network-io", "Socket I/O, including local (AF_UNIX) sockets", group_14_members },
-	{ "@obsolete", "Unusual, obsolete or unimplemented calls", group_15_members },
-	{ "@pkey", "Memory protection keys", group_16_members },
-	{ "@privileged", "Calls that need super-user capabilities", group_17_members },
-	{ "@process", "Process control, execution and namespaces", group_18_members },
-	{ "@raw-io", "Raw I/O port access", group_19_members },
-	{ "@reboot", "Rebooting and loading a new kernel", group_20_members },
-	{ "@resources", "Changing resource limits, memory policy and scheduling", group_21_members },
-	{ "@sandbox", "Sandboxing: Landlock and seccomp", group_22_members },
-	{ "@setuid", "Changing user and group credentials", group_23_members },
-	{ "@signal", "Signal handling", group_24_members },
-	{ "@swap", "Enabling and disabling swap devices", group_25_members },
-	{ "@sync", "Synchronizing files and memory to storage", group_26_members },
-	{ "@system-service", "A reasonable set for services and command-line programs", group_27_members },
-	{ "@timer", "Scheduling work by time: alarms, interval timers, POSIX timers, timerfd", group_28_members },
+	{ "@aio", "Asynchronous I/O: AIO contexts and io_uring", group_0_members, { [SBX_ARCH_X86_64] = group_0_x86_64, [SBX_ARCH_AARCH64] = group_0_aarch64 } },
+	{ "@basic-io", "Basic I/O on open descriptors: read, write, seek, duplicate and close", group_1_members, { [SBX_ARCH_X86_64] = group_1_x86_64, [SBX_ARCH_AARCH64] = group_1_aarch64 } },
+	{ "@chown", "Changing file ownership", group_2_members, { [SBX_ARCH_X86_64] = group_2_x86_64, [SBX_ARCH_AARCH64] = group_2_aarch64 } },
+	{ "@clock", "Setting the system clock", group_3_members, { [SBX_ARCH_X86_64] = group_3_x86_64, [SBX_ARCH_AARCH64] = group_3_aarch64 } },
+	{ "@cpu-emulation", "CPU emulation: x86 local descriptor table", group_4_members, { [SBX_ARCH_X86_64] = group_4_x86_64, [SBX_ARCH_AARCH64] = group_4_aarch64 } },
+	{ "@debug", "Debugging and tracing, and access to another process's memory or files", group_5_members, { [SBX_ARCH_X86_64] = group_5_x86_64, [SBX_ARCH_AARCH64] = group_5_aarch64 } },
+	{ "@default", "Calls nearly every program makes: memory, time, futexes, identity, exit", group_6_members, { [SBX_ARCH_X86_64] = group_6_x86_64, [SBX_ARCH_AARCH64] = group_6_aarch64 } },
+	{ "@file-system", "File system operations: open, create, rename, remove, stat, links, xattrs, watches", group_7_members, { [SBX_ARCH_X86_64] = group_7_x86_64, [SBX_ARCH_AARCH64] = group_7_aarch64 } },
+	{ "@io-event", "Event loops: poll, select, epoll, eventfd", group_8_members, { [SBX_ARCH_X86_64] = group_8_x86_64, [SBX_ARCH_AARCH64] = group_8_aarch64 } },
+	{ "@ipc", "Pipes, SysV IPC, POSIX message queues, memfd", group_9_members, { [SBX_ARCH_X86_64] = group_9_x86_64, [SBX_ARCH_AARCH64] = group_9_aarch64 } },
+	{ "@keyring", "Kernel keyring access", group_10_members, { [SBX_ARCH_X86_64] = group_10_x86_64, [SBX_ARCH_AARCH64] = group_10_aarch64 } },
+	{ "@memlock", "Locking memory into RAM", group_11_members, { [SBX_ARCH_X86_64] = group_11_x86_64, [SBX_ARCH_AARCH64] = group_11_aarch64 } },
+	{ "@module", "Loading and unloading kernel modules", group_12_members, { [SBX_ARCH_X86_64] = group_12_x86_64, [SBX_ARCH_AARCH64] = group_12_aarch64 } },
+	{ "@mount", "Mounting, unmounting and inspecting mounts; changing the root", group_13_members, { [SBX_ARCH_X86_64] = group_13_x86_64, [SBX_ARCH_AARCH64] = group_13_aarch64 } },
+	{ "@network-io", "Socket I/O, including local (AF_UNIX) sockets", group_14_members, { [SBX_ARCH_X86_64] = group_14_x86_64, [SBX_ARCH_AARCH64] = group_14_aarch64 } },
+	{ "@obsolete", "Unusual, obsolete or unimplemented calls", group_15_members, { [SBX_ARCH_X86_64] = group_15_x86_64, [SBX_ARCH_AARCH64] = group_15_aarch64 } },
+	{ "@pkey", "Memory protection keys", group_16_members, { [SBX_ARCH_X86_64] = group_16_x86_64, [SBX_ARCH_AARCH64] = group_16_aarch64 } },
+	{ "@privileged", "Calls that need super-user capabilities", group_17_members, { [SBX_ARCH_X86_64] = group_17_x86_64, [SBX_ARCH_AARCH64] = group_17_aarch64 } },
+	{ "@process", "Process control, execution and namespaces", group_18_members, { [SBX_ARCH_X86_64] = group_18_x86_64, [SBX_ARCH_AARCH64] = group_18_aarch64 } },
+	{ "@raw-io", "Raw I/O port access", group_19_members, { [SBX_ARCH_X86_64] = group_19_x86_64, [SBX_ARCH_AARCH64] = group_19_aarch64 } },
+	{ "@reboot", "Rebooting and loading a new kernel", group_20_members, { [SBX_ARCH_X86_64] = group_20_x86_64, [SBX_ARCH_AARCH64] = group_20_aarch64 } },
+	{ "@resources", "Changing resource limits, memory policy and scheduling", group_21_members, { [SBX_ARCH_X86_64] = group_21_x86_64, [SBX_ARCH_AARCH64] = group_21_aarch64 } },
+	{ "@sandbox", "Sandboxing: Landlock and seccomp", group_22_members, { [SBX_ARCH_X86_64] = group_22_x86_64, [SBX_ARCH_AARCH64] = group_22_aarch64 } },
+	{ "@setuid", "Changing user and group credentials", group_23_members, { [SBX_ARCH_X86_64] = group_23_x86_64, [SBX_ARCH_AARCH64] = group_23_aarch64 } },
+	{ "@signal", "Signal handling", group_24_members, { [SBX_ARCH_X86_64] = group_24_x86_64, [SBX_ARCH_AARCH64] = group_24_aarch64 } },
+	{ "@swap", "Enabling and disabling swap devices", group_25_members, { [SBX_ARCH_X86_64] = group_25_x86_64, [SBX_ARCH_AARCH64] = group_25_aarch64 } },
+	{ "@sync", "Synchronizing files and memory to storage", group_26_members, { [SBX_ARCH_X86_64] = group_26_x86_64, [SBX_ARCH_AARCH64] = group_26_aarch64 } },
+	{ "@system-service", "A reasonable set for services and command-line programs", group_27_members, { [SBX_ARCH_X86_64] = group_27_x86_64, [SBX_ARCH_AARCH64] = group_27_aarch64 } },
+	{ "@timer", "Scheduling work by time: alarms, interval timers, POSIX timers, timerfd", group_28_members, { [SBX_ARCH_X86_64] = group_28_x86_64, [SBX_ARCH_AARCH64] = group_28_aarch64 } },
 };
 const size_t sbx_syscall_group_count = 29;
 

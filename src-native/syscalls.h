@@ -67,7 +67,13 @@ struct sbx_syscall_group {
 	const char *name;            /* with the leading '@' */
 	const char *description;     /* one line, for `sbx explain` and docs */
 	const char *const *members;  /* NULL-terminated */
+	/* members[i]'s number on each arch, resolved by the generator (what
+	 * sbx_syscall_lookup() gives), or one of the two values below. */
+	const short *member_nr[SBX_ARCH_COUNT];
 };
+
+#define SBX_GROUP_NR_GROUP (-1)   /* the member is a group ("@...")        */
+#define SBX_GROUP_NR_ABSENT (-2)  /* not a syscall on this arch            */
 
 /* Group by name (with '@'), or NULL. */
 const struct sbx_syscall_group *sbx_syscall_group_find(const char *name);

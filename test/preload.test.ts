@@ -360,6 +360,23 @@ describe('preload door: what it does not cover (docs/security-model.md)', () => 
     expect(r.stderr).toMatch(/cannot be preloaded/);
   });
 
+  test.skipIf(spawnSync('gcc', ['--version']).status !== 0)('fail closed: a thread started by another preloaded library before libsbx.so applies', () => {
+    // The constructor counts threads from the link count of /proc/self/task
+    // (2 + threads): one more thread must be refused, and the count shown.
+    const src = path.join(b.cwd, 'thr.c');
+    const so = path.join(b.cwd, 'libthr.so');
+    fs.writeFileSync(src, '#include <pthread.h>\n#include <unistd.h>\nstatic void *idle(void *a){(void)a;for(;;)pause();return 0;}\n__attribute__((constructor)) static void start(void){pthread_t t;pthread_create(&t,0,idle,0);}\n');
+    const cc = spawnSync('gcc', ['-shared', '-fPIC', '-pthread', '-o', so, src], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    fs.chmodSync(so, 0o755);
+    // The loader runs the constructor of the later entry first: here the
+    // other library's thread exists when libsbx.so's constructor runs.
+    failedClosed(run(b, '/bin/echo', ['RAN'], { preload: `${lib(b.user)}:${so}` }), /^sbx: checking threads: the process already has 2 threads .*\(LD_PRELOAD\)$/);
+    // The other order: libsbx.so's constructor runs before the thread exists.
+    const before = run(b, '/bin/echo', ['RAN'], { preload: `${so}:${lib(b.user)}` });
+    expect(before.stdout, show(before)).toBe('RAN\n');
+  });
+
   test.skipIf(spawnSync('gcc', ['--version']).status !== 0)('a static binary ignores LD_PRELOAD: runs UNCONFINED', () => {
     const src = path.join(b.cwd, 's.c');
     const bin = path.join(b.cwd, 'static-sock');

@@ -57,6 +57,14 @@ SBX_API int sbx_prepare(const struct sbx_policy *p, int door, unsigned flags,
  */
 SBX_API int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err);
 
+/* sbx_prepared_apply in two calls: every step before seccomp, then seccomp
+ * (which must follow a successful first call). The spawn server's prepared
+ * sandboxes confine their program process ahead of its request and load
+ * the filter last, after taking the request's fds: a filter that denies
+ * recvmsg or dup2 cannot then break the hand-over. */
+enum { SBX_APPLY_BEFORE_SECCOMP = 1, SBX_APPLY_SECCOMP = 2 };
+SBX_API int sbx_prepared_apply_phase(struct sbx_prepared *pp, int phase, struct sbx_error *err);
+
 /* What is enforced and what was skipped, as JSON (after apply: what was
  * applied; before: what will be). *json is malloc'd. */
 SBX_API int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,

@@ -245,6 +245,57 @@ TEST(self_unanswering_thread_exits_126)
 	child_free(o);
 }
 
+/* A thread that exits with the request still pending (here: it blocks the
+ * signal, then exits) never answers; that is no failure, it is gone. */
+static void *exiting_main(void *arg)
+{
+	uint64_t all = ~UINT64_C(0);
+
+	(void)arg;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
+	usleep(100000);
+	return NULL;
+}
+
+static void body_exiting(void *arg, struct child_out *o)
+{
+	struct sbx_prepared *pp;
+	struct sbx_error e;
+	struct worker w;
+	pthread_t th;
+
+	(void)arg;
+	memset(&w, 0, sizeof(w));
+	pthread_create(&w.th, NULL, worker_main, &w);
+	pthread_create(&th, NULL, exiting_main, NULL);
+	usleep(20000);
+	pp = prepare(policy_no_etc, &e);
+	if (!pp)
+		_exit(3);
+	child_put(o, sbx_self_lockdown(pp, &e));
+	pthread_join(th, NULL);
+	child_put(o, probe_open("/etc/passwd"));
+	worker_probe(&w);
+	child_put(o, w.etc_errno);
+	child_put(o, w.usr_errno);
+	sbx_prepared_free(pp);
+	_exit(0);
+}
+
+TEST(self_thread_exiting_with_the_signal_pending)
+{
+	struct child_out *o = child_run(body_exiting, NULL, false);
+
+	CHECK(child_ok(o));
+	if (child_ok(o)) {
+		CHECK_EQ_INT(o->v[0], 0);
+		CHECK_EQ_INT(o->v[1], EACCES);
+		CHECK_EQ_INT(o->v[2], EACCES);
+		CHECK_EQ_INT(o->v[3], 0);
+	}
+	child_free(o);
+}
+
 /* A second lockdown narrows; the first one's grants do not come back. */
 static void body_stack(void *arg, struct child_out *o)
 {

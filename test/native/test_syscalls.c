@@ -459,6 +459,45 @@ TEST(groups_well_formed)
 	}
 }
 
+/* The generator resolves each group member's number per arch
+ * (member_nr), which the compiler uses instead of a name search: it must be
+ * exactly what a lookup by name gives. */
+TEST(group_member_numbers_match_lookup)
+{
+	size_t n;
+	const struct sbx_syscall_group *groups = sbx_syscall_groups(&n);
+	int checked = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sbx_syscall_group *g = &groups[i];
+
+		for (int a = 0; a < SBX_ARCH_COUNT; a++) {
+			CHECK(g->member_nr[a] != NULL);
+			if (!g->member_nr[a])
+				continue;
+			for (int m = 0; g->members[m]; m++) {
+				const char *name = g->members[m];
+				int want, got = g->member_nr[a][m];
+
+				if (name[0] == '@') {
+					if (got != SBX_GROUP_NR_GROUP)
+						T_FAIL("%s/%d: %s is a group, got %d",
+						       g->name, a, name, got);
+					continue;
+				}
+				want = sbx_syscall_lookup((enum sbx_arch)a, name);
+				if (want == -ENOSYS)
+					want = SBX_GROUP_NR_ABSENT;
+				if (got != want)
+					T_FAIL("%s/%d: %s: table says %d, lookup %d",
+					       g->name, a, name, got, want);
+				checked++;
+			}
+		}
+	}
+	CHECK(checked > 500);
+}
+
 static bool group_has(const char *group, const char *member)
 {
 	const struct sbx_syscall_group *g = sbx_syscall_group_find(group);

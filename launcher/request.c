@@ -1,0 +1,103 @@
+/* Decoding the spawn server's requests (request.h): bounds-checked, one
+ * allocation, strings NUL-terminated for the launcher's use. */
+#include "request.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rd {
+	const unsigned char *p;
+	size_t left;
+	char *out;      /* next free byte of the string area */
+};
+
+static bool rd_u32(struct rd *r, uint32_t *v)
+{
+	if (r->left < 4)
+		return false;
+	memcpy(v, r->p, 4);
+	r->p += 4;
+	r->left -= 4;
+	return true;
+}
+
+/* One string: copied with a terminator. `nul_ok`: the policy text, whose
+ * NULs the channel loader reports itself. */
+static bool rd_str(struct rd *r, const char **s, size_t *n, bool nul_ok)
+{
+	uint32_t len;
+	if (!rd_u32(r, &len) || len > r->left)
+		return false;
+	if (!nul_ok && memchr(r->p, '\0', len))
+		return false;
+	memcpy(r->out, r->p, len);
+	r->out[len] = '\0';
+	*s = r->out;
+	if (n)
+		*n = len;
+	r->out += len + 1;
+	r->p += len;
+	r->left -= len;
+	return true;
+}
+
+static bool rd_list(struct rd *r, char **list, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++)
+		if (!rd_str(r, (const char **)&list[i], NULL, false))
+			return false;
+	list[count] = NULL;
+	return true;
+}
+
+int ln_request_parse(const void *buf, size_t len, struct ln_request *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct rd r = { .p = buf, .left = len };
+	uint32_t magic;
+	if (!rd_u32(&r, &magic) || magic != LN_REQ_MAGIC || !rd_u32(&r, &out->type) ||
+	    !rd_u32(&r, &out->id))
+		return -EINVAL;
+	if (out->type == LN_REQ_KILL)
+		return rd_u32(&r, &out->sig) && r.left == 0 ? 0 : -EINVAL;
+	if (out->type != LN_REQ_SPAWN || !rd_u32(&r, &out->flags) || !rd_u32(&r, &out->nfds) ||
+	    out->nfds > LN_REQ_MAX_FDS)
+		return -EINVAL;
+	/* Every string is at least its 4-byte length, so the counts are bounded
+	 * by what is left; strings need at most len + one terminator each. */
+	size_t max_items = r.left / 4 + 2;
+	size_t ptrs = (max_items + 2) * sizeof(char *);
+	char *mem = malloc(ptrs + len + max_items);
+	if (!mem)
+		return -ENOMEM;
+	char **lists = (char **)(void *)mem;
+	r.out = mem + ptrs;
+	out->mem = mem;
+	const char *argv0 = NULL;
+	uint32_t argc, envc;
+	if (!rd_str(&r, &out->cwd, NULL, false) || !rd_str(&r, &out->policy, &out->policy_len, true) ||
+	    !rd_str(&r, &argv0, NULL, false) || !rd_u32(&r, &argc) || argc == 0 ||
+	    argc > r.left / 4 || !rd_list(&r, lists, argc))
+		goto bad;
+	out->argv = lists;
+	if (!rd_u32(&r, &envc) || envc > r.left / 4 || argc + 1 + envc + 1 > max_items + 2 ||
+	    !rd_list(&r, lists + argc + 1, envc) || r.left != 0)
+		goto bad;
+	out->envp = lists + argc + 1;
+	out->argv0 = (out->flags & LN_REQ_ARGV0) ? argv0 : NULL;
+	if (out->cwd[0] != '/')
+		goto bad;
+	return 0;
+bad:
+	free(mem);
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
+}
+
+void ln_request_free(struct ln_request *r)
+{
+	free(r->mem);
+	r->mem = NULL;
+}

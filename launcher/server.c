@@ -1,0 +1,708 @@
+/*
+ * `sbx-launcher --server`: the spawn door's long-lived helper (docs/spawn.md,
+ * "The spawn server"). sbx.spawn starts it once per Node process; each
+ * request is then a fork of this small process instead of a fork of Node and
+ * an exec of the launcher, and runs the very same code as `sbx-launcher --`
+ * from there on (main.c, ln_launch).
+ *
+ *   fd 3  stream socket to Node: {"id":N,"status":S} when a sandbox ended
+ *         (S: the raw wait status of its first process, which ends like
+ *         the program did)
+ *   fd 4  seqpacket socket with Node: requests with their fds (request.h);
+ *         each spawn request is answered right away on it, {"pid":P} or
+ *         {"error":"..."}, so that child.pid is known when spawn() returns
+ *
+ * Prepared sandboxes. For a policy it has served, the server keeps the
+ * parsed policy and plan, and, once a sandbox of that policy has ended, one
+ * sandbox built ahead of the next request: namespaces made, the view
+ * mounted, Landlock paths opened, waiting in ln_slot_activate() for its
+ * stdio, channel, argv and environment. It serves exactly one request and
+ * is never reused; it is only taken for a request with the same policy
+ * text, working directory (same inode), $HOME, $TMPDIR and verbosity, and
+ * only when it is younger than SLOT_MAX_AGE_MS, so that it cannot show an
+ * old view of a host that changed. Policies with limits, reports or
+ * copy-on-write, and policy texts that read files (a path, `extends` of a
+ * file, `import`), are never prepared ahead: they take the cold path.
+ */
+#include "channel.h"
+#include "launcher.h"
+#include "request.h"
+#include "sbx_policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+
+extern char **environ;
+
+#define CTL_FD 3
+#define REQ_FD 4
+#define MAX_ENTRIES 8
+#define SLOT_MAX_AGE_MS 10000
+#define SLOT_MAX_FAILURES 3
+/* A prepared sandbox keeps fds 0..SLOT_FD_BASE-1 taken (by /dev/null) until
+ * its request comes, so that nothing it opens meanwhile can sit where the
+ * request's stdio must go. */
+#define SLOT_FD_BASE 64
+
+struct srv_entry {
+	bool used;
+	uint32_t gen;
+	char *policy;
+	size_t plen;
+	char *cwd, *home, *tmpdir;
+	bool verbose;
+	dev_t dev;
+	ino_t ino;
+	struct sbx_policy *p;           /* NULL: loading failed (the worker reports) */
+	struct ln_ctx proto;            /* .plan */
+	bool warmable;
+	pid_t slot;                     /* 0: none */
+	int slot_sock;
+	uint64_t slot_born, last_used;
+	int slot_failures;
+};
+
+struct srv_job {
+	uint32_t id;
+	pid_t pid;
+	int entry;                      /* -1: uncached */
+	uint32_t gen;
+	int fd;                         /* the launcher's early status; -1 once read */
+	bool reported;
+};
+
+struct srv {
+	int sigfd;
+	struct srv_entry e[MAX_ENTRIES];
+	uint32_t gen;
+	struct srv_job *jobs;
+	size_t njobs, capjobs;
+	unsigned char *buf;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The answer to a spawn request, on the request socket. */
+static void answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void answer(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(line) && send(REQ_FD, line, (size_t)n, MSG_NOSIGNAL) < 0 &&
+	    errno != EINTR)
+		_exit(0);       /* Node is gone: so are we (the workers follow) */
+}
+
+/* An event line on the control stream. */
+static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void reply(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	for (int off = 0; off < n;) {
+		ssize_t w = send(CTL_FD, line + off, (size_t)(n - off), MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(0);       /* Node is gone: so are we (the workers follow) */
+		off += (int)w;
+	}
+}
+
+static const char *env_get(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* A policy text whose meaning depends on nothing but itself and the key:
+ * no file is read (a path, `import`, or `extends` naming a file). Textual
+ * and conservative: a false "no" only costs the cold path. */
+static bool cacheable(const char *text, size_t len)
+{
+	if (memchr(text, '\0', len))
+		return false;
+	const char *start;
+	enum ln_channel_kind kind = ln_channel_kind(text, len, &start);
+	if (kind == LN_CHANNEL_DEFAULT)
+		return true;
+	if (kind == LN_CHANNEL_SOURCE)
+		return !strchr(start, '/') && !strstr(start, ".json");
+	if (strstr(text, "\"import\""))
+		return false;
+	for (const char *x = strstr(text, "\"extends\""); x; x = strstr(x + 1, "\"extends\"")) {
+		/* the value: up to the end of a string or an array of them */
+		const char *v = x + 9;
+		v += strspn(v, " \t\r\n:");
+		const char *end = *v == '[' ? strchr(v, ']') : strchr(v + 1, '"');
+		if (!end)
+			return false;
+		for (const char *q = v; q < end; q++)
+			if (*q == '/' || *q == '\\' || !strncmp(q, ".json", 5))
+				return false;
+	}
+	return true;
+}
+
+static void entry_drop_slot(struct srv_entry *en)
+{
+	if (en->slot > 0) {
+		kill(en->slot, SIGKILL);
+		close(en->slot_sock);
+	}
+	en->slot = 0;
+	en->slot_sock = -1;
+}
+
+static void entry_free(struct srv_entry *en)
+{
+	entry_drop_slot(en);
+	free(en->policy);
+	free(en->cwd);
+	free(en->home);
+	free(en->tmpdir);
+	sbx_policy_free(en->p);
+	sbx_spawn_plan_free((struct sbx_spawn_plan *)en->proto.plan);
+	memset(en, 0, sizeof(*en));
+	en->slot_sock = -1;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* The entry for this request: found, made (evicting the least recently
+ * used), or -1 when the policy is not cacheable. */
+static int entry_for(struct srv *s, const struct ln_request *r, const struct stat *cwd_st)
+{
+	const char *home = env_get(r->envp, "HOME"), *tmpdir = env_get(r->envp, "TMPDIR");
+	bool verbose = r->flags & LN_REQ_VERBOSE;
+	for (int i = 0; i < MAX_ENTRIES; i++) {
+		struct srv_entry *en = &s->e[i];
+		if (en->used && en->plen == r->policy_len && !memcmp(en->policy, r->policy, en->plen) &&
+		    !strcmp(en->cwd, r->cwd) && str_eq(en->home, home) && str_eq(en->tmpdir, tmpdir) &&
+		    en->verbose == verbose && en->dev == cwd_st->st_dev && en->ino == cwd_st->st_ino) {
+			en->last_used = now_ms();
+			return i;
+		}
+	}
+	if (!cacheable(r->policy, r->policy_len))
+		return -1;
+	int pick = 0;
+	for (int i = 0; i < MAX_ENTRIES; i++) {
+		if (!s->e[i].used) {
+			pick = i;
+			break;
+		}
+		if (s->e[i].last_used < s->e[pick].last_used)
+			pick = i;
+	}
+	struct srv_entry *en = &s->e[pick];
+	if (en->used)
+		entry_free(en);
+	en->used = true;
+	en->gen = ++s->gen;
+	en->policy = malloc(r->policy_len + 1);
+	en->cwd = strdup(r->cwd);
+	en->home = dup_or_null(home);
+	en->tmpdir = dup_or_null(tmpdir);
+	if (!en->policy || !en->cwd || (home && !en->home) || (tmpdir && !en->tmpdir)) {
+		entry_free(en);
+		return -1;
+	}
+	memcpy(en->policy, r->policy, r->policy_len + 1);
+	en->plen = r->policy_len;
+	en->verbose = verbose;
+	en->dev = cwd_st->st_dev;
+	en->ino = cwd_st->st_ino;
+	en->slot_sock = -1;
+	en->last_used = now_ms();
+	/* Loaded the way the launcher loads it, in the request's environment
+	 * ($HOME, $TMPDIR); a failure is left for the worker to report. */
+	char **saved = environ;
+	environ = r->envp;
+	struct sbx_error err;
+	struct sbx_policy_load_opts opts = { .cwd = r->cwd, .max_bytes = LN_POLICY_MAX };
+	if (!ln_channel_load(r->policy, r->policy_len, &opts, &en->p, &err) &&
+	    ln_plan_build(&en->proto, en->p, r->cwd, &err)) {
+		sbx_policy_free(en->p);
+		en->p = NULL;
+	}
+	environ = saved;
+	en->warmable = en->p && !en->proto.plan->limits_asked && !ln_notify_prepare_flags(en->p);
+	return pick;
+}
+
+static void job_add(struct srv *s, uint32_t id, pid_t pid, int entry, int fd)
+{
+	if (s->njobs == s->capjobs) {
+		size_t cap = s->capjobs ? s->capjobs * 2 : 64;
+		struct srv_job *j = realloc(s->jobs, cap * sizeof(*j));
+		if (!j) {
+			kill(pid, SIGKILL);
+			close(fd);
+			answer("{\"error\":\"out of memory\"}");
+			return;
+		}
+		s->jobs = j;
+		s->capjobs = cap;
+	}
+	s->jobs[s->njobs++] = (struct srv_job){ .id = id, .pid = pid, .entry = entry, .fd = fd,
+						 .gen = entry >= 0 ? s->e[entry].gen : 0 };
+	answer("{\"pid\":%d}", (int)pid);
+}
+
+/* In a fresh child of the server: no mask, default SIGPIPE, no server fds
+ * beyond those the caller keeps. */
+static void child_reset(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Move `fds[0..n-1]` to 0..n-1 and close everything above. */
+static int fds_place(const int *fds, int n)
+{
+	int tmp[LN_REQ_MAX_FDS + 2];
+	for (int i = 0; i < n; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD, SLOT_FD_BASE + 8);
+		if (tmp[i] < 0)
+			return -errno;
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], i) < 0)
+			return -errno;
+	return syscall(__NR_close_range, (unsigned)n, ~0U, 0) ? -errno : 0;
+}
+
+static __attribute__((noreturn)) void worker(struct srv_entry *en, const struct ln_request *r,
+					     const int *fds, int report)
+{
+	child_reset();
+	int n = (int)r->nfds;
+	struct ln_ctx c = { .chan_fd = n, .keep_fds = n, .parent_pid = getppid(), .notify_sock = -1,
+			    .notify_peer = -1, .slot_sock = -1, .slot_buf = -1, .report_fd = n + 1,
+			    .verbose = r->flags & LN_REQ_VERBOSE, .argv = r->argv, .argv0 = r->argv0 };
+	struct sbx_error err;
+	sbx_error_clear(&err);
+	int all[LN_REQ_MAX_FDS + 2];
+	memcpy(all, fds, sizeof(int) * (size_t)(n + 1));
+	all[n + 1] = report;
+	if (report < 0)
+		c.report_fd = -1;
+	if (fds_place(all, report < 0 ? n + 1 : n + 2) || fcntl(n, F_SETFD, FD_CLOEXEC) ||
+	    (report >= 0 && fcntl(n + 1, F_SETFD, FD_CLOEXEC)))
+		_exit(LN_EXIT_SETUP);
+	environ = r->envp;
+	if (chdir(r->cwd)) {
+		sbx_error_sys(&err, errno, "chdir", NULL, "working directory %s: %s", r->cwd,
+			      strerror(errno));
+		ln_fail(&c, "cwd", &err);
+	}
+	struct sbx_policy *p = en ? en->p : NULL;
+	if (p) {
+		c.plan = en->proto.plan;
+	} else {
+		struct sbx_policy_load_opts opts = { .cwd = r->cwd, .max_bytes = LN_POLICY_MAX };
+		if (ln_channel_load(r->policy, r->policy_len, &opts, &p, &err))
+			ln_fail(&c, "policy", &err);
+		if (ln_plan_build(&c, p, r->cwd, &err))
+			ln_fail(&c, "plan", &err);
+	}
+	ln_launch(&c, p);
+}
+
+static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
+{
+	child_reset();
+	int buf[2];
+	int nul = open("/dev/null", O_RDWR);
+	if (nul < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, buf))
+		_exit(LN_EXIT_SETUP);
+	if (dup3(sock, SLOT_FD_BASE, O_CLOEXEC) < 0 || dup3(buf[0], SLOT_FD_BASE + 1, O_CLOEXEC) < 0 ||
+	    dup3(buf[1], SLOT_FD_BASE + 2, O_CLOEXEC) < 0)
+		_exit(LN_EXIT_SETUP);
+	if (dup2(nul, SLOT_FD_BASE + 3) < 0)
+		_exit(LN_EXIT_SETUP);
+	for (int fd = 0; fd < SLOT_FD_BASE; fd++)
+		if (dup2(SLOT_FD_BASE + 3, fd) < 0)
+			_exit(LN_EXIT_SETUP);
+	if (syscall(__NR_close_range, SLOT_FD_BASE + 3U, ~0U, 0))
+		_exit(LN_EXIT_SETUP);
+	static char *no_env[] = { NULL };
+	static char *no_argv[] = { "sbx-slot", NULL };
+	environ = no_env;
+	struct ln_ctx c = { .chan_fd = SLOT_FD_BASE + 1, .keep_fds = 3, .parent_pid = getppid(),
+			    .notify_sock = -1, .notify_peer = -1, .slot_sock = SLOT_FD_BASE,
+			    .slot_buf = SLOT_FD_BASE + 2, .report_fd = SLOT_FD_BASE,
+			    .verbose = en->verbose, .argv = no_argv,
+			    .plan = en->proto.plan };
+	if (chdir(en->cwd))
+		_exit(LN_EXIT_SETUP);
+	ln_launch(&c, en->p);
+}
+
+static void slot_start(struct srv *s, int i)
+{
+	struct srv_entry *en = &s->e[i];
+	if (!en->used || !en->warmable || en->slot > 0 || en->slot_failures >= SLOT_MAX_FAILURES)
+		return;
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		slot_main(en, sp[1]);
+	}
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return;
+	}
+	en->slot = pid;
+	en->slot_sock = sp[0];
+	en->slot_born = now_ms();
+}
+
+/* Hand a request to the prepared sandbox: the same datagram, the same fds. */
+static int slot_take(struct srv_entry *en, const void *msg, size_t len, const int *fds, int nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (!cm)
+		return -1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+	ssize_t w;
+	do
+		w = sendmsg(en->slot_sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (w < 0 && errno == EINTR);
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, const int *fds,
+			 int nfds)
+{
+	if (nfds != (int)r->nfds + 1 || r->nfds < 3) {
+		answer("{\"error\":\"request carries %d fds, expected %u\"}", nfds, r->nfds + 1);
+		return;
+	}
+	struct stat st;
+	int entry = -1;
+	if (stat(r->cwd, &st) == 0)
+		entry = entry_for(s, r, &st);
+	struct srv_entry *en = entry >= 0 ? &s->e[entry] : NULL;
+	if (en && en->slot > 0 && (r->flags & LN_REQ_WARM)) {
+		pid_t pid = en->slot;
+		bool fresh = now_ms() - en->slot_born <= SLOT_MAX_AGE_MS;
+		if (fresh && slot_take(en, s->buf, len, fds, nfds) == 0) {
+			int fd = en->slot_sock;         /* now the early status */
+			en->slot = 0;
+			en->slot_sock = -1;
+			job_add(s, r->id, pid, entry, fd);
+			return;
+		}
+		entry_drop_slot(en);
+	}
+	int rp[2] = { -1, -1 };
+	if ((r->flags & LN_REQ_EARLY_EXIT) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rp)) {
+		answer("{\"error\":\"socketpair: %s\"}", strerror(errno));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		worker(en, r, fds, rp[1]);
+	if (rp[1] >= 0)
+		close(rp[1]);
+	if (pid < 0) {
+		if (rp[0] >= 0)
+			close(rp[0]);
+		answer("{\"error\":\"fork: %s\"}", strerror(errno));
+		return;
+	}
+	job_add(s, r->id, pid, entry, rp[0]);
+}
+
+static void handle_request(struct srv *s)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
+	struct iovec iov = { .iov_base = s->buf, .iov_len = LN_REQ_MAX_BYTES };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(REQ_FD, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0)
+		_exit(0);               /* Node closed its end */
+	int fds[LN_REQ_MAX_FDS + 1];
+	int nfds = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k && nfds < LN_REQ_MAX_FDS + 1; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
+	}
+	struct ln_request r;
+	if (ln_request_parse(s->buf, (size_t)n, &r)) {
+		answer("{\"error\":\"malformed request\"}");
+	} else if (r.type == LN_REQ_KILL) {
+		for (size_t i = 0; i < s->njobs; i++)
+			if (s->jobs[i].id == r.id)
+				kill(s->jobs[i].pid, (int)r.sig);
+	} else if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+		answer("{\"error\":\"request too large\"}");
+	} else {
+		handle_spawn(s, &r, (size_t)n, fds, nfds);
+	}
+	ln_request_free(&r);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+/* The launcher said how the sandbox ended (its pid namespace is empty);
+ * EOF without a word: the waitpid status will tell. */
+static void early_status(struct srv_job *j)
+{
+	int st;
+	ssize_t n = recv(j->fd, &st, sizeof(st), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(st) && !j->reported) {
+		reply("{\"id\":%u,\"status\":%d}\n", j->id, st);
+		j->reported = true;
+	}
+	close(j->fd);
+	j->fd = -1;
+}
+
+static void reap(struct srv *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sigfd, &si, sizeof(si)) > 0)
+		;
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		bool job = false;
+		for (size_t i = 0; i < s->njobs; i++) {
+			if (s->jobs[i].pid != pid)
+				continue;
+			struct srv_job j = s->jobs[i];
+			s->jobs[i] = s->jobs[--s->njobs];
+			if (j.fd >= 0)
+				close(j.fd);
+			if (!j.reported)
+				reply("{\"id\":%u,\"status\":%d}\n", j.id, st);
+			/* The next sandbox of this policy, made while nobody waits. */
+			if (j.entry >= 0 && s->e[j.entry].used && s->e[j.entry].gen == j.gen)
+				slot_start(s, j.entry);
+			job = true;
+			break;
+		}
+		if (job)
+			continue;
+		for (int i = 0; i < MAX_ENTRIES; i++) {
+			if (s->e[i].used && s->e[i].slot == pid) {
+				/* died before its request: not made again and again */
+				s->e[i].slot_failures++;
+				close(s->e[i].slot_sock);
+				s->e[i].slot = 0;
+				s->e[i].slot_sock = -1;
+			}
+		}
+	}
+}
+
+/* Prepared sandboxes past their age are dropped; the poll timeout until the
+ * next one is due (-1: none). */
+static int expire(struct srv *s)
+{
+	uint64_t t = now_ms();
+	int64_t next = -1;
+	for (int i = 0; i < MAX_ENTRIES; i++) {
+		struct srv_entry *en = &s->e[i];
+		if (!en->used || en->slot <= 0)
+			continue;
+		uint64_t due = en->slot_born + SLOT_MAX_AGE_MS;
+		if (due <= t) {
+			entry_drop_slot(en);
+			continue;
+		}
+		if (next < 0 || (int64_t)(due - t) < next)
+			next = (int64_t)(due - t);
+	}
+	return (int)next;
+}
+
+int ln_server_main(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0) {
+		dprintf(2, "sbx-launcher --server takes no arguments\n");
+		return LN_EXIT_SETUP;
+	}
+	pid_t parent = getppid();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+		return LN_EXIT_SETUP;
+	/* Node's fds without CLOEXEC reach us too: keep stdio and ours only. */
+	if (syscall(__NR_close_range, REQ_FD + 1U, ~0U, 0))
+		return LN_EXIT_SETUP;
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	static struct srv s;
+	s.sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	s.buf = malloc(LN_REQ_MAX_BYTES);
+	if (s.sigfd < 0 || !s.buf || fcntl(CTL_FD, F_SETFD, FD_CLOEXEC) ||
+	    fcntl(REQ_FD, F_SETFD, FD_CLOEXEC))
+		return LN_EXIT_SETUP;
+	for (int i = 0; i < MAX_ENTRIES; i++)
+		s.e[i].slot_sock = -1;
+	struct pollfd *pf = NULL;
+	size_t cap = 0;
+	for (;;) {
+		if (cap < s.njobs + 2) {
+			cap = (s.njobs + 2) * 2;
+			struct pollfd *np = realloc(pf, cap * sizeof(*pf));
+			if (!np)
+				return LN_EXIT_SETUP;
+			pf = np;
+		}
+		pf[0] = (struct pollfd){ .fd = REQ_FD, .events = POLLIN };
+		pf[1] = (struct pollfd){ .fd = s.sigfd, .events = POLLIN };
+		size_t nj = s.njobs;
+		for (size_t i = 0; i < nj; i++)
+			pf[2 + i] = (struct pollfd){ .fd = s.jobs[i].fd, .events = POLLIN };
+		int r = poll(pf, 2 + nj, expire(&s));
+		if (r < 0 && errno != EINTR)
+			return LN_EXIT_SETUP;
+		if (r <= 0)
+			continue;
+		/* Early statuses first: the jobs array is as polled until reap(). */
+		for (size_t i = 0; i < nj; i++)
+			if (pf[2 + i].revents && s.jobs[i].fd >= 0)
+				early_status(&s.jobs[i]);
+		if (pf[1].revents)
+			reap(&s);
+		if (pf[0].revents & POLLIN)
+			handle_request(&s);
+		else if (pf[0].revents & (POLLHUP | POLLERR))
+			_exit(0);
+	}
+}
+
+int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err)
+{
+	size_t cap = LN_REQ_MAX_BYTES;
+	unsigned char *msg = malloc(cap);
+	char cbuf[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
+	struct iovec iov = { .iov_base = msg, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	if (!msg)
+		_exit(LN_EXIT_SETUP);
+	ssize_t n;
+	do
+		n = recvmsg(c->slot_sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(LN_EXIT_SETUP);   /* dropped unused: nobody to tell */
+	int fds[LN_REQ_MAX_FDS + 1];
+	int nfds = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k && nfds < LN_REQ_MAX_FDS + 1; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
+	}
+	struct ln_request r;
+	/* The server checked this very datagram before handing it over. */
+	if (ln_request_parse(msg, (size_t)n, &r) || r.type != LN_REQ_SPAWN || nfds != (int)r.nfds + 1)
+		_exit(LN_EXIT_SETUP);
+	int chan = fds[nfds - 1];
+	/* What the setup said so far (skipped layers) goes first. */
+	char ev[4096];
+	ssize_t got;
+	fcntl(c->slot_buf, F_SETFL, O_NONBLOCK);
+	while ((got = read(c->slot_buf, ev, sizeof(ev))) > 0)
+		(void)!send(chan, ev, (size_t)got, MSG_NOSIGNAL);
+	close(c->slot_buf);
+	close(c->slot_sock);
+	close(c->chan_fd);
+	/* The request's fds arrived above SLOT_FD_BASE (everything below is
+	 * taken): they go to 0..nfds-1 and the channel right after, as in the
+	 * cold path; the rest of the reserved range is freed. */
+	int k = (int)r.nfds;
+	for (int i = 0; i < k; i++)
+		if (dup2(fds[i], i) < 0)
+			return sbx_error_sys(err, errno, "dup2", NULL, "stdio %d: %s", i, strerror(errno));
+	if (dup3(chan, k, O_CLOEXEC) < 0)
+		return sbx_error_sys(err, errno, "dup3", NULL, "channel: %s", strerror(errno));
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (k + 1 < SLOT_FD_BASE)
+		(void)!syscall(__NR_close_range, (unsigned)k + 1, SLOT_FD_BASE - 1U, 0);
+	c->chan_fd = k;
+	c->keep_fds = k;
+	c->slot_sock = -1;
+	c->slot_buf = -1;
+	c->argv = r.argv;
+	c->argv0 = r.argv0;
+	environ = r.envp;
+	/* r.mem stays: argv and environ live in it until execve. */
+	return 0;
+}

@@ -1,0 +1,381 @@
+/**
+ * The spawn server's client (launcher/server.c; docs/spawn.md, "The spawn
+ * server"). Forking Node costs milliseconds (its address space is large);
+ * forking a small C process costs a tenth of that. So sbx.spawn starts
+ * `sbx-launcher --server` once and each sandbox is then a fork of it, which
+ * runs the launcher's own code with the request's stdio, channel, argv,
+ * environment and working directory.
+ *
+ * The result is a `ChildProcess` (the class of node:child_process, so
+ * `instanceof` holds) driven by the server's answers instead of a libuv
+ * process handle: pid at once, 'spawn', 'exit' and 'close' in Node's order,
+ * kill(), ref()/unref(), stdio streams. Options this cannot honour (stdio
+ * 'ipc', detached, uid/gid) take the direct launcher path (spawn.ts).
+ */
+import { ChildProcess, spawn as cpSpawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import { artifactPaths, native } from './native';
+
+/** launcher/request.h */
+const MAGIC = 0x31584253;
+const REQ_SPAWN = 1;
+const REQ_KILL = 2;
+const FLAG_VERBOSE = 1;
+const FLAG_WARM = 2;
+const FLAG_ARGV0 = 4;
+const FLAG_EARLY_EXIT = 8;
+const MAX_FDS = 60;
+const MAX_BYTES = 192 * 1024;
+
+export interface ServerSpawnRequest {
+  file: string;
+  args: string[];
+  argv0?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  policy: string;
+  verbose: boolean;
+  /** A sandbox prepared ahead may serve this request (no per-request policy additions). */
+  warm: boolean;
+  /** 'exit' may come once the sandbox's processes are gone, before its namespaces are (not with cow). */
+  earlyExit: boolean;
+  stdio: unknown[];
+  timeout?: number;
+  killSignal?: NodeJS.Signals | number;
+  signal?: AbortSignal;
+}
+
+interface Job {
+  child: ChildProcess;
+  refd: boolean;
+  onStatus(status: number): void;
+}
+
+class Server {
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 1;
+  private refs = 0;
+  dead = false;
+  private readonly ctl: net.Socket;
+  readonly req: number;
+
+  constructor() {
+    const n = native();
+    const [ctlOurs, ctlTheirs] = n.fdSocketpair(false);
+    const [reqOurs, reqTheirs] = n.fdSocketpair(true);
+    let proc: ChildProcess;
+    try {
+      proc = cpSpawn(artifactPaths().launcher, ['--server'], {
+        stdio: ['ignore', 'ignore', 'inherit', ctlTheirs, reqTheirs],
+      });
+    } finally {
+      n.fdClose(ctlTheirs);
+      n.fdClose(reqTheirs);
+    }
+    proc.on('error', () => this.fail());
+    proc.unref();
+    this.req = reqOurs;
+    this.ctl = new net.Socket({ fd: ctlOurs, readable: true, writable: false });
+    this.ctl.unref();
+    let buf = '';
+    this.ctl.setEncoding('utf8');
+    this.ctl.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let ev: { id?: number; status?: number };
+        try {
+          ev = JSON.parse(line) as typeof ev;
+        } catch {
+          continue;
+        }
+        const job = ev.id !== undefined ? this.jobs.get(ev.id) : undefined;
+        if (!job || typeof ev.status !== 'number') continue;
+        this.forget(ev.id!, job);
+        job.onStatus(ev.status);
+      }
+    });
+    this.ctl.on('error', () => {});
+    this.ctl.on('close', () => this.fail());
+  }
+
+  /** The server is gone: its sandboxes went with it (parent-death signal). */
+  private fail(): void {
+    if (this.dead) return;
+    this.dead = true;
+    native().fdClose(this.req);
+    const jobs = [...this.jobs.values()];
+    this.jobs.clear();
+    this.refs = 0;
+    for (const j of jobs) j.onStatus(9); // as if killed by SIGKILL
+  }
+
+  private forget(id: number, job: Job): void {
+    this.jobs.delete(id);
+    if (job.refd) this.setRef(-1);
+  }
+
+  setRef(delta: number): void {
+    this.refs += delta;
+    if (this.refs > 0) this.ctl.ref();
+    else this.ctl.unref();
+  }
+
+  jobRef(job: Job, on: boolean): void {
+    if (job.refd === on || ![...this.jobs.values()].includes(job)) {
+      job.refd = on;
+      return;
+    }
+    job.refd = on;
+    this.setRef(on ? 1 : -1);
+  }
+
+  /** Send one spawn request; the server answers after its fork. Throws when it cannot be sent. */
+  start(id: number, msg: Buffer, fds: number[], job: Job): number {
+    const answer = native().fdSend(this.req, msg, fds, true) as string;
+    const a = JSON.parse(answer) as { pid?: number; error?: string };
+    if (typeof a.pid !== 'number') throw new Error(`sbx spawn server: ${a.error ?? answer}`);
+    this.jobs.set(id, job);
+    job.refd = true;
+    this.setRef(1);
+    return a.pid;
+  }
+
+  takeId(): number {
+    return this.nextId++;
+  }
+
+  kill(id: number, sig: number): boolean {
+    if (!this.jobs.has(id) || this.dead) return false;
+    const b = Buffer.alloc(16);
+    b.writeUInt32LE(MAGIC, 0);
+    b.writeUInt32LE(REQ_KILL, 4);
+    b.writeUInt32LE(id, 8);
+    b.writeUInt32LE(sig, 12);
+    try {
+      native().fdSend(this.req, b, []);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+let server: Server | undefined;
+
+function theServer(): Server {
+  if (!server || server.dead) server = new Server();
+  return server;
+}
+
+/** Why this spawn cannot go through the server, or null when it can. */
+export function serverUnsuitable(opts: { stdio: unknown[]; detached?: boolean; uid?: number; gid?: number }): string | null {
+  if (process.env.SBX_SPAWN_SERVER === '0') return 'SBX_SPAWN_SERVER=0';
+  if (os.endianness() !== 'LE') return 'big-endian host';
+  if (opts.detached) return 'detached';
+  if (opts.uid !== undefined || opts.gid !== undefined) return 'uid/gid';
+  if (opts.stdio.length > MAX_FDS) return 'too many stdio entries';
+  for (const e of opts.stdio) {
+    if (e === 'ipc') return "stdio 'ipc'";
+    if (e === null || e === undefined || e === 'pipe' || e === 'overlapped' || e === 'inherit' || e === 'ignore') continue;
+    if (typeof e === 'number') continue;
+    if (fdOf(e) === undefined) return 'a stdio entry without a file descriptor';
+  }
+  return null;
+}
+
+function fdOf(e: unknown): number | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const o = e as { fd?: unknown; _handle?: { fd?: unknown } };
+  if (typeof o.fd === 'number' && o.fd >= 0) return o.fd;
+  if (o._handle && typeof o._handle.fd === 'number' && o._handle.fd >= 0) return o._handle.fd;
+  return undefined;
+}
+
+function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null {
+  const parts: Buffer[] = [];
+  const u32 = (v: number) => {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32LE(v >>> 0, 0);
+    parts.push(b);
+  };
+  const str = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    u32(b.length);
+    parts.push(b);
+  };
+  const env = Object.entries(r.env)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+  // child_process rejects NUL bytes in these with ERR_INVALID_ARG_VALUE; so do we, through the direct path.
+  for (const s of [r.cwd, r.file, ...r.args, ...env, r.argv0 ?? '']) if (s.includes('\0')) return null;
+  u32(MAGIC);
+  u32(REQ_SPAWN);
+  u32(id);
+  u32((r.verbose ? FLAG_VERBOSE : 0) | (r.warm ? FLAG_WARM : 0) | (r.argv0 !== undefined ? FLAG_ARGV0 : 0) | (r.earlyExit ? FLAG_EARLY_EXIT : 0));
+  u32(nfds);
+  str(r.cwd);
+  str(r.policy);
+  str(r.argv0 ?? '');
+  u32(1 + r.args.length);
+  str(r.file);
+  for (const a of r.args) str(a);
+  u32(env.length);
+  for (const e of env) str(e);
+  const msg = Buffer.concat(parts);
+  return msg.length <= MAX_BYTES ? msg : null;
+}
+
+const signalNumbers = os.constants.signals as Record<string, number>;
+
+function signalName(n: number): NodeJS.Signals | null {
+  for (const [k, v] of Object.entries(signalNumbers)) if (v === n) return k as NodeJS.Signals;
+  return null;
+}
+
+/**
+ * Start the sandbox through the server. Returns null when the request cannot
+ * be encoded or the server cannot take it (the caller then uses the direct
+ * launcher); the child and its event channel otherwise.
+ */
+export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan: Readable } | null {
+  const msg0 = encode(0, r, r.stdio.length);
+  if (!msg0) return null;
+  const n = native();
+  const child = new ChildProcess();
+  (child as unknown as { _handle: unknown })._handle = null;
+  const ours: Array<net.Socket | null> = [];
+  const theirs: number[] = [];
+  const closeAfter: number[] = [];
+  let devnull = -1;
+  let srv: Server;
+  let id: number;
+  try {
+    srv = theServer();
+    for (let i = 0; i < r.stdio.length; i++) {
+      const e = r.stdio[i] ?? 'pipe';
+      if (e === 'pipe' || e === 'overlapped') {
+        const [a, b] = n.fdSocketpair(false);
+        ours.push(new net.Socket({ fd: a, readable: i !== 0, writable: i === 0 }));
+        theirs.push(b);
+        closeAfter.push(b);
+      } else if (e === 'inherit') {
+        ours.push(null);
+        theirs.push(i);
+      } else if (e === 'ignore') {
+        if (devnull < 0) closeAfter.push((devnull = fs.openSync('/dev/null', 'r+')));
+        ours.push(null);
+        theirs.push(devnull);
+      } else if (typeof e === 'number') {
+        ours.push(null);
+        theirs.push(e);
+      } else {
+        ours.push(null);
+        theirs.push(fdOf(e)!);
+      }
+    }
+    const [chanOurs, chanTheirs] = n.fdSocketpair(false);
+    closeAfter.push(chanTheirs);
+    theirs.push(chanTheirs);
+    const chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
+    id = srv.takeId();
+    const msg = encode(id, r, r.stdio.length)!;
+    const job: Job = { child, refd: true, onStatus: (st) => exited(st) };
+    let pid: number;
+    try {
+      pid = srv.start(id, msg, theirs, job);
+    } catch {
+      chan.destroy();
+      for (const s of ours) s?.destroy();
+      return null;
+    }
+    wire(child, r, pid, ours, srv, id, job);
+    return { child, chan };
+  } catch {
+    for (const s of ours) s?.destroy();
+    return null;
+  } finally {
+    for (const fd of closeAfter) n.fdClose(fd);
+  }
+
+  function exited(status: number): void {
+    const c = child as unknown as { exitCode: number | null; signalCode: NodeJS.Signals | null };
+    if ((status & 0x7f) === 0) c.exitCode = (status >> 8) & 0xff;
+    else c.signalCode = signalName(status & 0x7f);
+    child.emit('exit', c.exitCode, c.signalCode);
+    (child as unknown as { _exited(): void })._exited();
+  }
+}
+
+/** Make the bare ChildProcess behave like one child_process.spawn returned. */
+function wire(child: ChildProcess, r: ServerSpawnRequest, pid: number, ours: Array<net.Socket | null>, srv: Server, id: number, job: Job): void {
+  const c = child as unknown as Record<string, unknown>;
+  c.pid = pid;
+  c.spawnfile = r.file;
+  c.spawnargs = [r.argv0 ?? r.file, ...r.args];
+  c.stdio = ours;
+  c.stdin = ours[0] ?? null;
+  c.stdout = ours[1] ?? null;
+  c.stderr = ours[2] ?? null;
+  // 'close' once the program exited and every stdio stream but stdin is
+  // closed, as in Node (internal/child_process.js: _closesNeeded, flushStdio).
+  const outputs = ours.filter((s, i) => s && i > 0) as net.Socket[];
+  let pending = 1 + outputs.length;
+  const closed = () => {
+    if (--pending === 0) child.emit('close', child.exitCode, child.signalCode);
+  };
+  for (const s of outputs) s.once('close', closed);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  c._exited = () => {
+    if (timer) clearTimeout(timer);
+    if (onAbort) r.signal?.removeEventListener('abort', onAbort);
+    // Node destroys stdin at exit and lets unread output drain so that 'close' comes.
+    ours[0]?.destroy();
+    process.nextTick(() => {
+      for (const s of outputs) if (s.readable && s.listenerCount('data') === 0 && !s.readableFlowing) s.resume();
+      closed();
+    });
+  };
+  const toNumber = (sig: NodeJS.Signals | number | undefined): number | undefined => {
+    if (sig === undefined) return signalNumbers.SIGTERM;
+    if (typeof sig === 'number') return sig;
+    return signalNumbers[sig];
+  };
+  c.kill = (sig?: NodeJS.Signals | number): boolean => {
+    const num = toNumber(sig);
+    if (num === undefined) {
+      const e = new TypeError(`Unknown signal: ${String(sig)}`) as TypeError & { code: string };
+      e.code = 'ERR_UNKNOWN_SIGNAL';
+      throw e;
+    }
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    const ok = srv.kill(id, num);
+    if (ok && num !== 0) c.killed = true;
+    return ok;
+  };
+  c.ref = () => srv.jobRef(job, true);
+  c.unref = () => srv.jobRef(job, false);
+  if (r.timeout && r.timeout > 0) {
+    timer = setTimeout(() => child.kill(r.killSignal ?? 'SIGTERM'), r.timeout);
+    timer.unref();
+  }
+  if (r.signal) {
+    onAbort = () => {
+      child.kill(r.killSignal ?? 'SIGTERM');
+      const err = new Error('The operation was aborted') as Error & { code: string; cause: unknown };
+      err.name = 'AbortError';
+      err.code = 'ABORT_ERR';
+      err.cause = r.signal?.reason;
+      child.emit('error', err);
+    };
+    if (r.signal.aborted) process.nextTick(onAbort);
+    else r.signal.addEventListener('abort', onAbort, { once: true });
+  }
+  process.nextTick(() => child.emit('spawn'));
+}

@@ -1,0 +1,260 @@
+/**
+ * The spawn server (launcher/server.c, lib/spawn-server.ts): sandboxes are
+ * forks of one `sbx-launcher --server` per Node process, and a sandbox of a
+ * policy already served is prepared ahead of its request. These tests check
+ * that the server is what runs them (and the direct launcher where options
+ * need it), that a prepared sandbox is really taken, that it never shows a
+ * stale view (working directory replaced, policy file changed), that nothing
+ * outlives the server or Node, and Node's event semantics.
+ */
+import { spawn as cpSpawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { repoRoot } from './helpers/paths';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sbx = require(path.join(repoRoot, 'dist', 'index.js')) as typeof import('../lib/index');
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-srv-'));
+  dirs.push(d);
+  return d;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ppid(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) if (/^\d+$/.test(e) && ppid(Number(e)) === pid) out.push(Number(e));
+  return out;
+}
+function descendants(pid: number): number[] {
+  const all: number[] = [];
+  for (const c of childrenOf(pid)) all.push(c, ...descendants(c));
+  return all;
+}
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+function cwdOf(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+}
+
+function close(child: import('node:child_process').ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  return new Promise((r) => child.once('close', (c, s) => r([c, s])));
+}
+
+/** The server of this process: the parent of a sandbox's first process. */
+async function serverPid(cwd: string): Promise<number> {
+  const c = sbx.spawn('/bin/true', [], { cwd, stdio: 'ignore' });
+  const pid = c.pid!;
+  const server = ppid(pid)!;
+  await close(c);
+  // 'close' comes before the launcher has torn its namespaces down: wait for it to be gone
+  for (let i = 0; i < 200 && alive(pid); i++) await sleep(10);
+  return server;
+}
+
+/** The first process of the sandbox prepared for `cwd` (its launcher stays there), once made. */
+async function preparedSlot(server: number, cwd: string, exclude: number[] = []): Promise<number | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const slot = childrenOf(server).find((p) => !exclude.includes(p) && alive(p) && cwdOf(p) === cwd);
+    if (slot) return slot;
+    await sleep(20);
+  }
+  return undefined;
+}
+
+describe('the spawn server', () => {
+  test('sandboxes are children of one `sbx-launcher --server`; detached takes the direct launcher', async () => {
+    const cwd = tmp();
+    const a = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore' });
+    const b = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore' });
+    expect(typeof a.pid).toBe('number');
+    const server = ppid(a.pid!)!;
+    expect(ppid(b.pid!)).toBe(server);
+    expect(cmdline(server)).toMatch(/sbx-launcher --server$/);
+    expect(ppid(server)).toBe(process.pid);
+    // detached: child_process.spawn of the launcher itself, a child of this process
+    const d = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore', detached: true });
+    expect(ppid(d.pid!)).toBe(process.pid);
+    expect(cmdline(d.pid!)).toContain('sbx-launcher');
+    const ends = await Promise.all([close(a), close(b), close(d)]);
+    expect(ends).toEqual([[0, null], [0, null], [0, null]]);
+  });
+
+  test('a sandbox prepared ahead serves the next request of the same policy, and only once', async () => {
+    const cwd = tmp();
+    const server = await serverPid(cwd);
+    const slot = await preparedSlot(server, cwd);
+    expect(slot).toBeDefined();
+    const c = sbx.spawn('/bin/sh', ['-c', 'echo "$0 $(hostname) $$"', 'ran'], { cwd });
+    expect(c.pid).toBe(slot);
+    let out = '';
+    c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    expect(await close(c)).toEqual([0, null]);
+    // its own pid namespace: the program is pid 2 under the init
+    expect(out).toBe('ran sbx 2\n');
+    for (let i = 0; i < 200 && alive(slot!); i++) await sleep(10);
+    // the next one is a new sandbox, not the same one again
+    const next = await preparedSlot(server, cwd, [slot!]);
+    expect(next).toBeDefined();
+    expect(next).not.toBe(slot);
+    expect(alive(slot!)).toBe(false);
+  });
+
+  test('a replaced working directory is never served from an old prepared sandbox', async () => {
+    const cwd = tmp();
+    fs.writeFileSync(path.join(cwd, 'old'), '');
+    const first = await sbx.run('/bin/ls', [], { cwd });
+    expect(first.stdout).toBe('old\n');
+    const server = await serverPid(cwd);
+    expect(await preparedSlot(server, cwd)).toBeDefined();
+    fs.rmSync(cwd, { recursive: true });
+    fs.mkdirSync(cwd);
+    fs.writeFileSync(path.join(cwd, 'new'), '');
+    const second = await sbx.run('/bin/ls', [], { cwd });
+    expect(second.stdout).toBe('new\n');
+  });
+
+  test('a policy that extends a file is read again each time (never cached)', async () => {
+    const cwd = tmp();
+    const file = path.join(tmp(), 'p.json');
+    const policy = JSON.stringify({ extends: file });
+    fs.writeFileSync(file, JSON.stringify({ extends: 'default', env: { set: { FOO: 'one' } } }));
+    const a = await sbx.run('/bin/sh', ['-c', 'echo $FOO'], { cwd, policy });
+    expect(a.stdout).toBe('one\n');
+    await sleep(100);
+    fs.writeFileSync(file, JSON.stringify({ extends: 'default', env: { set: { FOO: 'two' } } }));
+    const b = await sbx.run('/bin/sh', ['-c', 'echo $FOO'], { cwd, policy });
+    expect(b.stdout).toBe('two\n');
+  });
+
+  test('the server killed: its sandboxes end with SIGKILL, nothing is left, the next spawn starts a new server', async () => {
+    const cwd = tmp();
+    const c = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore' });
+    const server = ppid(c.pid!)!;
+    await sleep(100);
+    const tree = descendants(server);
+    expect(tree.length).toBeGreaterThan(0);
+    process.kill(server, 'SIGKILL');
+    expect(await close(c)).toEqual([null, 'SIGKILL']);
+    const t0 = Date.now();
+    while (tree.some(alive) && Date.now() - t0 < 5000) await sleep(50);
+    expect(tree.filter(alive)).toEqual([]);
+    const r = await sbx.run('/bin/echo', ['again'], { cwd });
+    expect(r.stdout).toBe('again\n');
+  });
+
+  test('SIGKILL of Node: the server and every sandbox, prepared or running, go with it', async () => {
+    const cwd = tmp();
+    const js = `
+      const sbx = require(${JSON.stringify(path.join(repoRoot, 'dist', 'index.js'))});
+      (async () => {
+        await sbx.run('/bin/true', [], { cwd: ${JSON.stringify(cwd)} });
+        const c = sbx.spawn('/bin/sleep', ['100'], { cwd: ${JSON.stringify(cwd)}, stdio: 'ignore', policy: 'workspace' });
+        await new Promise((r) => setTimeout(r, 300));
+        process.stdout.write(String(c.pid) + '\\n');
+        setInterval(() => {}, 1000);
+      })();`;
+    const node = cpSpawn(process.execPath, ['-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => {
+      let b = '';
+      node.stdout!.on('data', (d) => {
+        b += d;
+        if (b.includes('\n')) resolve(Number(b.trim()));
+      });
+    });
+    const server = ppid(pid)!;
+    expect(cmdline(server)).toMatch(/--server$/);
+    const tree = [server, ...descendants(server)];
+    // the running sandbox (launcher, init, sleep) and a prepared one (launcher, init, its program)
+    expect(tree.length).toBeGreaterThanOrEqual(6);
+    node.kill('SIGKILL');
+    const t0 = Date.now();
+    while (tree.some(alive) && Date.now() - t0 < 5000) await sleep(50);
+    expect(tree.filter(alive)).toEqual([]);
+  });
+
+  test("Node's semantics: 'close' without reading the output, kill() with a signal, stdio numbers and inherit", async () => {
+    const cwd = tmp();
+    // nobody reads stdout or ends stdin: 'close' still comes after 'exit'
+    const a = sbx.spawn('/bin/sh', ['-c', 'echo unread; echo more >&2'], { cwd });
+    const order: string[] = [];
+    a.on('exit', () => order.push('exit'));
+    a.on('close', () => order.push('close'));
+    await close(a);
+    expect(order).toEqual(['exit', 'close']);
+    // kill: the signal ends the program, exitCode null, killed true
+    const b = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore' });
+    await new Promise((r) => b.once('spawn', r));
+    expect(b.kill('SIGTERM')).toBe(true);
+    expect(await close(b)).toEqual([null, 'SIGTERM']);
+    expect(b.killed).toBe(true);
+    expect(b.exitCode).toBe(null);
+    expect(b.kill()).toBe(false);
+    // a file fd by number, an extra pipe at 3, 'ignore' for stdin
+    const f = path.join(cwd, 'out.txt');
+    const fd = fs.openSync(f, 'w');
+    const c = sbx.spawn('/bin/sh', ['-c', 'echo to-file; echo to-three >&3; cat'], { cwd, stdio: ['ignore', fd, 'pipe', 'pipe'] });
+    fs.closeSync(fd);
+    let three = '';
+    (c.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (three += d));
+    expect(await close(c)).toEqual([0, null]);
+    expect(fs.readFileSync(f, 'utf8')).toBe('to-file\n');
+    expect(three).toBe('to-three\n');
+    // the same through node:child_process, for the record of what Node does
+    const n = cpSpawn('/bin/sh', ['-c', 'echo unread'], { cwd });
+    expect(await close(n)).toEqual([0, null]);
+  });
+
+  test('a setup error of a server sandbox is reported like the direct launcher reports it', async () => {
+    const cwd = tmp();
+    const missing = path.join(cwd, 'does-not-exist');
+    const viaServer = await sbx.run('/bin/true', [], { cwd, policy: { extends: 'default', fs: { read: [missing] } } });
+    const direct = await sbx.run('/bin/true', [], { cwd, detached: true, policy: { extends: 'default', fs: { read: [missing] } } });
+    expect(viaServer.reason).toBe('setup-failed');
+    expect(viaServer.code).toBe(125);
+    expect(viaServer.error).toEqual(direct.error);
+    expect(viaServer.error!.pointer).toBe('/fs/read/0');
+    // and a good neighbour runs
+    expect((await sbx.run('/bin/echo', ['fine'], { cwd })).stdout).toBe('fine\n');
+  });
+});
+
+test('no stray server children after many sandboxes: only prepared ones remain', async () => {
+  const cwd = tmp();
+  const server = await serverPid(cwd);
+  await Promise.all(Array.from({ length: 40 }, (_, i) => sbx.run('/bin/echo', [String(i)], { cwd })));
+  await sleep(300);
+  // one prepared sandbox per policy served (at most 8), each a launcher and its tree
+  const kids = childrenOf(server).filter(alive);
+  expect(kids.length).toBeLessThanOrEqual(8);
+  for (const k of kids) expect(cmdline(k)).toMatch(/--server$/);
+  expect(spawnSync('pgrep', ['-P', String(server), '-f', 'echo']).status).toBe(1);
+});
