@@ -198,22 +198,25 @@ function fdOf(e: unknown): number | undefined {
 }
 
 function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null {
-  const parts: Buffer[] = [];
-  const u32 = (v: number) => {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32LE(v >>> 0, 0);
-    parts.push(b);
+  const env: string[] = [];
+  for (const k in r.env) {
+    const v = r.env[k];
+    if (v !== undefined) env.push(`${k}=${v}`);
+  }
+  const strs = [r.cwd, r.policy, r.argv0 ?? '', r.file, ...r.args, ...env];
+  // child_process rejects NUL bytes in these (ERR_INVALID_ARG_VALUE); the direct path does the same.
+  for (let i = 0; i < strs.length; i++) if (i !== 1 && strs[i].includes('\0')) return null;
+  let size = 4 * 7 + 4 * strs.length;
+  for (const x of strs) size += Buffer.byteLength(x, 'utf8');
+  if (size > MAX_BYTES) return null;
+  const b = Buffer.allocUnsafe(size);
+  let o = 0;
+  const u32 = (v: number) => (o = b.writeUInt32LE(v >>> 0, o));
+  const str = (x: string) => {
+    const n = b.write(x, o + 4, 'utf8');
+    b.writeUInt32LE(n, o);
+    o += 4 + n;
   };
-  const str = (s: string) => {
-    const b = Buffer.from(s, 'utf8');
-    u32(b.length);
-    parts.push(b);
-  };
-  const env = Object.entries(r.env)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
-  // child_process rejects NUL bytes in these with ERR_INVALID_ARG_VALUE; so do we, through the direct path.
-  for (const s of [r.cwd, r.file, ...r.args, ...env, r.argv0 ?? '']) if (s.includes('\0')) return null;
   u32(MAGIC);
   u32(REQ_SPAWN);
   u32(id);
@@ -227,8 +230,7 @@ function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null 
   for (const a of r.args) str(a);
   u32(env.length);
   for (const e of env) str(e);
-  const msg = Buffer.concat(parts);
-  return msg.length <= MAX_BYTES ? msg : null;
+  return o === size ? b : null;
 }
 
 const signalNumbers = os.constants.signals as Record<string, number>;
@@ -244,8 +246,15 @@ function signalName(n: number): NodeJS.Signals | null {
  * launcher); the child and its event channel otherwise.
  */
 export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan: Readable } | null {
-  const msg0 = encode(0, r, r.stdio.length);
-  if (!msg0) return null;
+  const msg = encode(0, r, r.stdio.length);
+  if (!msg) return null;
+  // A missing working directory: child_process emits 'error' (ENOENT) for
+  // it, and so does the direct path; keep that behaviour.
+  try {
+    if (!fs.statSync(r.cwd).isDirectory()) return null;
+  } catch {
+    return null;
+  }
   const n = native();
   const child = new ChildProcess();
   (child as unknown as { _handle: unknown })._handle = null;
@@ -284,7 +293,7 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     theirs.push(chanTheirs);
     const chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
     id = srv.takeId();
-    const msg = encode(id, r, r.stdio.length)!;
+    msg.writeUInt32LE(id, 8);
     const job: Job = { child, refd: true, onStatus: (st) => exited(st) };
     let pid: number;
     try {

@@ -233,6 +233,15 @@ describe('the spawn server', () => {
     expect(await close(n)).toEqual([0, null]);
   });
 
+  test("a missing working directory is an 'error' event (ENOENT), as with child_process", async () => {
+    const cwd = path.join(tmp(), 'gone');
+    const errorOf = (child: import('node:child_process').ChildProcess) =>
+      new Promise<NodeJS.ErrnoException>((r) => child.once('error', (e) => r(e as NodeJS.ErrnoException)));
+    const [n, s] = await Promise.all([errorOf(cpSpawn('/bin/true', [], { cwd })), errorOf(sbx.spawn('/bin/true', [], { cwd }))]);
+    expect(n.code).toBe('ENOENT');
+    expect(s.code).toBe(n.code);
+  });
+
   test('a setup error of a server sandbox is reported like the direct launcher reports it', async () => {
     const cwd = tmp();
     const missing = path.join(cwd, 'does-not-exist');
