@@ -41,6 +41,12 @@ export interface SandboxSpawnOptions extends SpawnOptions {
   cow?: CowMode;
   /** Report denied system calls (`report: true` in the policy): `child.on('violation')`, `result.violations`. */
   report?: boolean;
+  /**
+   * Fork the sandbox from the spawn server (default true; docs/spawn.md, "The spawn server").
+   * false: start the launcher with child_process.spawn, a libuv-backed ChildProcess (what `sbx run`
+   * does: a one-shot command gains nothing from a server).
+   */
+  server?: boolean;
 }
 
 /** A layer the launcher could not set up and skipped (best-effort mode). */
@@ -200,7 +206,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     args = [];
   }
   if (typeof command !== 'string' || command.length === 0) throw new TypeError('command must be a non-empty string');
-  const { policy, verbose, shell, argv0, cow, report: reportOpt, ...rest } = options ?? {};
+  const { policy, verbose, shell, argv0, cow, report: reportOpt, server, ...rest } = options ?? {};
   let cmd = command;
   let argv = [...(args as readonly string[])];
   if (shell) {
@@ -230,7 +236,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   let child: SandboxedChildProcess | undefined;
   let chan: (Readable & Writable) | null | undefined;
   const unsuitable = serverUnsuitable({ stdio, detached: rest.detached, uid: rest.uid, gid: rest.gid });
-  if (!unsuitable) {
+  if (server !== false && !unsuitable) {
     const cwdOpt = typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : undefined;
     const started = serverSpawn({
       file: cmd,

@@ -91,7 +91,7 @@ async function preparedSlot(server: number, cwd: string, exclude: number[] = [])
 }
 
 describe('the spawn server', () => {
-  test('sandboxes are children of one `sbx-launcher --server`; detached takes the direct launcher', async () => {
+  test('sandboxes are children of one `sbx-launcher --server`; detached or server: false take the direct launcher', async () => {
     const cwd = tmp();
     const a = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore' });
     const b = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore' });
@@ -104,8 +104,11 @@ describe('the spawn server', () => {
     const d = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore', detached: true });
     expect(ppid(d.pid!)).toBe(process.pid);
     expect(cmdline(d.pid!)).toContain('sbx-launcher');
-    const ends = await Promise.all([close(a), close(b), close(d)]);
-    expect(ends).toEqual([[0, null], [0, null], [0, null]]);
+    // server: false, the same
+    const e = sbx.spawn('/bin/sleep', ['0.3'], { cwd, stdio: 'ignore', server: false });
+    expect(ppid(e.pid!)).toBe(process.pid);
+    const ends = await Promise.all([close(a), close(b), close(d), close(e)]);
+    expect(ends).toEqual([[0, null], [0, null], [0, null], [0, null]]);
   });
 
   test('a sandbox prepared ahead serves the next request of the same policy, and only once', async () => {

@@ -108,7 +108,7 @@ export const runCommand: Command = {
     const report = switches.has('--report');
     if (switches.has('--explain')) return explainRun(policy, { cow, report }, positionals);
     const [cmd, ...rest] = positionals;
-    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose'), cow, report });
+    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose'), cow, report, server: false });
     if (report) printViolations(child); // run-extras.ts
     // The terminal's signals reach us and the launcher alike; the launcher
     // forwards to the program. Here they must not end the CLI first.
