@@ -131,6 +131,26 @@ describe('the spawn server', () => {
     expect(alive(slot!)).toBe(false);
   });
 
+  test('the program holds its stdio and nothing else, cold or prepared ahead', async () => {
+    const cwd = tmp();
+    const fds = async () => {
+      const r = await sbx.run('/bin/ls', ['-l', '/proc/self/fd/'], { cwd });
+      expect(r.code).toBe(0);
+      // ls's own directory fd is the one entry pointing into /proc
+      return r.stdout
+        .split('\n')
+        .map((l) => /(\d+ -> .*)$/.exec(l)?.[1])
+        .filter((l): l is string => !!l && !l.includes('/proc/'))
+        .map((l) => l.replace(/\[\d+\]/, '[]'));
+    };
+    const server = await serverPid(cwd);
+    const cold = await fds();
+    expect(await preparedSlot(server, cwd)).toBeDefined();
+    const warm = await fds();
+    expect(cold).toEqual(['0 -> /dev/null', '1 -> socket:[]', '2 -> socket:[]']);
+    expect(warm).toEqual(cold);
+  });
+
   test('a replaced working directory is never served from an old prepared sandbox', async () => {
     const cwd = tmp();
     fs.writeFileSync(path.join(cwd, 'old'), '');
