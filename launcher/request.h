@@ -22,7 +22,8 @@
 #define LN_REQ_KILL 2u
 /* flags */
 #define LN_REQ_VERBOSE 1u
-#define LN_REQ_WARM 2u          /* a prepared sandbox may serve it (no cow/report from Node) */
+#define LN_REQ_WARM 2u          /* a prepared sandbox may serve it, and one may be prepared after it
+				 * (not with cow/report, nor SBX_SPAWN_PREPARE=0) */
 #define LN_REQ_ARGV0 4u
 /* The exit may be told as soon as the pid namespace is empty, before the
  * launcher's own namespace teardown (not with cow: Node reads the overlay's

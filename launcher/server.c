@@ -88,6 +88,7 @@ struct srv_job {
 	uint32_t gen;
 	int fd;                         /* the launcher's early status; -1 once read */
 	bool reported;
+	bool warm;                      /* LN_REQ_WARM: the next one may be prepared */
 };
 
 struct srv {
@@ -97,6 +98,10 @@ struct srv {
 	struct srv_job *jobs;
 	size_t njobs, capjobs;
 	unsigned char *buf;
+	/* Event lines not yet taken by Node: the server never blocks on
+	 * them (Node may be busy sending requests and waiting for answers). */
+	char *out;
+	size_t outlen, outcap;
 };
 
 static uint64_t now_ms(void)
@@ -120,9 +125,27 @@ static void answer(const char *fmt, ...)
 		_exit(0);       /* Node is gone: so are we (the workers follow) */
 }
 
-/* An event line on the control stream. */
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void reply(const char *fmt, ...)
+/* Send what is queued for Node, as far as the socket takes it now. */
+static void flush(struct srv *s)
+{
+	size_t off = 0;
+	while (off < s->outlen) {
+		ssize_t w = send(CTL_FD, s->out + off, s->outlen - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w <= 0)
+			_exit(0);       /* Node is gone: so are we (the workers follow) */
+		off += (size_t)w;
+	}
+	memmove(s->out, s->out + off, s->outlen - off);
+	s->outlen -= off;
+}
+
+/* An event line on the control stream (queued, then flushed). */
+static void reply(struct srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct srv *s, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -131,14 +154,17 @@ static void reply(const char *fmt, ...)
 	va_end(ap);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return;
-	for (int off = 0; off < n;) {
-		ssize_t w = send(CTL_FD, line + off, (size_t)(n - off), MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(0);       /* Node is gone: so are we (the workers follow) */
-		off += (int)w;
+	if (s->outlen + (size_t)n > s->outcap) {
+		size_t cap = (s->outlen + (size_t)n) * 2;
+		char *p = realloc(s->out, cap);
+		if (!p)
+			_exit(LN_EXIT_SETUP);   /* cannot tell Node: end, the sandboxes follow */
+		s->out = p;
+		s->outcap = cap;
 	}
+	memcpy(s->out + s->outlen, line, (size_t)n);
+	s->outlen += (size_t)n;
+	flush(s);
 }
 
 static const char *env_get(char **envp, const char *name)
@@ -274,7 +300,7 @@ static int entry_for(struct srv *s, const struct ln_request *r, const struct sta
 	return pick;
 }
 
-static void job_add(struct srv *s, uint32_t id, pid_t pid, int entry, int fd)
+static void job_add(struct srv *s, uint32_t id, pid_t pid, int entry, int fd, bool warm)
 {
 	if (s->njobs == s->capjobs) {
 		size_t cap = s->capjobs ? s->capjobs * 2 : 64;
@@ -288,7 +314,7 @@ static void job_add(struct srv *s, uint32_t id, pid_t pid, int entry, int fd)
 		s->jobs = j;
 		s->capjobs = cap;
 	}
-	s->jobs[s->njobs++] = (struct srv_job){ .id = id, .pid = pid, .entry = entry, .fd = fd,
+	s->jobs[s->njobs++] = (struct srv_job){ .id = id, .pid = pid, .entry = entry, .fd = fd, .warm = warm,
 						 .gen = entry >= 0 ? s->e[entry].gen : 0 };
 	answer("{\"pid\":%d}", (int)pid);
 }
@@ -449,7 +475,7 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 			int fd = en->slot_sock;         /* now the early status */
 			en->slot = 0;
 			en->slot_sock = -1;
-			job_add(s, r->id, pid, entry, fd);
+			job_add(s, r->id, pid, entry, fd, true);
 			return;
 		}
 		entry_drop_slot(en);
@@ -470,7 +496,7 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 		answer("{\"error\":\"fork: %s\"}", strerror(errno));
 		return;
 	}
-	job_add(s, r->id, pid, entry, rp[0]);
+	job_add(s, r->id, pid, entry, rp[0], r->flags & LN_REQ_WARM);
 }
 
 static void handle_request(struct srv *s)
@@ -512,14 +538,14 @@ static void handle_request(struct srv *s)
 
 /* The launcher said how the sandbox ended (its pid namespace is empty);
  * EOF without a word: the waitpid status will tell. */
-static void early_status(struct srv_job *j)
+static void early_status(struct srv *s, struct srv_job *j)
 {
 	int st;
 	ssize_t n = recv(j->fd, &st, sizeof(st), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == (ssize_t)sizeof(st) && !j->reported) {
-		reply("{\"id\":%u,\"status\":%d}\n", j->id, st);
+		reply(s, "{\"id\":%u,\"status\":%d}\n", j->id, st);
 		j->reported = true;
 	}
 	close(j->fd);
@@ -543,9 +569,9 @@ static void reap(struct srv *s)
 			if (j.fd >= 0)
 				close(j.fd);
 			if (!j.reported)
-				reply("{\"id\":%u,\"status\":%d}\n", j.id, st);
+				reply(s, "{\"id\":%u,\"status\":%d}\n", j.id, st);
 			/* The next sandbox of this policy, made while nobody waits. */
-			if (j.entry >= 0 && s->e[j.entry].used && s->e[j.entry].gen == j.gen)
+			if (j.warm && j.entry >= 0 && s->e[j.entry].used && s->e[j.entry].gen == j.gen)
 				slot_start(s, j.entry);
 			job = true;
 			break;
@@ -614,8 +640,8 @@ int ln_server_main(int argc, char **argv)
 	struct pollfd *pf = NULL;
 	size_t cap = 0;
 	for (;;) {
-		if (cap < s.njobs + 2) {
-			cap = (s.njobs + 2) * 2;
+		if (cap < s.njobs + 3) {
+			cap = (s.njobs + 3) * 2;
 			struct pollfd *np = realloc(pf, cap * sizeof(*pf));
 			if (!np)
 				return LN_EXIT_SETUP;
@@ -626,7 +652,8 @@ int ln_server_main(int argc, char **argv)
 		size_t nj = s.njobs;
 		for (size_t i = 0; i < nj; i++)
 			pf[2 + i] = (struct pollfd){ .fd = s.jobs[i].fd, .events = POLLIN };
-		int r = poll(pf, 2 + nj, expire(&s));
+		pf[2 + nj] = (struct pollfd){ .fd = s.outlen ? CTL_FD : -1, .events = POLLOUT };
+		int r = poll(pf, 3 + nj, expire(&s));
 		if (r < 0 && errno != EINTR)
 			return LN_EXIT_SETUP;
 		if (r <= 0)
@@ -634,7 +661,9 @@ int ln_server_main(int argc, char **argv)
 		/* Early statuses first: the jobs array is as polled until reap(). */
 		for (size_t i = 0; i < nj; i++)
 			if (pf[2 + i].revents && s.jobs[i].fd >= 0)
-				early_status(&s.jobs[i]);
+				early_status(&s, &s.jobs[i]);
+		if (pf[2 + nj].revents)
+			flush(&s);
 		if (pf[1].revents)
 			reap(&s);
 		if (pf[0].revents & POLLIN)

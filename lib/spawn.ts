@@ -246,7 +246,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
       env: rest.env ?? process.env,
       policy: text,
       verbose: Boolean(verbose),
-      warm: !cow && !reportOpt,
+      warm: !cow && !reportOpt && process.env.SBX_SPAWN_PREPARE !== '0',
       earlyExit: !cow,
       stdio: stdio.slice(0, policyFd),
       timeout: rest.timeout,
