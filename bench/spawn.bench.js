@@ -62,6 +62,46 @@ function checked(label, start) {
 
 const quiet = { stdio: ['ignore', 'ignore', 'pipe'] };
 
+const COLD = 'sbx.spawn default, nothing prepared ahead';
+const DIRECT = 'sbx.spawn default, direct launcher (server: false)';
+
+/** Run fn with one environment variable set (read by sbx.spawn at the call). */
+function withEnv(name, value, fn) {
+  const old = process.env[name];
+  process.env[name] = value;
+  try {
+    return fn();
+  } finally {
+    if (old === undefined) delete process.env[name];
+    else process.env[name] = old;
+  }
+}
+
+/** The spawn server of this process and what it keeps besides running sandboxes: its RSS/PSS and its prepared sandboxes'. */
+function serverFootprint(serverPid, running) {
+  const self = readStatus(serverPid);
+  const prepared = childrenOf(serverPid).filter((p) => !running.has(p));
+  let rss = 0;
+  let pss = 0;
+  let procs = 0;
+  for (const top of prepared) {
+    for (const p of [top, ...descendantsOf(top)]) {
+      const st = readStatus(p);
+      if (!st) continue;
+      procs++;
+      rss += st.rss;
+      pss += st.pss;
+    }
+  }
+  return { self, prepared: prepared.length, procs, rss, pss };
+}
+
+function descendantsOf(pid) {
+  const out = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
+  return out;
+}
+
 /** Try a peer once; null when it works, else the reason it cannot run here. */
 async function tryOnce(run) {
   try {
@@ -364,12 +404,17 @@ module.exports = {
     const probeRun = await sbx.run(TRUE, [], { cwd });
     if (probeRun.code !== 0) throw new Error(`sbx.spawn ${TRUE} failed: ${JSON.stringify(probeRun)}`);
     const nsSkipped = probeRun.skipped.filter((s) => s.layer.startsWith('namespaces'));
+    const first = sbx.spawn(TRUE, [], opts);
+    const serverPid = Number(fs.readFileSync(`/proc/${first.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    await new Promise((r) => first.once('close', r));
     const sbxDefault = nsSkipped.length ? `sbx.spawn default (skipped: ${nsSkipped.map((s) => s.layer).join(', ')})` : 'sbx.spawn default (all namespaces)';
 
     try {
       const contenders = [
         { name: 'child_process.spawn', run: checked('spawn', () => spawn(TRUE, [], opts)) },
         { name: sbxDefault, run: checked('sbx.spawn', () => sbx.spawn(TRUE, [], opts)) },
+        { name: COLD, run: checked('sbx.spawn cold', () => withEnv('SBX_SPAWN_PREPARE', '0', () => sbx.spawn(TRUE, [], opts))) },
+        { name: DIRECT, run: checked('sbx.spawn direct', () => sbx.spawn(TRUE, [], { ...opts, server: false })) },
         { name: 'sbx.spawn, no namespaces', run: checked('sbx.spawn no-ns', () => sbx.spawn(TRUE, [], { ...opts, policy: NO_NAMESPACES })) },
       ];
       const bwrap = which('bwrap');
@@ -469,6 +514,10 @@ module.exports = {
       // --die-with-parent so that killing bwrap after the measurement ends its sandbox too.
       if (!bwrapWhy) mem.push(await memory('bwrap --unshare-all', () => spawn(bwrap, ['--die-with-parent', ...BWRAP_ARGS, 'sleep', '5'], live), n));
       data.memory = mem;
+      // The server itself and its prepared sandboxes (one per policy used above), with nothing running.
+      await sleep(500);
+      const fp = serverFootprint(serverPid, new Set());
+      data.server = fp;
 
       // --- report ---
       const srtWrap = srt.wrapMs?.length ? summarize(srt.wrapMs) : null;
@@ -488,6 +537,13 @@ module.exports = {
         '',
         `- **${sbxDefault}**: \`sbx.spawn('${TRUE}')\` with no policy: the \`default\` preset inside user, pid, net, mount,`,
         '  ipc, uts and cgroup namespaces, read-only host root with tmpfs and binds, Landlock, seccomp.',
+        '  The sandbox is a fork of the spawn server (one `sbx-launcher --server` per Node process), and the server has',
+        '  prepared it ahead: after a sandbox of a policy ends, the next one of that policy is built (namespaces, view,',
+        '  Landlock paths, its program confined up to seccomp) and waits for its request (docs/spawn.md, "The spawn',
+        '  server"); the pause between runs leaves time for that, as a caller that spawns now and then would.',
+        `- **${COLD}**: the same with \`SBX_SPAWN_PREPARE=0\`: the server forks and builds the whole sandbox at the`,
+        '  request (the cost of a first spawn of a policy, or of a burst larger than what was prepared).',
+        `- **${DIRECT}**: the same with \`server: false\`: \`child_process.spawn\` of the launcher itself, as \`sbx run\` does.`,
         '- **sbx.spawn, no namespaces**: the same policy with every `namespaces` key false (Landlock + seccomp + rlimits + setsid).',
         `- **bwrap --unshare-all**: \`bwrap ${BWRAP_ARGS.join(' ')} ${TRUE}\` (Debian bubblewrap; no seccomp, no Landlock).`,
         `- **firejail --noprofile**: \`firejail ${FIREJAIL_ARGS.join(' ')} ${TRUE}\` (Debian firejail; running as ${os.userInfo().uid === 0 ? 'root' : 'an unprivileged user'}).`,
@@ -532,6 +588,9 @@ module.exports = {
           ['contender', 'parent RSS per sandbox KiB', 'own processes', 'RSS per sandbox KiB', 'PSS per sandbox KiB'],
           mem.map((m) => [m.label, fmt(m.parentDeltaKiB, 0), fmt(m.procsPer, 1), fmt(m.rssKiB, 0), fmt(m.pssKiB, 0)]),
         ),
+        '',
+        `Besides, once per Node process: the spawn server, RSS ${fmt(fp.self?.rss ?? NaN, 0)} KiB (PSS ${fmt(fp.self?.pss ?? NaN, 0)} KiB), and`,
+        `${fp.prepared} prepared sandbox(es) (one per policy served, ${fp.procs} processes in all): RSS ${fmt(fp.rss, 0)} KiB, PSS ${fmt(fp.pss, 0)} KiB.`,
       ].join('\n');
       const charts = [
         { file: 'bench-spawn-latency.svg', title: `Spawn latency: ${TRUE} per contender`, kind: 'latency', rows: lat.rows },
