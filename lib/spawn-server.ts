@@ -270,7 +270,8 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
       const e = r.stdio[i] ?? 'pipe';
       if (e === 'pipe' || e === 'overlapped') {
         const [a, b] = n.fdSocketpair(false);
-        ours.push(new net.Socket({ fd: a, readable: i !== 0, writable: i === 0 }));
+        // As child_process makes them: every pipe is a socketpair; stdin is not readable, the rest are duplex.
+        ours.push(new net.Socket({ fd: a, readable: i !== 0 }));
         theirs.push(b);
         closeAfter.push(b);
       } else if (e === 'inherit') {

@@ -251,6 +251,13 @@ describe('the spawn server', () => {
     expect(await close(c)).toEqual([0, null]);
     expect(fs.readFileSync(f, 'utf8')).toBe('to-file\n');
     expect(three).toBe('to-three\n');
+    // an extra pipe is duplex, as in child_process: the program reads what the parent writes on it
+    const d = sbx.spawn('/bin/sh', ['-c', 'head -c 5 <&3'], { cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    (d.stdio[3] as NodeJS.WritableStream).write('hello');
+    let got = '';
+    d.stdout!.setEncoding('utf8').on('data', (x: string) => (got += x));
+    expect(await close(d)).toEqual([0, null]);
+    expect(got).toBe('hello');
     // the same through node:child_process, for the record of what Node does
     const n = cpSpawn('/bin/sh', ['-c', 'echo unread'], { cwd });
     expect(await close(n)).toEqual([0, null]);
