@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct rd {
 	const unsigned char *p;
@@ -100,4 +102,72 @@ void ln_request_free(struct ln_request *r)
 {
 	free(r->mem);
 	r->mem = NULL;
+}
+
+long ln_request_recv(int sock, void *buf, size_t cap, int *fds, int *nfds, int *trunc)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b,
+			     .msg_controllen = sizeof(cbuf.b) };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	*nfds = 0;
+	*trunc = 0;
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (*nfds < LN_REQ_MAX_FDS + 1) {
+				fds[(*nfds)++] = fd;
+			} else {
+				close(fd);
+				*trunc = 1;
+			}
+		}
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		*trunc = 1;
+	return (long)n;
+}
+
+int ln_request_send(int sock, const void *buf, size_t len, const int *fds, int nfds, int flags)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
+		struct cmsghdr align;
+	} cbuf;
+	if (nfds < 0 || nfds > LN_REQ_MAX_FDS + 1)
+		return -EINVAL;
+	memset(cbuf.b, 0, sizeof(cbuf.b));
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds) {
+		mh.msg_control = cbuf.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (!cm)
+			return -EINVAL;
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+	}
+	ssize_t w;
+	do
+		w = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == len ? 0 : -EMSGSIZE;
 }

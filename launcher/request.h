@@ -53,4 +53,13 @@ struct ln_request {
 int ln_request_parse(const void *buf, size_t len, struct ln_request *out);
 void ln_request_free(struct ln_request *r);
 
+/* One datagram from `sock` into buf (cap bytes) and the fds that came with
+ * it, CLOEXEC: at most LN_REQ_MAX_FDS + 1 in fds[] (*nfds), any more are
+ * closed. Returns its length, 0 at end-of-file, or -errno (EINTR retried);
+ * *trunc is set when the datagram or its fds did not fit. */
+long ln_request_recv(int sock, void *buf, size_t cap, int *fds, int *nfds, int *trunc);
+/* One datagram with nfds fds attached; `flags` as for sendmsg (MSG_NOSIGNAL
+ * is added). 0, or -errno (a short send is -EMSGSIZE). */
+int ln_request_send(int sock, const void *buf, size_t len, const int *fds, int nfds, int flags);
+
 #endif /* SBX_LAUNCHER_REQUEST_H */

@@ -437,23 +437,7 @@ static void slot_start(struct srv *s, int i)
 /* Hand a request to the prepared sandbox: the same datagram, the same fds. */
 static int slot_take(struct srv_entry *en, const void *msg, size_t len, const int *fds, int nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm)
-		return -1;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
-	ssize_t w;
-	do
-		w = sendmsg(en->slot_sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (w < 0 && errno == EINTR);
-	return w == (ssize_t)len ? 0 : -1;
+	return ln_request_send(en->slot_sock, msg, len, fds, nfds, MSG_DONTWAIT);
 }
 
 static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, const int *fds,
@@ -501,24 +485,13 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 
 static void handle_request(struct srv *s)
 {
-	char cbuf[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
-	struct iovec iov = { .iov_base = s->buf, .iov_len = LN_REQ_MAX_BYTES };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	ssize_t n = recvmsg(REQ_FD, &mh, MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+	int fds[LN_REQ_MAX_FDS + 1];
+	int nfds, trunc;
+	long n = ln_request_recv(REQ_FD, s->buf, LN_REQ_MAX_BYTES, fds, &nfds, &trunc);
+	if (n == -EAGAIN)
 		return;
 	if (n <= 0)
 		_exit(0);               /* Node closed its end */
-	int fds[LN_REQ_MAX_FDS + 1];
-	int nfds = 0;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (int i = 0; i < k && nfds < LN_REQ_MAX_FDS + 1; i++)
-			memcpy(&fds[nfds++], CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
-	}
 	struct ln_request r;
 	if (ln_request_parse(s->buf, (size_t)n, &r)) {
 		answer("{\"error\":\"malformed request\"}");
@@ -526,7 +499,7 @@ static void handle_request(struct srv *s)
 		for (size_t i = 0; i < s->njobs; i++)
 			if (s->jobs[i].id == r.id)
 				kill(s->jobs[i].pid, (int)r.sig);
-	} else if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+	} else if (trunc) {
 		answer("{\"error\":\"request too large\"}");
 	} else {
 		handle_spawn(s, &r, (size_t)n, fds, nfds);
@@ -675,29 +648,14 @@ int ln_server_main(int argc, char **argv)
 
 int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err)
 {
-	size_t cap = LN_REQ_MAX_BYTES;
-	unsigned char *msg = malloc(cap);
-	char cbuf[CMSG_SPACE(sizeof(int) * (LN_REQ_MAX_FDS + 1))];
-	struct iovec iov = { .iov_base = msg, .iov_len = cap };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+	unsigned char *msg = malloc(LN_REQ_MAX_BYTES);
 	if (!msg)
 		_exit(LN_EXIT_SETUP);
-	ssize_t n;
-	do
-		n = recvmsg(c->slot_sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		_exit(LN_EXIT_SETUP);   /* dropped unused: nobody to tell */
 	int fds[LN_REQ_MAX_FDS + 1];
-	int nfds = 0;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (int i = 0; i < k && nfds < LN_REQ_MAX_FDS + 1; i++)
-			memcpy(&fds[nfds++], CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
-	}
+	int nfds, trunc;
+	long n = ln_request_recv(c->slot_sock, msg, LN_REQ_MAX_BYTES, fds, &nfds, &trunc);
+	if (n <= 0 || trunc)
+		_exit(LN_EXIT_SETUP);   /* dropped unused: nobody to tell */
 	struct ln_request r;
 	/* The server checked this very datagram before handing it over. */
 	if (ln_request_parse(msg, (size_t)n, &r) || r.type != LN_REQ_SPAWN || nfds != (int)r.nfds + 1)

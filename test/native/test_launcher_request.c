@@ -6,7 +6,10 @@
 #include "t.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct wr {
 	unsigned char b[4096];
@@ -204,6 +207,47 @@ TEST(random_corruption_never_crashes)
 	}
 	/* corrupting string bytes keeps some requests valid: the loop did run both ways */
 	CHECK(accepted > 0 && accepted < 20000);
+}
+
+TEST(send_and_recv_carry_the_datagram_and_its_fds)
+{
+	int sp[2];
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	struct wr w;
+	good(&w);
+	int p[2];
+	CHECK_EQ_INT(pipe(p), 0);
+	int sent[3] = { p[0], p[1], p[0] };
+	CHECK_EQ_INT(ln_request_send(sp[0], w.b, w.n, sent, 3, 0), 0);
+	unsigned char buf[8192];
+	int fds[LN_REQ_MAX_FDS + 1], nfds = -1, trunc = -1;
+	CHECK_EQ_INT(ln_request_recv(sp[1], buf, sizeof(buf), fds, &nfds, &trunc), (long)w.n);
+	CHECK_EQ_INT(nfds, 3);
+	CHECK_EQ_INT(trunc, 0);
+	CHECK(memcmp(buf, w.b, w.n) == 0);
+	/* the fds are live and CLOEXEC: write through the received write end */
+	CHECK(fcntl(fds[1], F_GETFD) & FD_CLOEXEC);
+	CHECK_EQ_INT(write(fds[1], "x", 1), 1);
+	char ch = 0;
+	CHECK_EQ_INT(read(p[0], &ch, 1), 1);
+	CHECK_EQ_INT(ch, 'x');
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	/* a datagram larger than the buffer is reported truncated */
+	CHECK_EQ_INT(ln_request_send(sp[0], w.b, w.n, NULL, 0, 0), 0);
+	CHECK_EQ_INT(ln_request_recv(sp[1], buf, 10, fds, &nfds, &trunc), 10);
+	CHECK_EQ_INT(trunc, 1);
+	/* more fds than a request may carry: refused by send */
+	int many[LN_REQ_MAX_FDS + 2];
+	for (int i = 0; i < LN_REQ_MAX_FDS + 2; i++)
+		many[i] = p[0];
+	CHECK_EQ_INT(ln_request_send(sp[0], w.b, w.n, many, LN_REQ_MAX_FDS + 2, 0), -EINVAL);
+	/* end of file */
+	close(sp[0]);
+	CHECK_EQ_INT(ln_request_recv(sp[1], buf, sizeof(buf), fds, &nfds, &trunc), 0);
+	close(sp[1]);
+	close(p[0]);
+	close(p[1]);
 }
 
 int main(void)
