@@ -291,6 +291,12 @@ struct sbx_policy {
 	/* Origins of the layers, first (deepest extends) to last (this doc). */
 	const char **origins;
 	size_t norigins, origins_cap;
+	/* Loaded by the preset fast path (preset_fast.h): its table index + 1,
+	 * else 0; and a copy of what its precompiled seccomp program was built
+	 * from, so that a change made after loading (e.g. `report`) is seen. */
+	int fast_preset;
+	struct sbx_policy_seccomp fast_seccomp;
+	struct sbx_policy_net fast_net;
 };
 
 /* The compat mode of a section: its own, else the top-level one, else enforce. */

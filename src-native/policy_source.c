@@ -12,6 +12,7 @@
  */
 #include "policy.h"
 #include "docker_import.h"
+#include "preset_fast.h"
 #include "suggest.h"
 
 #include <errno.h>
@@ -526,6 +527,12 @@ int sbx_policy_load(const char *source, const struct sbx_policy_load_opts *opts,
 	if (len == 0)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, "",
 				     "empty policy: expected a preset name, a file path or JSON text");
+	/* A bare preset name: built from the table generated at build time
+	 * (preset_fast.h); anything else, or any doubt, the normal way. */
+	if (!sbx_policy_load_fast(source, opts, out)) {
+		sbx_error_clear(err);
+		return 0;
+	}
 	return load_top(source, len, opts && (opts->flags & SBX_POLICY_INLINE_ONLY), opts, out,
 			err);
 }

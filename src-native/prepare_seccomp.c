@@ -14,6 +14,7 @@
  */
 #include "policy.h"
 #include "prepared.h"
+#include "preset_fast.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -91,6 +92,8 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 
 	if (p->report == 1 && listen)
 		r = prepare_notifying(pp, p, err);
+	else if (sbx_policy_compiled_fast(p, &pp->compiled))
+		r = 0;     /* a preset's program, compiled at build time */
 	else
 		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
 	if (r)
