@@ -60,12 +60,23 @@ objs=()
 # test/support/ (the BPF interpreter, spec generators) is linked in too: targets
 # compare compiled programs against it. From launcher/ only the policy channel
 # (no main, no namespaces): fuzz_launcher_policy runs the launcher's own code.
+core=()
 for src in "$root"/src-native/*.c "$root"/test/support/*.c "$root"/launcher/channel.c; do
 	obj="$out/obj/$(basename "${src%.c}").o"
 	# shellcheck disable=SC2086
 	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
 	objs+=("$obj")
+	[[ "$src" == "$root"/src-native/* ]] && core+=("$obj")
 done
+# The precomputed presets table, made the way CMakeLists.txt makes it (the
+# generator, with its own stubs of the table, writes it from the core), so
+# the fuzzers run the fast path of bare preset names too.
+# shellcheck disable=SC2086
+"$cc" $cflags "$root/src-native/gen/gen-presets.c" "${core[@]}" -lm -o "$out/gen-presets"
+"$out/gen-presets" "$out/presets_fast.c"
+# shellcheck disable=SC2086
+"$cc" $cflags -fsanitize=fuzzer-no-link -c "$out/presets_fast.c" -o "$out/obj/presets_fast.o"
+objs+=("$out/obj/presets_fast.o")
 rm -f "$out/libsbxcore-fuzz.a"
 ar rcs "$out/libsbxcore-fuzz.a" "${objs[@]}"
 
