@@ -4,7 +4,7 @@
  * The core prepares and applies (src-native/self.c); this file passes the
  * policy down and types the report.
  */
-import { callNative } from './errors';
+import { fromNative } from './errors';
 import { native } from './native';
 import { type PolicyInput, policySource } from './policy';
 
@@ -68,12 +68,12 @@ function nativeOpts(opts: LockdownOptions) {
  * confined (docs/security-model.md, "Self door").
  */
 export function lockdown(policy: PolicyInput, opts: LockdownOptions = {}): LockdownReport {
-  const json = callNative(() => native().lockdown(policySource(policy), nativeOpts(opts)));
-  return JSON.parse(json) as LockdownReport;
+  return prepareLockdown(policy, opts).apply();
 }
 
 /** A policy prepared for the self door: checked and built, applied by `apply()`. */
 export interface PreparedLockdown {
+  /** Confines this process; returns what is now enforced. */
   apply(): LockdownReport;
 }
 
@@ -84,13 +84,26 @@ export interface PreparedLockdown {
  * halves separately (bench/self.bench.js).
  */
 export function prepareLockdown(policy: PolicyInput, opts: LockdownOptions = {}): PreparedLockdown {
-  const handle = callNative(() => native().prepareSelf(policySource(policy), nativeOpts(opts)));
+  const addon = native();
+  let handle: unknown;
+  try {
+    handle = addon.prepareSelf(policySource(policy), nativeOpts(opts));
+  } catch (e) {
+    throw fromNative(e);
+  }
   let used = false;
   return {
     apply(): LockdownReport {
       if (used) throw new TypeError('this prepared lockdown was already applied');
       used = true;
-      return JSON.parse(callNative(() => native().lockdownPrepared(handle))) as LockdownReport;
+      let json: string;
+      try {
+        addon.applySelf(handle);
+        json = addon.selfReport(handle);
+      } catch (e) {
+        throw fromNative(e);
+      }
+      return JSON.parse(json) as LockdownReport;
     },
   };
 }

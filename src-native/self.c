@@ -11,7 +11,10 @@
  * per-thread credential work (as root ~40 commit_creds() for the bounding
  * set alone) runs on every CPU in parallel; the caller then sleeps until the
  * last answer and re-scans /proc/self/task until a scan finds no thread it
- * has not confined.
+ * has not confined. seccomp (TSYNC) comes last, or, when the filter allows
+ * every system call still to be made whatever its arguments, meanwhile
+ * (seccomp_early_ok()): the kernel's check and JIT of the program then
+ * overlaps the threads' work.
  *
  * A scan that finds nothing new is enough: every thread that existed at the
  * scan has answered, and a thread created later has a confined creator (the
@@ -32,7 +35,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/securebits.h>
 #include <poll.h>
 #include <signal.h>
@@ -50,6 +55,8 @@
 #ifdef SBX_SELF_TRACE
 static struct { const char *what; struct timespec ts; } self_trace_v[64];
 static unsigned self_trace_n;
+static long self_trace_th[64][2];
+static unsigned self_trace_thn;
 #define SELF_TRACE(w) do { if (self_trace_n < 64) { \
 	self_trace_v[self_trace_n].what = (w); \
 	clock_gettime(CLOCK_MONOTONIC, &self_trace_v[self_trace_n++].ts); } } while (0)
@@ -63,9 +70,21 @@ static void self_trace_dump(void)
 			      self_trace_v[i].what,
 			      (self_trace_v[i].ts.tv_sec - self_trace_v[i - 1].ts.tv_sec) * 1000000000L +
 			      self_trace_v[i].ts.tv_nsec - self_trace_v[i - 1].ts.tv_nsec);
+	for (unsigned i = 0; i < self_trace_thn && i < 64; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "[%ld+%ld] ",
+			      (self_trace_th[i][0] - (self_trace_v[0].ts.tv_sec * 1000000000L + self_trace_v[0].ts.tv_nsec)) / 1000,
+			      (self_trace_th[i][1] - self_trace_th[i][0]) / 1000);
 	line[n++] = '\n';
 	(void)!write(2, line, (size_t)n);
 	self_trace_n = 0;
+	self_trace_thn = 0;
+}
+static long self_trace_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 #else
 #define SELF_TRACE(w) do { } while (0)
@@ -99,11 +118,12 @@ struct self_job {
 	const struct sbx_prepared *pp;
 	bool caps;               /* drop capabilities to `keep`                */
 	uint64_t keep;
-	/* The bounding set as the calling thread had it: threads start with the
-	 * same, so only these are dropped (no read per capability). */
+	/* What the calling thread's bounding set holds and `keep` does not,
+	 * read only when it has CAP_SETPCAP (else 0): a thread drops these
+	 * without reading them first, and reads only the others (none for the
+	 * usual thread, which has the same bounding set as the caller). */
 	uint64_t bounding_drop;
-	bool securebits;         /* set `securebits_want` where possible       */
-	unsigned securebits_want;
+	bool securebits;         /* set and lock the securebits where possible */
 	bool landlock;           /* restrict with the prepared ruleset         */
 	/* Answers: a handler reserves a slot in the round's block, fills it,
 	 * then counts itself in `acks` (a futex word) and wakes the caller
@@ -205,17 +225,34 @@ static int th_caps(const struct self_job *job)
 			return r;
 	}
 	if (setpcap) {
-		for (cap = 0; cap < 64; cap++)
-			if ((job->bounding_drop & CAPBIT(cap)) &&
-			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+		/* Every capability not kept leaves this thread's own bounding
+		 * set, also one its caller no longer has (bounding sets are per
+		 * thread). EINVAL from a read marks the kernel's last one. */
+		for (cap = 0; cap < 64; cap++) {
+			if (job->keep & CAPBIT(cap))
+				continue;
+			if (!(job->bounding_drop & CAPBIT(cap))) {
+				int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+				if (in < 0)
+					break;
+				if (in == 0)
+					continue;
+			}
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 				return -errno;
+		}
 	}
 	if (setpcap && job->securebits) {
+		unsigned want;
+
 		r = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
 		if (r < 0)
 			return -errno;
-		if ((unsigned)r != job->securebits_want &&
-		    prctl(PR_SET_SECUREBITS, job->securebits_want, 0, 0, 0) < 0)
+		/* Pure arithmetic on this thread's own bits: safe here. */
+		want = sbx_apply_securebits_want((unsigned)r);
+		if ((unsigned)r != want &&
+		    prctl(PR_SET_SECUREBITS, want, 0, 0, 0) < 0)
 			return -errno;
 	}
 	if ((perm | eff | inh) & ~job->keep) {
@@ -295,10 +332,23 @@ static void th_handler(int sig, siginfo_t *si, void *uc)
 		errno = saved;
 		return;
 	}
+#ifdef SBX_SELF_TRACE
+	long tr0 = self_trace_ns();
+#endif
 	a.tid = (int32_t)syscall(SYS_gettid);
 	a.step = 0;
 	a.err = 0;
 	th_apply(job, &a);
+#ifdef SBX_SELF_TRACE
+	{
+		unsigned k = __atomic_fetch_add(&self_trace_thn, 1, __ATOMIC_RELAXED);
+
+		if (k < 64) {
+			self_trace_th[k][0] = tr0;
+			self_trace_th[k][1] = self_trace_ns();
+		}
+	}
+#endif
 	/* A slot past the end (a forged extra signal) is not written: the
 	 * real thread's answer is then missing, which is a timeout, fatal. */
 	sl = __atomic_load_n(&job->slots, __ATOMIC_ACQUIRE);
@@ -430,6 +480,7 @@ static int signal_round(struct self_run *run, struct sbx_error *err)
 
 	if ((r = list_new(run, from, err)) <= 0)
 		return r;
+	SELF_TRACE("scan");
 	/* Slack for a forged signal or two: it must not take a real slot. */
 	sl = calloc(1, sizeof(*sl) + ((size_t)r + 8) * sizeof(sl->v[0]));
 	if (!sl)
@@ -453,6 +504,7 @@ static int signal_round(struct self_run *run, struct sbx_error *err)
 		si.si_value.sival_ptr = (void *)(uintptr_t)run->job.token;
 		if (syscall(SYS_rt_tgsigqueueinfo, run->pid, tid,
 			    SBX_SELF_SIGNAL, &si) == 0) {
+			SELF_TRACE("s");
 			sent++;
 			i++;
 			continue;
@@ -710,31 +762,29 @@ static int make_job(struct self_run *run, struct sbx_prepared *pp,
 		    bool ll_tsync, struct sbx_error *err)
 {
 	struct self_job *job = &run->job;
+	struct __user_cap_data_struct d[2];
+	int r;
 
 	job->landlock = pp->landlock.active && !ll_tsync;
 	if (!pp->plan.caps.present)
+		return 0;
+	job->caps = true;
+	job->keep = pp->plan.caps.keep;
+	job->securebits = !pp->plan.caps.skip_securebits;
+	/* Without CAP_SETPCAP here (an unprivileged process) the bounding set
+	 * is not read: a thread that has it reads its own instead. */
+	if ((r = th_capget(d)))
+		return sbx_error_sys(err, -r, "capget", pp->plan.caps.pointer,
+				     "capabilities: cannot read them");
+	if (!(d[0].permitted & (1u << CAP_SETPCAP)))
 		return 0;
 	for (int cap = 0; cap < 64; cap++) {
 		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 
 		if (in < 0)
 			break;   /* past the kernel's last capability */
-		if (in == 1 && !(pp->plan.caps.keep & CAPBIT(cap)))
+		if (in == 1 && !(job->keep & CAPBIT(cap)))
 			job->bounding_drop |= CAPBIT(cap);
-	}
-	job->caps = true;
-	job->keep = pp->plan.caps.keep;
-	job->securebits = !pp->plan.caps.skip_securebits;
-	if (job->securebits) {
-		int cur = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
-
-		if (cur < 0)
-			return sbx_error_sys(err, errno,
-					     "prctl(PR_GET_SECUREBITS)",
-					     pp->plan.caps.pointer,
-					     "capabilities: cannot read the "
-					     "securebits");
-		job->securebits_want = sbx_apply_securebits_want((unsigned)cur);
 	}
 	return 0;
 }
@@ -783,6 +833,118 @@ static void settle(struct self_run *run)
 	}
 }
 
+/*
+ * Does the filter allow system call `nr` whatever its arguments? The program
+ * is followed with only the architecture and the number known, as the
+ * kernel's own action cache does (seccomp_is_const_allow()): a path that
+ * loads anything else (an argument, the instruction pointer) or uses an
+ * instruction not listed here means "not known", i.e. no.
+ */
+static bool filter_allows(const struct sock_filter *prog, size_t len,
+			  uint32_t arch, uint32_t nr)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; pc < len; pc++) {
+		const struct sock_filter *f = &prog[pc];
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k == 0)          /* seccomp_data.nr   */
+				a = nr;
+			else if (f->k == 4)     /* seccomp_data.arch */
+				a = arch;
+			else
+				return false;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= f->k;
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += (a & f->k) ? f->jt : f->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k == SECCOMP_RET_ALLOW;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+#if defined(__x86_64__)
+#define SELF_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SELF_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/*
+ * May seccomp be loaded while the other threads still confine themselves?
+ * Only if the filter allows, whatever the arguments, every system call made
+ * after it by the handlers and by this thread until the end (answers,
+ * re-scans and later rounds, its own Landlock, giving the signal back, the
+ * fatal exit, memory for later rounds). Then the kernel checks and compiles
+ * the filter (~100 µs) while the threads work, instead of after them; else
+ * seccomp stays last. Either way every thread ends with the same layers.
+ */
+static bool seccomp_early_ok(const struct sbx_plan_seccomp *sc)
+{
+#ifdef SELF_AUDIT_ARCH
+	static const uint32_t needed[] = {
+		/* the handler, and the interrupted call it returns to (a
+		 * restartable one runs again, others via restart_syscall) */
+		SYS_gettid, SYS_capget, SYS_capset, SYS_prctl,
+		SYS_landlock_restrict_self, SYS_futex, SYS_rt_sigreturn,
+		SYS_restart_syscall,
+		/* this thread: waits, scans, rounds, its Landlock, the end */
+		SYS_lseek, SYS_getdents64, SYS_rt_tgsigqueueinfo, SYS_tgkill,
+		SYS_rt_sigaction, SYS_close, SYS_clock_gettime, SYS_write,
+		SYS_exit_group, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap,
+		SYS_mprotect, SYS_madvise,
+	};
+
+	if (!sc->prog || sc->len == 0 || (sc->flags & ~(unsigned)
+	    (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
+	     SECCOMP_FILTER_FLAG_LOG)))
+		return false;
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+		if (!filter_allows(sc->prog, sc->len, SELF_AUDIT_ARCH,
+				   needed[i]))
+			return false;
+	return true;
+#else
+	(void)sc;
+	return false;
+#endif
+}
+
+static int load_seccomp(struct sbx_prepared *pp, struct sbx_plan_seccomp *sc,
+			struct sbx_error *err)
+{
+	struct sbx_apply_result *res = &pp->result;
+	int r;
+
+	res->failed_step = SBX_STEP_SECCOMP;
+	sc->flags |= SECCOMP_FILTER_FLAG_TSYNC;
+	if ((r = sbx_apply_seccomp(sc, &res->seccomp_listener_fd,
+				   &res->tsync_failed_tid, err)))
+		return r;
+	res->enforced |= SBX_STEP_BIT(SBX_STEP_SECCOMP);
+	return 0;
+}
+
 /* Everything from the first change of a thread's credentials on. */
 static int confine(struct self_run *run, struct sbx_prepared *pp,
 		   struct sbx_error *err)
@@ -790,7 +952,7 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	struct sbx_apply_result *res = &pp->result;
 	struct sbx_plan_seccomp sc = pp->plan.seccomp;
 	bool ll_tsync = pp->landlock.active && pp->landlock_abi >= 8;
-	bool others;
+	bool others, early = false;
 	int r, sent = 0;
 
 	res->failed_step = SBX_STEP_CAPS;
@@ -814,6 +976,13 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	if ((r = confine_caller(pp, err)))
 		return r;
 	SELF_TRACE("caller");
+	/* While the threads answer: nothing left to do here but seccomp. */
+	if (sent > 0 && seccomp_early_ok(&sc)) {
+		early = true;
+		if ((r = load_seccomp(pp, &sc, err)))
+			return r;
+		SELF_TRACE("seccomp-early");
+	}
 	if (others) {
 		res->failed_step = SBX_STEP_LANDLOCK;
 		r = sent > 0 ? finish_other_threads(run, sent, err) : 0;
@@ -836,23 +1005,19 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 		res->landlock_scoped = pp->landlock.attr.scoped;
 	}
 	sbx_notebuf_add(&pp->notes, "self: %zu other thread%s confined by "
-			"signal in %u round%s%s", run->done.n,
+			"signal in %u round%s%s%s", run->done.n,
 			run->done.n == 1 ? "" : "s", run->rounds,
 			run->rounds == 1 ? "" : "s",
-			ll_tsync ? " (Landlock by TSYNC)" : "");
+			ll_tsync ? " (Landlock by TSYNC)" : "",
+			early ? " (seccomp loaded meanwhile)" : "");
 
-	/* seccomp may deny what the steps above need: last. The handler goes
+	/* Unless it was loaded early (a filter that allows all of the above),
+	 * seccomp may deny what the steps above need: last. The handler goes
 	 * back first for the same reason. */
 	SELF_TRACE("landlock");
 	return_signal();
-	if (sc.prog) {
-		res->failed_step = SBX_STEP_SECCOMP;
-		sc.flags |= SECCOMP_FILTER_FLAG_TSYNC;
-		if ((r = sbx_apply_seccomp(&sc, &res->seccomp_listener_fd,
-					   &res->tsync_failed_tid, err)))
-			return r;
-		res->enforced |= SBX_STEP_BIT(SBX_STEP_SECCOMP);
-	}
+	if (sc.prog && !early && (r = load_seccomp(pp, &sc, err)))
+		return r;
 	SELF_TRACE("seccomp");
 	res->failed_step = SBX_STEP_NONE;
 	return 0;
@@ -913,6 +1078,12 @@ int sbx_self_lockdown_opts(struct sbx_prepared *pp,
 	if ((r = confine(&run, pp, err)))
 		self_fatal(err);
 	pp->apply_rc = 0;
+	/* The ruleset is in force and cannot be applied again: its fd need
+	 * not stay open in the confined process until the handle is freed. */
+	if (pp->landlock_fd >= 0) {
+		close(pp->landlock_fd);
+		pp->landlock_fd = -1;
+	}
 	teardown(&run);
 	SELF_TRACE("teardown");
 	self_trace_dump();

@@ -172,6 +172,31 @@ describe.each(users)('self door as %s', (user) => {
     expect(out.mainRead).toBe('EACCES');
   });
 
+  test('a filter that denies what the threads need to confine themselves is loaded after them, not while they work', () => {
+    // seccomp is loaded while the other threads confine themselves only when
+    // the filter allows their system calls whatever the arguments; denying
+    // capget (every handler's first call) must keep it last: a handler that
+    // met the filter would fail and the process would exit with 126.
+    for (const [policy, early] of [
+      ['strict', true],
+      [{ extends: 'strict', seccomp: { deny: ['capget'] } }, false],
+      [{ extends: 'strict', seccomp: { deny: ['landlock_restrict_self'] } }, false],
+    ] as const) {
+      const out = run(user, 'threads.js', { policy, allowed, denied });
+      expect(out.tasks.length).toBeGreaterThanOrEqual(10);
+      for (const t of out.tasks) {
+        expect({ seccomp: t.seccomp, nnp: t.nnp, capEff: t.capEff }, `task ${t.tid} (${t.name})`).toEqual({
+          seccomp: '2',
+          nnp: '1',
+          capEff: '0000000000000000',
+        });
+      }
+      for (const r of out.reads) expect(r).toEqual({ denied: 'EACCES', allowed: 'ok' });
+      expect(out.pool).toEqual(Array(8).fill('EACCES'));
+      expect(out.notes.some((n: string) => n.includes('seccomp loaded meanwhile')), JSON.stringify(policy)).toBe(early);
+    }
+  });
+
   test("an HTTP server started before lockdown('node-service') serves 10 000 requests; outbound to another port and exec fail", () => {
     const out = run(user, 'http.js', { requests: 10_000, deniedPort: connectDenied }, 120_000);
     expect(out.client).toEqual({ ok: 10_000, errors: 0, bad: 0 });
