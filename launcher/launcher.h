@@ -60,6 +60,7 @@ __attribute__((noreturn)) void ln_fail(struct ln_ctx *c, const char *step,
 				       const struct sbx_error *err);
 
 struct sbx_policy;
+struct sbx_prepared;
 /* main.c: the spawn plan for `p` (c->plan), with $CWD = cwd and $HOME,
  * $TMPDIR from the environment. */
 int ln_plan_build(struct ln_ctx *c, const struct sbx_policy *p, const char *cwd,
@@ -72,6 +73,10 @@ int ln_server_main(int argc, char **argv);
 /* server.c, in a prepared sandbox: wait for its request, then take its
  * stdio, channel, argv and environment. */
 int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err);
+/* server.c: may the prepared sandbox load its filter before its request?
+ * Only when it allows every call from there to execve, whatever the
+ * arguments (the hand-over, the environment, execve and its failure path). */
+bool ln_slot_seccomp_early_ok(const struct sbx_prepared *pp);
 
 /* ns.c: unshare what the plan asks for (user first, maps written by this
  * process itself), skipping what the host refuses when best-effort.

@@ -157,10 +157,15 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 		ln_fail(c, "session", &err);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	ln_limits_rlimits(c);      /* limits.c: rlimit fallbacks */
-	/* A sandbox prepared ahead (server.c) is confined up to seccomp before
-	 * its request exists; then it takes the request's fds, argv and
-	 * environment, and the filter comes last, as everywhere. */
+	/* A sandbox prepared ahead (server.c) is confined before its request
+	 * exists; then it takes the request's fds, argv and environment. The
+	 * filter comes last, after that hand-over, unless it allows every call
+	 * the hand-over makes whatever the arguments (server.c): then it is
+	 * loaded ahead too, and the request finds only execve left to do. */
+	bool early = c->slot_sock >= 0 && ln_slot_seccomp_early_ok(pp);
 	if (sbx_prepared_apply_phase(pp, SBX_APPLY_BEFORE_SECCOMP, &err))
+		ln_fail(c, "apply", &err);
+	if (early && sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
 		ln_fail(c, "apply", &err);
 	if (c->slot_sock >= 0 && ln_slot_activate(c, &err))
 		ln_fail(c, "activate", &err);
@@ -169,7 +174,7 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 		sbx_error_set(&err, SBX_ENOMEM, ENOMEM, "/env", "out of memory");
 		ln_fail(c, "env", &err);
 	}
-	if (sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
+	if (!early && sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
 		ln_fail(c, "apply", &err);
 	if (ln_notify_handoff(c, pp, &err))     /* report: notify.c */
 		ln_fail(c, "report", &err);

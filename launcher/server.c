@@ -27,6 +27,7 @@
 #include "channel.h"
 #include "launcher.h"
 #include "request.h"
+#include "sbx_apply.h"
 #include "sbx_policy.h"
 
 #include <errno.h>
@@ -644,6 +645,25 @@ int ln_server_main(int argc, char **argv)
 		else if (pf[0].revents & (POLLHUP | POLLERR))
 			_exit(0);
 	}
+}
+
+bool ln_slot_seccomp_early_ok(const struct sbx_prepared *pp)
+{
+	static const long needed[] = {
+		/* ln_slot_activate */
+		SYS_recvmsg, SYS_fcntl, SYS_read, SYS_sendto, SYS_close, SYS_dup3, __NR_close_range,
+#ifdef SYS_dup2
+		SYS_dup2,
+#endif
+		/* the environment, argv0 (malloc), execve and its failure: the
+		 * error line, the message, the exit */
+		SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_execve, SYS_write,
+		SYS_exit_group, SYS_exit, SYS_newfstatat,
+#ifdef SYS_stat
+		SYS_stat,
+#endif
+	};
+	return sbx_prepared_seccomp_allows(pp, needed, sizeof(needed) / sizeof(needed[0])) == 1;
 }
 
 int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err)

@@ -16,6 +16,7 @@
 #include "syscalls.h"
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,5 +95,10 @@ int sbx_bpf_disasm(const struct sock_filter *insns, size_t len, int arch,
 
 /* "ALLOW", "ERRNO(13)", "KILL_PROCESS", ... for a SECCOMP_RET_* value. */
 void sbx_bpf_ret_name(uint32_t ret, char *buf, size_t cap);
+
+/* bpf_const.c: does the program allow system call `nr` of `arch` (an
+ * AUDIT_ARCH_* value) whatever its arguments? false when it depends on
+ * anything else, or denies. */
+bool sbx_bpf_const_allows(const struct sock_filter *prog, size_t len, uint32_t arch, uint32_t nr);
 
 #endif

@@ -4,6 +4,8 @@
  * built at prepare time. Landlock mapping: prepare_landlock.c; the filter:
  * prepare_seccomp.c; the report: prepare_report.c.
  */
+#include "bpf.h"
+#include "seccomp_defs.h"
 #include "policy.h"
 #include "prepared.h"
 
@@ -306,6 +308,23 @@ fail:
 	res->failed_step = step;
 	pp->apply_rc = r;
 	return r;
+}
+
+int sbx_prepared_seccomp_allows(const struct sbx_prepared *pp, const long *nrs, size_t n)
+{
+	const struct sbx_plan_seccomp *sc = &pp->plan.seccomp;
+
+	if (!sc->prog || !sc->len)
+		return 1;
+	if (sc->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (nrs[i] < 0 ||
+		    !sbx_bpf_const_allows(sc->prog, sc->len,
+					  sbx_arch_info(sbx_arch_native())->audit_arch,
+					  (uint32_t)nrs[i]))
+			return 0;
+	return 1;
 }
 
 int sbx_prepared_listener_fd(const struct sbx_prepared *pp)

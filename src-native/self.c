@@ -28,6 +28,7 @@
  * handler that answered has also counted itself (settle()), the handler's
  * last write to it.
  */
+#include "bpf.h"
 #include "self.h"
 
 #include "seccomp_defs.h"
@@ -833,57 +834,6 @@ static void settle(struct self_run *run)
 	}
 }
 
-/*
- * Does the filter allow system call `nr` whatever its arguments? The program
- * is followed with only the architecture and the number known, as the
- * kernel's own action cache does (seccomp_is_const_allow()): a path that
- * loads anything else (an argument, the instruction pointer) or uses an
- * instruction not listed here means "not known", i.e. no.
- */
-static bool filter_allows(const struct sock_filter *prog, size_t len,
-			  uint32_t arch, uint32_t nr)
-{
-	uint32_t a = 0;
-
-	for (size_t pc = 0; pc < len; pc++) {
-		const struct sock_filter *f = &prog[pc];
-
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (f->k == 0)          /* seccomp_data.nr   */
-				a = nr;
-			else if (f->k == 4)     /* seccomp_data.arch */
-				a = arch;
-			else
-				return false;
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			a &= f->k;
-			break;
-		case BPF_JMP | BPF_JA:
-			pc += f->k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			pc += a == f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			pc += a >= f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			pc += a > f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			pc += (a & f->k) ? f->jt : f->jf;
-			break;
-		case BPF_RET | BPF_K:
-			return f->k == SECCOMP_RET_ALLOW;
-		default:
-			return false;
-		}
-	}
-	return false;
-}
-
 #if defined(__x86_64__)
 #define SELF_AUDIT_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -920,7 +870,7 @@ static bool seccomp_early_ok(const struct sbx_plan_seccomp *sc)
 	     SECCOMP_FILTER_FLAG_LOG)))
 		return false;
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
-		if (!filter_allows(sc->prog, sc->len, SELF_AUDIT_ARCH,
+		if (!sbx_bpf_const_allows(sc->prog, sc->len, SELF_AUDIT_ARCH,
 				   needed[i]))
 			return false;
 	return true;

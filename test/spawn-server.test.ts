@@ -151,6 +151,39 @@ describe('the spawn server', () => {
     expect(warm).toEqual(cold);
   });
 
+  test('a prepared program is confined before its request; its filter too when it allows the hand-over', async () => {
+    const status = (pid: number) => {
+      const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      return { seccomp: /^Seccomp:\s+(\d)/m.exec(st)?.[1], nnp: /^NoNewPrivs:\s+(\d)/m.exec(st)?.[1], capEff: /^CapEff:\s+(\w+)/m.exec(st)?.[1] };
+    };
+    // the prepared sandbox's program: launcher -> init -> program
+    const preparedProgram = async (server: number, cwd: string) => {
+      const slot = await preparedSlot(server, cwd);
+      expect(slot).toBeDefined();
+      for (let i = 0; i < 100; i++) {
+        const prog = childrenOf(slot!).flatMap(childrenOf)[0];
+        if (prog && status(prog).nnp === '1') return prog;
+        await sleep(20);
+      }
+      throw new Error('no prepared program');
+    };
+    for (const [policy, early] of [
+      ['default', true],
+      // a filter that denies a call of the hand-over (dup3) is loaded after it, as in the cold path
+      [{ extends: 'default', seccomp: { deny: ['dup3'] } }, false],
+    ] as const) {
+      const cwd = tmp();
+      const first = sbx.spawn('/bin/true', [], { cwd, stdio: 'ignore', policy });
+      const server = ppid(first.pid!)!;
+      await close(first);
+      const prog = await preparedProgram(server, cwd);
+      expect(status(prog)).toEqual({ seccomp: early ? '2' : '0', nnp: '1', capEff: '0000000000000000' });
+      // and the request it then serves is fully confined either way
+      const r = await sbx.run('/bin/sh', ['-c', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; echo $$'], { cwd, policy });
+      expect(r.stdout).toBe('NoNewPrivs:\t1\nSeccomp:\t2\n2\n');
+    }
+  });
+
   test('a replaced working directory is never served from an old prepared sandbox', async () => {
     const cwd = tmp();
     fs.writeFileSync(path.join(cwd, 'old'), '');

@@ -65,6 +65,13 @@ SBX_API int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err);
 enum { SBX_APPLY_BEFORE_SECCOMP = 1, SBX_APPLY_SECCOMP = 2 };
 SBX_API int sbx_prepared_apply_phase(struct sbx_prepared *pp, int phase, struct sbx_error *err);
 
+/* Does the prepared seccomp filter allow each of these system call numbers
+ * (native arch) whatever the arguments? 1 when it does, or when there is no
+ * filter; 0 when any depends on its arguments or is denied, or when the
+ * filter has a listener. Lets a caller load the filter earlier when it knows
+ * every call it still makes before execve. */
+SBX_API int sbx_prepared_seccomp_allows(const struct sbx_prepared *pp, const long *nrs, size_t n);
+
 /* What is enforced and what was skipped, as JSON (after apply: what was
  * applied; before: what will be). *json is malloc'd. */
 SBX_API int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
