@@ -138,10 +138,13 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 				"cannot read /proc/self/task to verify that the process is "
 				"single-threaded (is /proc mounted?)", "SBX_POLICY");
 	if (rc != 1) {
-		char why[200];
+		char why[240];
+		/* The loader runs the constructors of LD_PRELOAD entries from the
+		 * last to the first: the last entry is the one that runs before
+		 * any other library's constructor can start a thread. */
 		snprintf(why, sizeof(why), "the process already has %d threads before main() "
-			 "(another preloaded library started them): put libsbx.so first in "
-			 "LD_PRELOAD", rc);
+			 "(another preloaded library started them): put libsbx.so last in "
+			 "LD_PRELOAD, its constructor then runs first", rc);
 		sbx_preload_die("checking threads", why, "LD_PRELOAD");
 	}
 

@@ -371,8 +371,8 @@ describe('preload door: what it does not cover (docs/security-model.md)', () => 
     fs.chmodSync(so, 0o755);
     // The loader runs the constructor of the later entry first: here the
     // other library's thread exists when libsbx.so's constructor runs.
-    failedClosed(run(b, '/bin/echo', ['RAN'], { preload: `${lib(b.user)}:${so}` }), /^sbx: checking threads: the process already has 2 threads .*\(LD_PRELOAD\)$/);
-    // The other order: libsbx.so's constructor runs before the thread exists.
+    failedClosed(run(b, '/bin/echo', ['RAN'], { preload: `${lib(b.user)}:${so}` }), /^sbx: checking threads: the process already has 2 threads .*put libsbx\.so last in LD_PRELOAD.*\(LD_PRELOAD\)$/);
+    // The other order, as the message advises (libsbx.so last): its constructor runs before the thread exists.
     const before = run(b, '/bin/echo', ['RAN'], { preload: `${so}:${lib(b.user)}` });
     expect(before.stdout, show(before)).toBe('RAN\n');
   });
