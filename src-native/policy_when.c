@@ -151,6 +151,8 @@ static int parse_atom(struct wp *w, struct sbx_when_atom *out)
 					     sug ? ", did you mean " : "", sug ? sug : "",
 					     sug ? "?" : "");
 		}
+		/* resolved per arch when compiled (sbx_const_lookup) */
+		out->value = 0;
 		out->name = sbx_arena_strdup(w->a, name);
 		if (!out->name)
 			return sbx_error_set(w->err, SBX_ENOMEM, ENOMEM, w->pointer, "out of memory");

@@ -107,7 +107,7 @@ static void value(const char *var, const struct sbx_when_value *v)
 		return;
 	fprintf(out, "\t\t\tif (!(%s.atoms = A(%zu * sizeof(struct sbx_when_atom)))) return -1;\n",
 		var, v->count);
-	/* A named atom's value is unused (resolved per arch by name). */
+	/* A named atom's value is 0 (resolved per arch by name). */
 	for (size_t i = 0; i < v->count; i++) {
 		fprintf(out, "\t\t\t%s.atoms[%zu].name = ", var, i);
 		str(v->atoms[i].name);

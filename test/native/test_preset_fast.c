@@ -40,10 +40,9 @@ static bool same_value(const struct sbx_when_value *a, const struct sbx_when_val
 {
 	SAME(a->count == b->count, "when value count");
 	for (size_t i = 0; i < a->count; i++)
-		/* A named atom's value is not used (policy_when.c leaves it
-		 * unset): its name is resolved per arch. */
+		/* a named atom's value is 0 (its name is resolved per arch) */
 		SAME(same_str(a->atoms[i].name, b->atoms[i].name) &&
-		     (a->atoms[i].name || a->atoms[i].value == b->atoms[i].value),
+		     a->atoms[i].value == b->atoms[i].value,
 		     "when atom %zu", i);
 	return true;
 }
