@@ -223,42 +223,6 @@ Napi::Value LockdownPrepared(const Napi::CallbackInfo &info) {
   return ApplySelf(env, info[0].As<Napi::External<sbx_prepared>>().Data());
 }
 
-// The self door without the report: applySelf(handle) confines and returns
-// nothing; selfReport(handle) builds the report JSON from what the apply
-// recorded, when it is first read (lib/self.ts). Building and parsing it is
-// about as long as confining every idle thread, and most callers never look.
-sbx_prepared *SelfHandle(const Napi::CallbackInfo &info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) {
-    Napi::TypeError::New(info.Env(), "expected a handle from prepareSelf()").ThrowAsJavaScriptException();
-    return nullptr;
-  }
-  return info[0].As<Napi::External<sbx_prepared>>().Data();
-}
-
-Napi::Value ApplySelfOnly(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  sbx_prepared *pp = SelfHandle(info);
-  if (!pp) return env.Undefined();
-  sbx_error e;
-  sbx_error_clear(&e);
-  if (sbx_self_lockdown(pp, &e) < 0) ThrowSbxError(env, e);
-  return env.Undefined();
-}
-
-Napi::Value SelfReport(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  sbx_prepared *pp = SelfHandle(info);
-  if (!pp) return env.Undefined();
-  sbx_error e;
-  sbx_error_clear(&e);
-  char *json = nullptr;
-  if (sbx_prepared_report_json(pp, &json, &e) < 0) {
-    ThrowSbxError(env, e);
-    return env.Undefined();
-  }
-  return TakeString(env, json);
-}
-
 Napi::Value Presets(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Array out = Napi::Array::New(env);
@@ -277,8 +241,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockdown", Napi::Function::New(env, Lockdown));
   exports.Set("prepareSelf", Napi::Function::New(env, PrepareSelf));
   exports.Set("lockdownPrepared", Napi::Function::New(env, LockdownPrepared));
-  exports.Set("applySelf", Napi::Function::New(env, ApplySelfOnly));
-  exports.Set("selfReport", Napi::Function::New(env, SelfReport));
   sbx_fdpass_init(env, exports);
   return exports;
 }

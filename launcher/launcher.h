@@ -61,9 +61,9 @@ __attribute__((noreturn)) void ln_fail(struct ln_ctx *c, const char *step,
 
 struct sbx_policy;
 struct sbx_prepared;
-/* main.c: the spawn plan for `p` (c->plan), with $CWD = cwd and $HOME,
+/* main.c: the spawn plan for `p` (*out), with $CWD = cwd and $HOME,
  * $TMPDIR from the environment. */
-int ln_plan_build(struct ln_ctx *c, const struct sbx_policy *p, const char *cwd,
+int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err);
 /* main.c: from the plan on (limits, namespaces, view, apply, execve). */
 __attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p);

@@ -307,14 +307,16 @@ int main(int argc, char **argv)
 		ln_fail(&c, "cwd", &err);
 	}
 	struct sbx_policy *p = load_policy(&c, cwd);
-	if (ln_plan_build(&c, p, cwd, &err))
+	struct sbx_spawn_plan *plan = NULL;
+	if (ln_plan_build(p, cwd, &plan, &err))
 		ln_fail(&c, "plan", &err);
+	c.plan = plan;
 	if (explain)
 		ln_explain(c.plan, ln_notify_prepare_flags(p) != 0);
 	ln_launch(&c, p);
 }
 
-int ln_plan_build(struct ln_ctx *c, const struct sbx_policy *p, const char *cwd,
+int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err)
 {
 	const char *tmpdir = getenv("TMPDIR");
@@ -322,10 +324,7 @@ int ln_plan_build(struct ln_ctx *c, const struct sbx_policy *p, const char *cwd,
 		.cwd = cwd, .home = getenv("HOME"),
 		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
 	};
-	struct sbx_spawn_plan *plan = NULL;
-	int rc = sbx_spawn_plan_build(p, &sctx, &plan, err);
-	c->plan = plan;
-	return rc;
+	return sbx_spawn_plan_build(p, &sctx, out, err);
 }
 
 /* From the plan on: limits, namespaces, the process tree, the view, apply,

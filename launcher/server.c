@@ -74,7 +74,7 @@ struct srv_entry {
 	dev_t dev;
 	ino_t ino;
 	struct sbx_policy *p;           /* NULL: loading failed (the worker reports) */
-	struct ln_ctx proto;            /* .plan */
+	struct sbx_spawn_plan *plan;    /* with p */
 	bool warmable;
 	pid_t slot;                     /* 0: none */
 	int slot_sock;
@@ -229,7 +229,7 @@ static void entry_free(struct srv_entry *en)
 	free(en->home);
 	free(en->tmpdir);
 	sbx_policy_free(en->p);
-	sbx_spawn_plan_free((struct sbx_spawn_plan *)en->proto.plan);
+	sbx_spawn_plan_free(en->plan);
 	memset(en, 0, sizeof(*en));
 	en->slot_sock = -1;
 }
@@ -292,12 +292,12 @@ static int entry_for(struct srv *s, const struct ln_request *r, const struct sta
 	struct sbx_error err;
 	struct sbx_policy_load_opts opts = { .cwd = r->cwd, .max_bytes = LN_POLICY_MAX };
 	if (!ln_channel_load(r->policy, r->policy_len, &opts, &en->p, &err) &&
-	    ln_plan_build(&en->proto, en->p, r->cwd, &err)) {
+	    ln_plan_build(en->p, r->cwd, &en->plan, &err)) {
 		sbx_policy_free(en->p);
 		en->p = NULL;
 	}
 	environ = saved;
-	en->warmable = en->p && !en->proto.plan->limits_asked && !ln_notify_prepare_flags(en->p);
+	en->warmable = en->p && !en->plan->limits_asked && !ln_notify_prepare_flags(en->p);
 	return pick;
 }
 
@@ -371,13 +371,15 @@ static __attribute__((noreturn)) void worker(struct srv_entry *en, const struct 
 	}
 	struct sbx_policy *p = en ? en->p : NULL;
 	if (p) {
-		c.plan = en->proto.plan;
+		c.plan = en->plan;
 	} else {
 		struct sbx_policy_load_opts opts = { .cwd = r->cwd, .max_bytes = LN_POLICY_MAX };
 		if (ln_channel_load(r->policy, r->policy_len, &opts, &p, &err))
 			ln_fail(&c, "policy", &err);
-		if (ln_plan_build(&c, p, r->cwd, &err))
+		struct sbx_spawn_plan *plan = NULL;
+		if (ln_plan_build(p, r->cwd, &plan, &err))
 			ln_fail(&c, "plan", &err);
+		c.plan = plan;
 	}
 	ln_launch(&c, p);
 }
@@ -406,7 +408,7 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = SLOT_FD_BASE,
 			    .slot_buf = SLOT_FD_BASE + 2, .report_fd = SLOT_FD_BASE,
 			    .verbose = en->verbose, .argv = no_argv,
-			    .plan = en->proto.plan };
+			    .plan = en->plan };
 	if (chdir(en->cwd))
 		_exit(LN_EXIT_SETUP);
 	ln_launch(&c, en->p);

@@ -18,9 +18,6 @@ export interface NativeAddon {
   lockdown(source: string, opts: object): string;
   prepareSelf(source: string, opts: object): unknown;
   lockdownPrepared(handle: unknown): string;
-  /** Confine with a prepared handle; then its report (JSON). */
-  applySelf(handle: unknown): void;
-  selfReport(handle: unknown): string;
   /** bindings/fdpass.cc: the spawn server's plumbing. */
   fdSocketpair(seqpacket: boolean): [number, number];
   fdPipe(): [number, number];

@@ -98,8 +98,7 @@ export function prepareLockdown(policy: PolicyInput, opts: LockdownOptions = {})
       used = true;
       let json: string;
       try {
-        addon.applySelf(handle);
-        json = addon.selfReport(handle);
+        json = addon.lockdownPrepared(handle);
       } catch (e) {
         throw fromNative(e);
       }

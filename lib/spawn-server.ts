@@ -49,7 +49,6 @@ export interface ServerSpawnRequest {
 }
 
 interface Job {
-  child: ChildProcess;
   refd: boolean;
   onStatus(status: number): void;
 }
@@ -126,13 +125,11 @@ class Server {
     else this.ctl.unref();
   }
 
-  jobRef(job: Job, on: boolean): void {
-    if (job.refd === on || ![...this.jobs.values()].includes(job)) {
-      job.refd = on;
-      return;
-    }
+  /** child.ref()/unref(): a running job counts toward keeping Node alive only while ref'd. */
+  jobRef(id: number, job: Job, on: boolean): void {
+    const running = this.jobs.get(id) === job;
+    if (running && job.refd !== on) this.setRef(on ? 1 : -1);
     job.refd = on;
-    this.setRef(on ? 1 : -1);
   }
 
   /** Send one spawn request; the server answers after its fork. Throws when it cannot be sent. */
@@ -295,7 +292,7 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     const chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
     id = srv.takeId();
     msg.writeUInt32LE(id, 8);
-    const job: Job = { child, refd: true, onStatus: (st) => exited(st) };
+    const job: Job = { refd: true, onStatus: (st) => exited(st) };
     let pid: number;
     try {
       pid = srv.start(id, msg, theirs, job);
@@ -369,8 +366,8 @@ function wire(child: ChildProcess, r: ServerSpawnRequest, pid: number, ours: Arr
     if (ok && num !== 0) c.killed = true;
     return ok;
   };
-  c.ref = () => srv.jobRef(job, true);
-  c.unref = () => srv.jobRef(job, false);
+  c.ref = () => srv.jobRef(id, job, true);
+  c.unref = () => srv.jobRef(id, job, false);
   if (r.timeout && r.timeout > 0) {
     timer = setTimeout(() => child.kill(r.killSignal ?? 'SIGTERM'), r.timeout);
     timer.unref();
