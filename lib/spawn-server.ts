@@ -259,10 +259,9 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
   const theirs: number[] = [];
   const closeAfter: number[] = [];
   let devnull = -1;
-  let srv: Server;
-  let id: number;
+  let chan: net.Socket | undefined;
   try {
-    srv = theServer();
+    const srv = theServer();
     for (let i = 0; i < r.stdio.length; i++) {
       const e = r.stdio[i] ?? 'pipe';
       if (e === 'pipe' || e === 'overlapped') {
@@ -289,21 +288,16 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     const [chanOurs, chanTheirs] = n.fdSocketpair(false);
     closeAfter.push(chanTheirs);
     theirs.push(chanTheirs);
-    const chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
-    id = srv.takeId();
+    chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
+    const id = srv.takeId();
     msg.writeUInt32LE(id, 8);
     const job: Job = { refd: true, onStatus: (st) => exited(st) };
-    let pid: number;
-    try {
-      pid = srv.start(id, msg, theirs, job);
-    } catch {
-      chan.destroy();
-      for (const s of ours) s?.destroy();
-      return null;
-    }
+    const pid = srv.start(id, msg, theirs, job);
     wire(child, r, pid, ours, srv, id, job);
     return { child, chan };
   } catch {
+    // not taken: the caller uses the direct launcher
+    chan?.destroy();
     for (const s of ours) s?.destroy();
     return null;
   } finally {
