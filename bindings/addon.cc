@@ -178,9 +178,11 @@ PreparedPtr PrepareSelfPolicy(const Napi::CallbackInfo &info, size_t optsIndex) 
   return PreparedPtr(pp);
 }
 
-// Applies to every thread; returns the report JSON. A failure after threads
-// started to change does not return (the core exits the process, 126).
-Napi::Value ApplySelf(Napi::Env env, sbx_prepared *pp) {
+// Applies to every thread. full: returns the report JSON; else only what
+// apply added to the report taken before (sbx_prepared_apply_report_json).
+// A failure after threads started to change does not return (the core exits
+// the process, 126).
+Napi::Value ApplySelf(Napi::Env env, sbx_prepared *pp, bool full) {
   sbx_error e;
   sbx_error_clear(&e);
   if (sbx_self_lockdown(pp, &e) < 0) {
@@ -188,7 +190,7 @@ Napi::Value ApplySelf(Napi::Env env, sbx_prepared *pp) {
     return env.Undefined();
   }
   char *json = nullptr;
-  if (sbx_prepared_report_json(pp, &json, &e) < 0) {
+  if ((full ? sbx_prepared_report_json(pp, &json, &e) : sbx_prepared_apply_report_json(pp, &json, &e)) < 0) {
     ThrowSbxError(env, e);
     return env.Undefined();
   }
@@ -200,7 +202,7 @@ Napi::Value Lockdown(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   PreparedPtr pp = PrepareSelfPolicy(info, 1);
   if (!pp) return env.Undefined();
-  return ApplySelf(env, pp.get());
+  return ApplySelf(env, pp.get(), true);
 }
 
 // prepareSelf(source, opts?) -> opaque handle for lockdownPrepared(); the
@@ -213,14 +215,36 @@ Napi::Value PrepareSelf(const Napi::CallbackInfo &info) {
                                            [](Napi::Env, sbx_prepared *p) { sbx_prepared_free(p); });
 }
 
-// lockdownPrepared(handle) -> report JSON text
-Napi::Value LockdownPrepared(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
+sbx_prepared *PreparedHandle(const Napi::CallbackInfo &info) {
   if (info.Length() < 1 || !info[0].IsExternal()) {
-    Napi::TypeError::New(env, "expected a handle from prepareSelf()").ThrowAsJavaScriptException();
+    Napi::TypeError::New(info.Env(), "expected a handle from prepareSelf()").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return info[0].As<Napi::External<sbx_prepared>>().Data();
+}
+
+// reportPrepared(handle) -> report JSON text (before apply: what will be
+// enforced; read while the process is unconfined)
+Napi::Value ReportPrepared(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  sbx_prepared *pp = PreparedHandle(info);
+  if (!pp) return env.Undefined();
+  sbx_error e;
+  sbx_error_clear(&e);
+  char *json = nullptr;
+  if (sbx_prepared_report_json(pp, &json, &e) < 0) {
+    ThrowSbxError(env, e);
     return env.Undefined();
   }
-  return ApplySelf(env, info[0].As<Napi::External<sbx_prepared>>().Data());
+  return TakeString(env, json);
+}
+
+// lockdownPrepared(handle) -> JSON text of what apply added to the report
+Napi::Value LockdownPrepared(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  sbx_prepared *pp = PreparedHandle(info);
+  if (!pp) return env.Undefined();
+  return ApplySelf(env, pp, false);
 }
 
 Napi::Value Presets(const Napi::CallbackInfo &info) {
@@ -240,6 +264,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("presets", Napi::Function::New(env, Presets));
   exports.Set("lockdown", Napi::Function::New(env, Lockdown));
   exports.Set("prepareSelf", Napi::Function::New(env, PrepareSelf));
+  exports.Set("reportPrepared", Napi::Function::New(env, ReportPrepared));
   exports.Set("lockdownPrepared", Napi::Function::New(env, LockdownPrepared));
   sbx_fdpass_init(env, exports);
   return exports;

@@ -17,6 +17,7 @@ export interface NativeAddon {
   presets(): string[];
   lockdown(source: string, opts: object): string;
   prepareSelf(source: string, opts: object): unknown;
+  reportPrepared(handle: unknown): string;
   lockdownPrepared(handle: unknown): string;
   /** bindings/fdpass.cc: the spawn server's plumbing. */
   fdSocketpair(seqpacket: boolean): [number, number];

@@ -181,6 +181,7 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 	pp->door = door;
 	pp->flags = flags;
 	pp->landlock_fd = -1;
+	pp->self_task_fd = -1;
 	pp->result.seccomp_listener_fd = -1;
 
 	if ((r = check_door(pp, p, err)))
@@ -194,6 +195,10 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 	/* Last: it opens the ruleset fd, which nothing above can leak. */
 	if ((r = sbx_prepare_landlock(pp, p, landlock_abi, err)))
 		goto fail;
+	if (door == SBX_DOOR_SELF)
+		sbx_self_prepare_threads(pp);
+	pp->notes_prepared = pp->notes.count;
+	pp->notes_lost_prepared = pp->notes.lost;
 	*out = pp;
 	return 0;
 fail:
@@ -348,6 +353,9 @@ void sbx_prepared_free(struct sbx_prepared *pp)
 		return;
 	if (pp->landlock_fd >= 0)
 		close(pp->landlock_fd);
+	if (pp->self_task_fd >= 0)
+		close(pp->self_task_fd);
+	free(pp->self_tids);
 	for (size_t i = 0; i < pp->npaths; i++) {
 		free((char *)pp->paths[i].path);
 		free((char *)pp->paths[i].pointer);

@@ -175,6 +175,54 @@ static void notebuf(struct sbx_jsonw *w, const struct sbx_notebuf *nb)
 	}
 }
 
+static const char *state_name(const struct sbx_prepared *pp)
+{
+	return !pp->applied ? "prepared" : pp->apply_rc ? "failed" : "applied";
+}
+
+int sbx_prepared_apply_report_json(const struct sbx_prepared *pp, char **json,
+				   struct sbx_error *err)
+{
+	struct sbx_jsonw w;
+	int r;
+
+	if (json)
+		*json = NULL;
+	if (!pp || !json)
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
+				     "sbx_prepared_apply_report_json: NULL argument");
+	sbx_jsonw_init(&w);
+	sbx_jsonw_object_begin(&w);
+	sbx_jsonw_kv_string(&w, "state", state_name(pp));
+	if (pp->applied && pp->apply_rc)
+		sbx_jsonw_kv_string(&w, "failedStep",
+				    sbx_step_name(pp->result.failed_step));
+	sbx_jsonw_key(&w, "skipped");
+	sbx_jsonw_array_begin(&w);
+	if (pp->applied)
+		notebuf(&w, &pp->result.notes);
+	sbx_jsonw_array_end(&w);
+	sbx_jsonw_key(&w, "notes");
+	sbx_jsonw_array_begin(&w);
+	for (unsigned i = pp->notes_prepared; i < pp->notes.count; i++)
+		sbx_jsonw_string(&w, pp->notes.text[i]);
+	if (pp->notes.lost != pp->notes_lost_prepared) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "(%u more not recorded)",
+			 pp->notes.lost - pp->notes_lost_prepared);
+		sbx_jsonw_string(&w, msg);
+	}
+	sbx_jsonw_array_end(&w);
+	sbx_jsonw_object_end(&w);
+	r = sbx_jsonw_finish(&w, json);
+	if (r)
+		return sbx_error_set(err, SBX_ENOMEM, -r, NULL,
+				     "report: cannot write the JSON (%s)",
+				     strerror(-r));
+	return 0;
+}
+
 int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
 			     struct sbx_error *err)
 {
@@ -187,7 +235,7 @@ int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
 	if (!pp || !json)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
 				     "sbx_prepared_report_json: NULL argument");
-	state = !pp->applied ? "prepared" : pp->apply_rc ? "failed" : "applied";
+	state = state_name(pp);
 	sbx_jsonw_init(&w);
 	sbx_jsonw_object_begin(&w);
 	sbx_jsonw_kv_string(&w, "door", door_name(pp->door));

@@ -61,6 +61,15 @@ struct sbx_prepared {
 	bool notify_denials;
 	struct sbx_filter_model *denial_model;
 
+	/* Self door: the threads as listed at prepare time (self.c), so that
+	 * apply signals them at once and only re-scans after; the listing
+	 * belongs to the process `self_pid` (a forked child lists its own).
+	 * self_task_fd is /proc/self/task of that process, or -1. */
+	int self_task_fd;
+	int self_pid;
+	int *self_tids;
+	size_t self_ntids;
+
 	/* What apply did (valid once `applied`). */
 	struct sbx_apply_result result;
 
@@ -68,6 +77,9 @@ struct sbx_prepared {
 	 * a door ignores, optional paths that are missing); and plain notes. */
 	struct sbx_notebuf skipped;
 	struct sbx_notebuf notes;
+	/* notes.count and notes.lost when prepare finished: what apply adds
+	 * comes after (sbx_prepared_apply_report_json). */
+	unsigned notes_prepared, notes_lost_prepared;
 };
 
 /*
@@ -101,6 +113,10 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
  */
 int sbx_prepared_denial_ret(const struct sbx_prepared *pp, uint32_t arch,
 			    uint32_t nr, const uint64_t args[6], uint32_t *ret);
+
+/* self.c: list the process's threads for the self door's apply (nothing is
+ * changed; a failure here leaves apply to open /proc itself and report). */
+void sbx_self_prepare_threads(struct sbx_prepared *pp);
 
 /* Restrict the calling thread with the prepared Landlock domain (self door,
  * other threads). Async-signal-safe; 0 when there is nothing to enforce,

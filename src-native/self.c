@@ -434,20 +434,21 @@ struct self_run {
 	uid_t uid;
 	struct tidset done, pending;
 	uint32_t seen;           /* answers of the current block read so far  */
+	bool seed;               /* first round: the threads listed at prepare */
 	unsigned rounds, max_rounds, timeout_ms;
 };
 
-/* Add to `pending` every thread of /proc/self/task not yet confined nor
- * waited for; the new ones are pending.v[from..]. Returns how many. */
-static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
+/* Calls fn for every thread id in `fd` (a /proc/<pid>/task directory),
+ * read from the start; stops at the first nonzero return. */
+static int each_tid(int fd, int (*fn)(void *, pid_t), void *arg)
 {
 	char buf[4096];
 	long n;
+	int r;
 
-	if (lseek(run->task_fd, 0, SEEK_SET) < 0)
-		return sbx_error_sys(err, errno, "lseek", NULL,
-				     "self: cannot re-read /proc/self/task");
-	while ((n = syscall(SYS_getdents64, run->task_fd, buf, sizeof(buf))) > 0) {
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64_ *d = (void *)(buf + off);
 			pid_t tid = 0;
@@ -455,19 +456,81 @@ static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
 			off += d->d_reclen;
 			for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
 				tid = tid * 10 + (*c - '0');
-			if (tid <= 0 || tid == run->self_tid ||
-			    tidset_has(&run->done, tid) ||
-			    tidset_has(&run->pending, tid))
-				continue;
-			if (tidset_add(&run->pending, tid))
-				return sbx_error_set(err, SBX_ENOMEM, ENOMEM,
-						     NULL, "out of memory");
+			if (tid > 0 && (r = fn(arg, tid)))
+				return r;
 		}
 	}
-	if (n < 0)
-		return sbx_error_sys(err, errno, "getdents64", NULL,
+	return n < 0 ? -errno : 0;
+}
+
+/* Queue `tid` unless it is the caller, confined or already waited for. */
+static int add_new(void *arg, pid_t tid)
+{
+	struct self_run *run = arg;
+
+	if (tid == run->self_tid || tidset_has(&run->done, tid) ||
+	    tidset_has(&run->pending, tid))
+		return 0;
+	return tidset_add(&run->pending, tid);
+}
+
+/* Add to `pending` every thread of /proc/self/task not yet confined nor
+ * waited for; the new ones are pending.v[from..]. The first round takes the
+ * list made at prepare time instead of reading the directory: the threads
+ * are signalled without waiting for /proc, and every later round reads it
+ * (so a thread started since prepare is found there). Returns how many. */
+static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
+{
+	const struct sbx_prepared *pp = run->job.pp;
+	int r;
+
+	if (run->seed) {
+		run->seed = false;
+		for (size_t i = 0; i < pp->self_ntids; i++)
+			if ((r = add_new(run, pp->self_tids[i])))
+				return sbx_error_set(err, SBX_ENOMEM, ENOMEM,
+						     NULL, "out of memory");
+		return (int)(run->pending.n - from);
+	}
+	r = each_tid(run->task_fd, add_new, run);
+	if (r == -ENOMEM)
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL,
+				     "out of memory");
+	if (r < 0)
+		return sbx_error_sys(err, -r, "getdents64", NULL,
 				     "self: cannot list /proc/self/task");
 	return (int)(run->pending.n - from);
+}
+
+static int keep_tid(void *arg, pid_t tid)
+{
+	struct sbx_prepared *pp = arg;
+
+	if (pp->self_ntids % 64 == 0) {
+		int *v = realloc(pp->self_tids,
+				 (pp->self_ntids + 64) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pp->self_tids = v;
+	}
+	pp->self_tids[pp->self_ntids++] = tid;
+	return 0;
+}
+
+void sbx_self_prepare_threads(struct sbx_prepared *pp)
+{
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (each_tid(fd, keep_tid, pp)) {
+		free(pp->self_tids);
+		pp->self_tids = NULL;
+		pp->self_ntids = 0;
+	}
+	pp->self_task_fd = fd;
+	pp->self_pid = getpid();
 }
 
 /* One round: list the threads, give the round a fresh answer block, then
@@ -704,8 +767,16 @@ static int setup(struct self_run *run, struct sbx_prepared *pp,
 		    GRND_NONBLOCK) != (long)sizeof(run->job.token))
 		run->job.token = (uintptr_t)&run->job ^ (uint64_t)now_ns();
 	run->job.token |= 1;     /* never NULL */
-	run->task_fd = open("/proc/self/task",
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Listed at prepare time by this same process: its directory and
+	 * list are taken over (the list seeds the first round). */
+	if (pp->self_task_fd >= 0 && pp->self_pid == run->pid) {
+		run->task_fd = pp->self_task_fd;
+		pp->self_task_fd = -1;
+		run->seed = true;
+	} else {
+		run->task_fd = open("/proc/self/task",
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (run->task_fd < 0)
 		return sbx_error_sys(err, errno, "open", NULL,
 				     "self: cannot list the threads: "

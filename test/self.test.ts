@@ -153,6 +153,23 @@ describe.each(users)('self door as %s', (user) => {
     expect(out.promises).toEqual({ readAllowed: 'ok', readDenied: 'EACCES' });
   });
 
+  test("lockdown()'s report is the core's report after apply (read before, completed after)", () => {
+    // best-effort with an optional missing path: a skipped line from prepare
+    const policy = JSON.stringify({
+      extends: 'node-service',
+      fs: { read: [{ path: '/nonexistent-sbx-path', optional: true }] },
+      capabilities: { keep: [] },
+    });
+    const api = run(user, 'report.js', { policy, way: 'api' });
+    const core = run(user, 'report.js', { policy, way: 'core' });
+    // The thread count in the apply note may differ between two processes.
+    const norm = (r: { notes: string[] }) => ({ ...r, notes: r.notes.map((n) => n.replace(/\d+ other thread/, 'N other thread')).sort() });
+    expect(api.state).toBe('applied');
+    expect(api.notes.some((n: string) => /other threads? confined by signal/.test(n))).toBe(true);
+    expect(api.enforced.landlock.fs.length).toBeGreaterThan(3);
+    expect(norm(api)).toEqual(norm(core));
+  });
+
   test('no thread is left unconfined: every task in /proc, and a denied read from every JS thread', () => {
     const out = run(user, 'threads.js', { policy: 'strict', allowed, denied });
     // main, V8 platform workers, libuv pool, inspector, 6 workers and theirs

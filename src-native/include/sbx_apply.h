@@ -77,6 +77,15 @@ SBX_API int sbx_prepared_seccomp_allows(const struct sbx_prepared *pp, const lon
 SBX_API int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
 				     struct sbx_error *err);
 
+/* After apply, only what apply added to the report of the prepared
+ * sandbox (state, failedStep, and the skipped and notes lines written while
+ * applying): {"state": ..., "skipped": [...], "notes": [...]}. With the
+ * report taken before apply, the same content as sbx_prepared_report_json()
+ * after it, for a caller that reads the long part while the process is
+ * still unconfined (the self door). *json is malloc'd. */
+SBX_API int sbx_prepared_apply_report_json(const struct sbx_prepared *pp, char **json,
+					   struct sbx_error *err);
+
 /* The seccomp user-notification fd after apply with SBX_PREPARE_LISTENER,
  * else -1. The caller owns it. */
 SBX_API int sbx_prepared_listener_fd(const struct sbx_prepared *pp);

@@ -177,6 +177,150 @@ static void check_all_threads(bool as_nobody)
 TEST(self_confines_every_thread_as_root) { check_all_threads(false); }
 TEST(self_confines_every_thread_unprivileged) { check_all_threads(true); }
 
+/* Every task of this process confined (Seccomp 2, NoNewPrivs, CapEff 0):
+ * how many tasks, how many not. */
+static void put_tasks(struct child_out *o)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	char path[300];
+	int ntasks = 0, bad = 0;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		ntasks++;
+		if (child_status_field(path, "Seccomp", 10) != 2 ||
+		    child_status_field(path, "NoNewPrivs", 10) != 1 ||
+		    child_status_field(path, "CapEff", 16) != 0)
+			bad++;
+	}
+	if (d)
+		closedir(d);
+	child_put(o, ntasks);
+	child_put(o, bad);
+}
+
+/* The threads are listed when the lockdown is prepared; threads started
+ * between prepare and apply are found by apply's own listing, and a thread
+ * listed at prepare that exited since is no obstacle. */
+static void body_after_prepare(void *arg, struct child_out *o)
+{
+	struct worker w[NTHREADS];
+	struct sbx_prepared *pp;
+	struct sbx_error e;
+	int i;
+
+	(void)arg;
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 3; i++)
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	pp = prepare(policy_no_etc, &e);
+	if (!pp)
+		_exit(3);
+	/* One listed thread gone, one not listed started. */
+	atomic_store(&w[0].go, 2);
+	pthread_join(w[0].th, NULL);
+	w[3].block_all = true;
+	pthread_create(&w[3].th, NULL, worker_main, &w[3]);
+	if (sbx_self_lockdown(pp, &e)) {
+		snprintf(o->msg, sizeof(o->msg), "%s", e.message);
+		_exit(4);
+	}
+	put_tasks(o);
+	for (i = 1; i < NTHREADS; i++) {
+		worker_probe(&w[i]);
+		child_put(o, w[i].etc_errno);
+		child_put(o, w[i].usr_errno);
+	}
+	sbx_prepared_free(pp);
+	_exit(0);
+}
+
+TEST(self_threads_started_after_prepare)
+{
+	struct child_out *o = child_run(body_after_prepare, NULL, true);
+
+	CHECK(child_ok(o));
+	if (!child_ok(o)) {
+		printf("# status %d: %s\n", o ? o->status : -1, o ? o->msg : "");
+		child_free(o);
+		return;
+	}
+	CHECK_EQ_INT(o->v[0], NTHREADS);      /* main and three workers */
+	CHECK_EQ_INT(o->v[1], 0);
+	for (int i = 0; i < NTHREADS - 1; i++) {
+		CHECK_EQ_INT(o->v[2 + 2 * i], EACCES);
+		CHECK_EQ_INT(o->v[3 + 2 * i], 0);
+	}
+	child_free(o);
+}
+
+/* Prepared in a process, applied in its forked child: the child confines
+ * its own threads (the parent's list and /proc directory are not its own),
+ * and the parent's threads stay as they were. */
+static void body_forked(void *arg, struct child_out *o)
+{
+	struct worker w[2];
+	struct sbx_prepared *pp;
+	struct sbx_error e;
+	int st = 0;
+	pid_t pid;
+
+	(void)arg;
+	memset(w, 0, sizeof(w));
+	pthread_create(&w[0].th, NULL, worker_main, &w[0]);
+	pp = prepare(policy_no_etc, &e);
+	if (!pp)
+		_exit(3);
+	pid = fork();
+	if (pid == 0) {
+		struct worker cw[2];
+
+		memset(cw, 0, sizeof(cw));
+		for (int i = 0; i < 2; i++)
+			pthread_create(&cw[i].th, NULL, worker_main, &cw[i]);
+		if (sbx_self_lockdown(pp, &e))
+			_exit(10);
+		for (int i = 0; i < 2; i++) {
+			worker_probe(&cw[i]);
+			if (cw[i].etc_errno != EACCES || cw[i].usr_errno != 0)
+				_exit(11 + i);
+		}
+		{
+			struct child_out mine;
+
+			memset(&mine, 0, sizeof(mine));
+			put_tasks(&mine);
+			/* main and two workers, all confined */
+			_exit(mine.v[0] == 3 && mine.v[1] == 0 ? 0 : 13);
+		}
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		_exit(5);
+	child_put(o, WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st));
+	/* The parent: untouched. */
+	child_put(o, (int)child_status_field("/proc/self/status", "Seccomp", 10));
+	worker_probe(&w[0]);
+	child_put(o, w[0].etc_errno);
+	sbx_prepared_free(pp);
+	_exit(0);
+}
+
+TEST(self_prepared_before_fork_applies_to_the_child)
+{
+	struct child_out *o = child_run(body_forked, NULL, true);
+
+	CHECK(child_ok(o));
+	if (child_ok(o)) {
+		CHECK_EQ_INT(o->v[0], 0);
+		CHECK_EQ_INT(o->v[1], 0);
+		CHECK_EQ_INT(o->v[2], 0);
+	}
+	child_free(o);
+}
+
 /* A thread that blocks the signal with the raw system call never answers:
  * the process must exit 126, never return half-confined. */
 static void body_blocked(void *arg, struct child_out *o)
