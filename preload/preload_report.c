@@ -165,8 +165,10 @@ static void put_sockaddr(struct line *l, pid_t pid, uint64_t addr, uint64_t len)
  * has none); other calls show all six registers. */
 static int nargs_of(const char *name)
 {
+	/* Names inline, not pointers: no relocations in libsbx.so, which the
+	 * loader would apply at every start of every sandboxed process. */
 	static const struct {
-		const char *name;
+		char name[20];
 		int n;
 	} t[] = {
 		{ "accept", 3 }, { "acct", 1 }, { "add_key", 5 }, { "adjtimex", 1 },

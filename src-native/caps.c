@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const cap_names[SBX_CAP_LAST + 1] = {
+/* Characters, not pointers: no relocations in libsbx.so (preloaded into
+ * every sandboxed process). CAP_CHECKPOINT_RESTORE takes 22 + 1. */
+static const char cap_names[SBX_CAP_LAST + 1][24] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
 	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
 	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",

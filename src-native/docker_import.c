@@ -331,8 +331,10 @@ static int get_action(struct ctx *c, const struct sbx_json *obj, const char *key
 
 /* ---- architectures ------------------------------------------------------------ */
 
-/* libseccomp's SCMP_ARCH_* names, as "architectures" and archMap use them. */
-static const char *const scmp_arches[] = {
+/* libseccomp's SCMP_ARCH_* names, as "architectures" and archMap use them.
+ * This table and native_arches hold characters, not pointers: no
+ * relocations for the loader of libsbx.so at every sandboxed start. */
+static const char scmp_arches[][24] = {
 	"SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64",                  /* sbx's   */
 	"SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_ARM",        /* killed  */
 	"SCMP_ARCH_NATIVE", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32",
@@ -351,6 +353,7 @@ struct arch_seen {
 static int scmp_arch(struct ctx *c, const struct sbx_json *s, size_t i, void *arg)
 {
 	struct arch_seen *seen = arg;
+	const char *names[COUNT(scmp_arches)];
 	char sug[96];
 
 	(void)i;
@@ -360,9 +363,11 @@ static int scmp_arch(struct ctx *c, const struct sbx_json *s, size_t i, void *ar
 			return 0;
 		}
 	}
+	for (size_t k = 0; k < COUNT(scmp_arches); k++)
+		names[k] = scmp_arches[k];
 	return fail(c, s, SBX_EVALUE, EINVAL, "unknown architecture \"%s\"%s", s->u.string.str,
-		    quoted_suggestion(sbx_suggest(s->u.string.str, scmp_arches,
-						  COUNT(scmp_arches)), sug, sizeof(sug)));
+		    quoted_suggestion(sbx_suggest(s->u.string.str, names, COUNT(names)),
+				      sug, sizeof(sug)));
 }
 
 static int arch_map(struct ctx *c, const struct sbx_json *map, struct arch_seen *seen)
@@ -425,7 +430,7 @@ static void note_arches(struct ctx *c, const struct arch_seen *seen)
 
 /* moby's names for the arch it runs on (runtime.GOARCH mapped to
  * libseccomp's strings), as "includes"/"excludes" "arches" use them. */
-static const char *const native_arches[] = {
+static const char native_arches[][16] = {
 	"amd64", "arm64",
 	"x86", "x32", "arm", "mips", "mipsle", "mips64", "mips64n32", "mipsel64",
 	"mipsel64n32", "mips3l64n32", "ppc", "ppc64", "ppc64le", "s390", "s390x",
@@ -435,6 +440,7 @@ static const char *const native_arches[] = {
 static int native_arch(struct ctx *c, const struct sbx_json *s, size_t i, void *arg)
 {
 	unsigned *mask = arg;
+	const char *names[COUNT(native_arches)];
 	char sug[96];
 
 	(void)i;
@@ -447,9 +453,11 @@ static int native_arch(struct ctx *c, const struct sbx_json *s, size_t i, void *
 			return 0;
 		}
 	}
+	for (size_t k = 0; k < COUNT(native_arches); k++)
+		names[k] = native_arches[k];
 	return fail(c, s, SBX_EVALUE, EINVAL, "unknown architecture \"%s\"%s", s->u.string.str,
-		    quoted_suggestion(sbx_suggest(s->u.string.str, native_arches,
-						  COUNT(native_arches)), sug, sizeof(sug)));
+		    quoted_suggestion(sbx_suggest(s->u.string.str, names, COUNT(names)),
+				      sug, sizeof(sug)));
 }
 
 /* ---- includes / excludes ---------------------------------------------------------- */

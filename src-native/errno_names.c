@@ -12,7 +12,13 @@
 
 #include <string.h>
 
-static const char *const names[SBX_ERRNO_MAX + 1] = {
+/* Characters, not pointers: libsbx.so is preloaded into every sandboxed
+ * process, and a pointer table in it is one relocation per entry at every
+ * start. The longest names (EPROTONOSUPPORT, ...) take 15 + 1; an empty
+ * entry is a number without a name. */
+#define NAME_SIZE 16
+
+static const char names[SBX_ERRNO_MAX + 1][NAME_SIZE] = {
 	[1] = "EPERM",
 	[2] = "ENOENT",
 	[3] = "ESRCH",
@@ -148,7 +154,7 @@ static const char *const names[SBX_ERRNO_MAX + 1] = {
 
 /* Second names the kernel headers define for the same numbers. */
 static const struct {
-	const char *name;
+	char name[NAME_SIZE];
 	int value;
 } aliases[] = {
 	{ "EWOULDBLOCK", 11 },  /* EAGAIN    */
@@ -158,7 +164,7 @@ static const struct {
 
 const char *sbx_errno_name(int value)
 {
-	if (value < 0 || value > SBX_ERRNO_MAX)
+	if (value < 0 || value > SBX_ERRNO_MAX || !names[value][0])
 		return NULL;
 	return names[value];
 }
@@ -168,7 +174,7 @@ int sbx_errno_from_name(const char *name)
 	if (!name)
 		return -1;
 	for (int i = 1; i <= SBX_ERRNO_MAX; i++)
-		if (names[i] && strcmp(names[i], name) == 0)
+		if (names[i][0] && strcmp(names[i], name) == 0)
 			return i;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (strcmp(aliases[i].name, name) == 0)
@@ -182,7 +188,7 @@ const char *sbx_errno_suggest(const char *name)
 	size_t n = 0;
 
 	for (int i = 1; i <= SBX_ERRNO_MAX; i++)
-		if (names[i])
+		if (names[i][0])
 			choices[n++] = names[i];
 	return sbx_suggest(name, choices, n);
 }

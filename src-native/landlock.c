@@ -10,9 +10,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* The name inline, not a pointer: no relocation for libsbx.so's loader at
+ * every start of a sandboxed process. A table ends with bit 0. */
 struct right {
 	uint64_t bit;
-	const char *name;
+	char name[24];
 	int abi;                 /* first ABI that knows it */
 };
 
@@ -33,19 +35,19 @@ static const struct right fs_rights[] = {
 	{ LANDLOCK_ACCESS_FS_REFER, "refer", 2 },
 	{ LANDLOCK_ACCESS_FS_TRUNCATE, "truncate", 3 },
 	{ LANDLOCK_ACCESS_FS_IOCTL_DEV, "ioctl_dev", 5 },
-	{ 0, NULL, 0 },
+	{ 0 },
 };
 
 static const struct right net_rights[] = {
 	{ LANDLOCK_ACCESS_NET_BIND_TCP, "bind_tcp", 4 },
 	{ LANDLOCK_ACCESS_NET_CONNECT_TCP, "connect_tcp", 4 },
-	{ 0, NULL, 0 },
+	{ 0 },
 };
 
 static const struct right scopes[] = {
 	{ LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, "abstract_unix_socket", 6 },
 	{ LANDLOCK_SCOPE_SIGNAL, "signal", 6 },
-	{ 0, NULL, 0 },
+	{ 0 },
 };
 
 static const struct right restrict_flags[] = {
@@ -53,12 +55,12 @@ static const struct right restrict_flags[] = {
 	{ LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON, "log_new_exec_on", 7 },
 	{ LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF, "log_subdomains_off", 7 },
 	{ LANDLOCK_RESTRICT_SELF_TSYNC, "tsync", 8 },
-	{ 0, NULL, 0 },
+	{ 0 },
 };
 
 static const char *name_of(const struct right *t, uint64_t bit)
 {
-	for (; t->name; t++)
+	for (; t->bit; t++)
 		if (t->bit == bit)
 			return t->name;
 	return "?";
@@ -125,14 +127,14 @@ static int fit_abi(const struct sbx_landlock_plan *pl, enum kind k,
 	uint64_t known = 0, unknown = *want;
 	const struct right *t;
 
-	for (t = table; t->name; t++)
+	for (t = table; t->bit; t++)
 		unknown &= ~t->bit;
 	if (unknown)
 		return sbx_error_set(err, SBX_EVALUE, EINVAL,
 			pointer_for(pl, k, unknown),
 			"landlock: 0x%llx is not a Landlock %s",
 			(unsigned long long)unknown, kind_label[k]);
-	for (t = table; t->name; t++) {
+	for (t = table; t->bit; t++) {
 		if (t->abi <= abi) {
 			known |= t->bit;
 			continue;

@@ -144,7 +144,7 @@ static int apply_group(struct resolver *r, const char *name,
 		if (in_group)
 			return sbx_error_set(r->err, SBX_EINTERNAL, EINVAL, r->e->pointer,
 					     "syscall group %s names an unknown group \"%s\"",
-					     in_group->name, name);
+					     sbx_syscall_group_name(in_group), name);
 		if (hint)
 			return sbx_error_set(r->err, SBX_ESYSCALL, EINVAL, r->e->pointer,
 					     "unknown syscall group \"%s\" (did you mean \"%s\"?)",
@@ -170,8 +170,8 @@ static int apply_group(struct resolver *r, const char *name,
 		r->groups_cap = ncap;
 	}
 	r->groups[r->ngroups++] = g;
-	for (size_t i = 0; g->members[i]; i++) {
-		int nr = g->member_nr[r->m->arch][i];
+	for (size_t i = 0, n = sbx_syscall_group_size(g); i < n; i++) {
+		int nr = sbx_syscall_group_member_nr(g, r->m->arch, i);
 
 		/* Numbers come resolved with the table (test_syscalls.c
 		 * checks them against sbx_syscall_lookup()): no name search
@@ -179,11 +179,12 @@ static int apply_group(struct resolver *r, const char *name,
 		if (nr == SBX_GROUP_NR_ABSENT)
 			continue;     /* lookup would say -ENOSYS: skipped */
 		if (nr == SBX_GROUP_NR_GROUP)
-			rc = apply_name(r, g->members[i], g, depth + 1);
+			rc = apply_name(r, sbx_syscall_group_member(g, i), g, depth + 1);
 		else if (nr < 0 || nr > r->m->max_nr)
 			rc = sbx_error_set(r->err, SBX_EINTERNAL, EINVAL, r->e->pointer,
 					   "syscall group %s names an unknown syscall \"%s\"",
-					   g->name, g->members[i]);
+					   sbx_syscall_group_name(g),
+					   sbx_syscall_group_member(g, i));
 		else
 			rc = apply_nr(r, nr);
 		if (rc)
@@ -219,7 +220,7 @@ static int apply_name(struct resolver *r, const char *name,
 		if (in_group)
 			return sbx_error_set(r->err, SBX_EINTERNAL, EINVAL, r->e->pointer,
 					     "syscall group %s names an unknown syscall \"%s\"",
-					     in_group->name, name);
+					     sbx_syscall_group_name(in_group), name);
 		hint = sbx_syscall_suggest(name);
 		if (hint)
 			return sbx_error_set(r->err, SBX_ESYSCALL, EINVAL, r->e->pointer,

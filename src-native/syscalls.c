@@ -46,12 +46,12 @@ int sbx_arch_from_name(const char *name)
 
 static int by_name_cmp(const void *key, const void *elem)
 {
-	return strcmp(key, ((const struct sbx_syscall_entry *)elem)->name);
+	return strcmp(key, sbx_str(((const struct sbx_syscall_entry *)elem)->name));
 }
 
 static int str_cmp(const void *key, const void *elem)
 {
-	return strcmp(key, *(const char *const *)elem);
+	return strcmp(key, sbx_str(*(const sbx_strofs *)elem));
 }
 
 static bool known_anywhere(const char *name)
@@ -68,7 +68,8 @@ int sbx_syscall_lookup(enum sbx_arch arch, const char *name)
 	if (!name || !arch_ok(arch))
 		return -EINVAL;
 	t = &sbx_syscall_tables[arch];
-	e = bsearch(name, t->by_name, t->count, sizeof(t->by_name[0]), by_name_cmp);
+	e = bsearch(name, &sbx_syscall_by_name[t->by_name], t->count,
+		    sizeof(sbx_syscall_by_name[0]), by_name_cmp);
 	if (e)
 		return e->nr;
 	return known_anywhere(name) ? -ENOSYS : -ENOENT;
@@ -77,40 +78,76 @@ int sbx_syscall_lookup(enum sbx_arch arch, const char *name)
 const char *sbx_syscall_name(enum sbx_arch arch, int nr)
 {
 	const struct sbx_syscall_arch_table *t;
+	sbx_strofs off;
 
 	if (!arch_ok(arch))
 		return NULL;
 	t = &sbx_syscall_tables[arch];
 	if (nr < 0 || nr > t->max_nr)
 		return NULL;
-	return t->by_nr[nr];
+	off = sbx_syscall_by_nr[t->by_nr + nr];
+	return off == SBX_STR_NONE ? NULL : sbx_str(off);
 }
 
-const char *const *sbx_syscall_all_names(size_t *count)
+size_t sbx_syscall_all_count(void)
 {
-	if (count)
-		*count = sbx_syscall_names_all_count;
-	return sbx_syscall_names_all;
+	return sbx_syscall_names_all_count;
+}
+
+const char *sbx_syscall_all_name(size_t i)
+{
+	return i < sbx_syscall_names_all_count ? sbx_str(sbx_syscall_names_all[i]) : NULL;
 }
 
 static int group_cmp(const void *key, const void *elem)
 {
-	return strcmp(key, ((const struct sbx_syscall_group *)elem)->name);
+	return strcmp(key, sbx_str(((const struct sbx_syscall_group *)elem)->name));
 }
 
 const struct sbx_syscall_group *sbx_syscall_group_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	return bsearch(name, sbx_syscall_group_table, sbx_syscall_group_count,
+	return bsearch(name, sbx_syscall_group_table, sbx_syscall_group_table_count,
 		       sizeof(sbx_syscall_group_table[0]), group_cmp);
 }
 
-const struct sbx_syscall_group *sbx_syscall_groups(size_t *count)
+size_t sbx_syscall_group_count(void)
 {
-	if (count)
-		*count = sbx_syscall_group_count;
-	return sbx_syscall_group_table;
+	return sbx_syscall_group_table_count;
+}
+
+const struct sbx_syscall_group *sbx_syscall_group_at(size_t i)
+{
+	return i < sbx_syscall_group_table_count ? &sbx_syscall_group_table[i] : NULL;
+}
+
+const char *sbx_syscall_group_name(const struct sbx_syscall_group *g)
+{
+	return sbx_str(g->name);
+}
+
+const char *sbx_syscall_group_description(const struct sbx_syscall_group *g)
+{
+	return sbx_str(g->description);
+}
+
+size_t sbx_syscall_group_size(const struct sbx_syscall_group *g)
+{
+	return g->count;
+}
+
+const char *sbx_syscall_group_member(const struct sbx_syscall_group *g, size_t i)
+{
+	return i < g->count ? sbx_str(sbx_syscall_group_members[g->members + i].name) : NULL;
+}
+
+int sbx_syscall_group_member_nr(const struct sbx_syscall_group *g, enum sbx_arch arch,
+				size_t i)
+{
+	if (i >= g->count || !arch_ok(arch))
+		return SBX_GROUP_NR_ABSENT;
+	return sbx_syscall_group_members[g->members + i].nr[arch];
 }
 
 static int arg32_cmp(const void *key, const void *elem)
@@ -129,13 +166,14 @@ unsigned sbx_syscall_arg32_mask(enum sbx_arch arch, int nr)
 	if (!arch_ok(arch))
 		return 0;
 	t = &sbx_syscall_tables[arch];
-	e = bsearch(&nr, t->arg32, t->arg32_count, sizeof(t->arg32[0]), arg32_cmp);
+	e = bsearch(&nr, &sbx_syscall_arg32[t->arg32], t->arg32_count,
+		    sizeof(sbx_syscall_arg32[0]), arg32_cmp);
 	return e ? e->mask : 0;
 }
 
 static int const_cmp(const void *key, const void *elem)
 {
-	return strcmp(key, ((const struct sbx_const_entry *)elem)->name);
+	return strcmp(key, sbx_str(((const struct sbx_const_entry *)elem)->name));
 }
 
 int sbx_const_lookup(enum sbx_arch arch, const char *name, uint64_t *value)
@@ -234,9 +272,9 @@ const char *sbx_syscall_suggest(const char *name)
 		return NULL;
 	nearest_init(&n, name);
 	for (size_t i = 0; i < sbx_syscall_names_all_count; i++)
-		nearest_offer(&n, sbx_syscall_names_all[i]);
-	for (size_t i = 0; i < sbx_syscall_group_count; i++)
-		nearest_offer(&n, sbx_syscall_group_table[i].name);
+		nearest_offer(&n, sbx_str(sbx_syscall_names_all[i]));
+	for (size_t i = 0; i < sbx_syscall_group_table_count; i++)
+		nearest_offer(&n, sbx_str(sbx_syscall_group_table[i].name));
 	return n.best;
 }
 
@@ -248,6 +286,6 @@ const char *sbx_const_suggest(const char *name)
 		return NULL;
 	nearest_init(&n, name);
 	for (size_t i = 0; i < sbx_const_count; i++)
-		nearest_offer(&n, sbx_const_table[i].name);
+		nearest_offer(&n, sbx_str(sbx_const_table[i].name));
 	return n.best;
 }

@@ -48,9 +48,10 @@ int sbx_syscall_lookup(enum sbx_arch arch, const char *name);
 /* Number -> name on `arch`, or NULL for a hole in the table. */
 const char *sbx_syscall_name(enum sbx_arch arch, int nr);
 
-/* Every distinct syscall name known on any arch, for suggestions/iteration.
- * *count receives the number; the array is sorted and static. */
-const char *const *sbx_syscall_all_names(size_t *count);
+/* Every distinct syscall name known on any arch, for suggestions/iteration:
+ * sorted, static; the i-th name, or NULL for i >= sbx_syscall_all_count(). */
+size_t sbx_syscall_all_count(void);
+const char *sbx_syscall_all_name(size_t i);
 
 /*
  * Nearest known syscall or group name to `name` (edit distance, at most 3,
@@ -62,15 +63,10 @@ const char *sbx_syscall_suggest(const char *name);
  * systemd-style names ("@system-service"). A group's members are syscall
  * names or other group names ("@..."); members absent on an arch are skipped
  * by the caller (lookup gives -ENOSYS). Group definitions live in
- * src-native/syscalls/groups.txt. */
-struct sbx_syscall_group {
-	const char *name;            /* with the leading '@' */
-	const char *description;     /* one line, for `sbx explain` and docs */
-	const char *const *members;  /* NULL-terminated */
-	/* members[i]'s number on each arch, resolved by the generator (what
-	 * sbx_syscall_lookup() gives), or one of the two values below. */
-	const short *member_nr[SBX_ARCH_COUNT];
-};
+ * src-native/syscalls/groups.txt. A group is read through the functions
+ * below (its table holds offsets, not pointers: see syscall_table.h); the
+ * strings they return are static. */
+struct sbx_syscall_group;
 
 #define SBX_GROUP_NR_GROUP (-1)   /* the member is a group ("@...")        */
 #define SBX_GROUP_NR_ABSENT (-2)  /* not a syscall on this arch            */
@@ -78,8 +74,25 @@ struct sbx_syscall_group {
 /* Group by name (with '@'), or NULL. */
 const struct sbx_syscall_group *sbx_syscall_group_find(const char *name);
 
-/* All groups, static array. */
-const struct sbx_syscall_group *sbx_syscall_groups(size_t *count);
+/* All groups, sorted by name: the i-th, or NULL for i >= the count. */
+size_t sbx_syscall_group_count(void);
+const struct sbx_syscall_group *sbx_syscall_group_at(size_t i);
+
+/* The name, with its leading '@'. */
+const char *sbx_syscall_group_name(const struct sbx_syscall_group *g);
+
+/* One line, for `sbx explain` and docs. */
+const char *sbx_syscall_group_description(const struct sbx_syscall_group *g);
+
+/* Members, sorted by name: the i-th, or NULL for i >= the size. */
+size_t sbx_syscall_group_size(const struct sbx_syscall_group *g);
+const char *sbx_syscall_group_member(const struct sbx_syscall_group *g, size_t i);
+
+/* The i-th member's number on `arch`, resolved by the generator (what
+ * sbx_syscall_lookup() gives), or SBX_GROUP_NR_GROUP, or SBX_GROUP_NR_ABSENT
+ * (also for i or arch out of range). */
+int sbx_syscall_group_member_nr(const struct sbx_syscall_group *g, enum sbx_arch arch,
+				size_t i);
 
 /* ---- argument widths ----------------------------------------------------------
  * Bit i set when argument i of the syscall is a 32-bit int in the kernel

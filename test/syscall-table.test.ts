@@ -100,3 +100,9 @@ test('arg32 and constants are validated', () => {
   expect(r.stderr).toMatch(/bad value "12z"/);
   expect(r.stderr).toMatch(/bad override "sparc=2"/);
 });
+
+test('a group description that the string pool would not hold verbatim is refused', () => {
+  const r = brokenCopy((d) => append(path.join(d, 'groups.txt'), '\n@quoted\tSays "hi"\n\tread\n'));
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/description of @quoted: printable ASCII/);
+});

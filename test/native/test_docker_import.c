@@ -227,12 +227,11 @@ static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_
 {
 	char script[] = "/tmp/sbx-docker-oracle-XXXXXX", in[] = "/tmp/sbx-docker-probes-XXXXXX";
 	char cmd[1024], line[256];
-	size_t len = 0, nnames = 0, compared = 0;
+	size_t len = 0, nnames = sbx_syscall_all_count(), compared = 0;
 	char *text = slurp(PROFILE, &len);
 	struct sbx_docker_profile *p = NULL;
 	struct sbx_notes notes = { 0 };
 	struct sbx_error err;
-	const char *const *names = sbx_syscall_all_names(&nnames);
 	int fd;
 	FILE *f, *out;
 
@@ -256,8 +255,8 @@ static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_
 	CHECK(f != NULL);
 	if (f) {
 		for (size_t i = 0; i < nnames; i++)
-			if (sbx_syscall_lookup(arch, names[i]) >= 0)
-				fprintf(f, "%s 0\n", names[i]);
+			if (sbx_syscall_lookup(arch, sbx_syscall_all_name(i)) >= 0)
+				fprintf(f, "%s 0\n", sbx_syscall_all_name(i));
 		for (size_t i = 0; i < sizeof(arg_probes) / sizeof(arg_probes[0]); i++)
 			fprintf(f, "%s %llu\n", arg_probes[i].name,
 				(unsigned long long)arg_probes[i].a0);
@@ -269,7 +268,7 @@ static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_
 	CHECK(out != NULL);
 	size_t probe = 0, nprobe_names = 0;
 	for (size_t i = 0; i < nnames; i++)
-		nprobe_names += sbx_syscall_lookup(arch, names[i]) >= 0;
+		nprobe_names += sbx_syscall_lookup(arch, sbx_syscall_all_name(i)) >= 0;
 	struct sbx_filter_model *model = NULL;
 	struct sbx_notes rnotes = { 0 };
 	CHECK_EQ_INT(sbx_seccomp_resolve(sbx_docker_profile_spec(p), arch, &model, &rnotes, &err),

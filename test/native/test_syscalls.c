@@ -103,12 +103,21 @@ TEST(missing_on_arch_vs_unknown)
  * and every name in the union resolves somewhere. */
 TEST(tables_consistent_no_duplicates)
 {
-	size_t n;
-	const char *const *all = sbx_syscall_all_names(&n);
+	size_t n = sbx_syscall_all_count();
+	const char *all[1024];
 
-	CHECK(n > 380);
+	CHECK(n > 380 && n <= sizeof(all) / sizeof(all[0]));
+	if (n > sizeof(all) / sizeof(all[0]))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		all[i] = sbx_syscall_all_name(i);
+		if (!all[i] || !all[i][0])
+			T_FAIL("all_name(%zu) is %s", i, all[i] ? "empty" : "NULL");
+	}
+	CHECK(sbx_syscall_all_name(n) == NULL);
+	CHECK(sbx_syscall_all_name((size_t)-1) == NULL);
 	for (size_t i = 1; i < n; i++)
-		if (strcmp(all[i - 1], all[i]) >= 0)
+		if (all[i - 1] && all[i] && strcmp(all[i - 1], all[i]) >= 0)
 			T_FAIL("all_names not sorted/unique at %s, %s", all[i - 1], all[i]);
 
 	for (size_t a = 0; a < sizeof(arches) / sizeof(arches[0]); a++) {
@@ -398,13 +407,14 @@ static int group_depth(const struct sbx_syscall_group *g, int budget)
 
 	if (budget == 0)
 		return -1;
-	for (int i = 0; g->members[i]; i++) {
+	for (size_t i = 0; i < sbx_syscall_group_size(g); i++) {
+		const char *member = sbx_syscall_group_member(g, i);
 		const struct sbx_syscall_group *sub;
 		int d;
 
-		if (g->members[i][0] != '@')
+		if (member[0] != '@')
 			continue;
-		sub = sbx_syscall_group_find(g->members[i]);
+		sub = sbx_syscall_group_find(member);
 		if (!sub)
 			return -1;
 		d = group_depth(sub, budget - 1);
@@ -423,8 +433,7 @@ TEST(groups_well_formed)
 		"@memlock", "@module", "@mount", "@network-io", "@obsolete", "@pkey",
 		"@privileged", "@process", "@raw-io", "@reboot", "@resources", "@sandbox",
 		"@setuid", "@signal", "@swap", "@sync", "@system-service", "@timer", NULL };
-	size_t n;
-	const struct sbx_syscall_group *groups = sbx_syscall_groups(&n);
+	size_t n = sbx_syscall_group_count();
 
 	for (int i = 0; required[i]; i++)
 		if (!sbx_syscall_group_find(required[i]))
@@ -433,29 +442,40 @@ TEST(groups_well_formed)
 	CHECK(sbx_syscall_group_find("system-service") == NULL);
 	CHECK(sbx_syscall_group_find(NULL) == NULL);
 	CHECK(n >= 28);
+	CHECK(sbx_syscall_group_at(n) == NULL);
 	for (size_t i = 0; i < n; i++) {
-		const struct sbx_syscall_group *g = &groups[i];
-		int members = 0;
+		const struct sbx_syscall_group *g = sbx_syscall_group_at(i);
+		const char *gname = g ? sbx_syscall_group_name(g) : NULL;
+		const char *desc = g ? sbx_syscall_group_description(g) : NULL;
+		size_t size = g ? sbx_syscall_group_size(g) : 0;
 
-		CHECK(g->name[0] == '@');
-		CHECK(g->description && g->description[0]);
-		CHECK(sbx_syscall_group_find(g->name) == g);
-		if (i > 0 && strcmp(groups[i - 1].name, g->name) >= 0)
-			T_FAIL("groups not sorted at %s", g->name);
-		for (int m = 0; g->members[m]; m++) {
-			const char *name = g->members[m];
-			members++;
+		CHECK(g != NULL);
+		if (!g)
+			continue;
+		CHECK(gname[0] == '@');
+		CHECK(desc && desc[0]);
+		CHECK(sbx_syscall_group_find(gname) == g);
+		if (i > 0 && strcmp(sbx_syscall_group_name(sbx_syscall_group_at(i - 1)), gname) >= 0)
+			T_FAIL("groups not sorted at %s", gname);
+		for (size_t m = 0; m < size; m++) {
+			const char *name = sbx_syscall_group_member(g, m);
+
+			if (m > 0 && strcmp(sbx_syscall_group_member(g, m - 1), name) >= 0)
+				T_FAIL("%s: members not sorted/unique at %s", gname, name);
 			if (name[0] == '@') {
 				if (!sbx_syscall_group_find(name))
-					T_FAIL("%s: unknown group %s", g->name, name);
+					T_FAIL("%s: unknown group %s", gname, name);
 			} else if (!resolves_somewhere(name)) {
-				T_FAIL("%s: %s resolves on no arch", g->name, name);
+				T_FAIL("%s: %s resolves on no arch", gname, name);
 			}
 		}
-		if (members == 0)
-			T_FAIL("group %s is empty", g->name);
+		CHECK(sbx_syscall_group_member(g, size) == NULL);
+		CHECK_EQ_INT(sbx_syscall_group_member_nr(g, SBX_ARCH_X86_64, size),
+			     SBX_GROUP_NR_ABSENT);
+		if (size == 0)
+			T_FAIL("group %s is empty", gname);
 		if (group_depth(g, 16) < 0)
-			T_FAIL("group %s: cycle or dangling reference", g->name);
+			T_FAIL("group %s: cycle or dangling reference", gname);
 	}
 }
 
@@ -464,25 +484,22 @@ TEST(groups_well_formed)
  * exactly what a lookup by name gives. */
 TEST(group_member_numbers_match_lookup)
 {
-	size_t n;
-	const struct sbx_syscall_group *groups = sbx_syscall_groups(&n);
+	size_t n = sbx_syscall_group_count();
 	int checked = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct sbx_syscall_group *g = &groups[i];
+		const struct sbx_syscall_group *g = sbx_syscall_group_at(i);
+		const char *gname = sbx_syscall_group_name(g);
 
 		for (int a = 0; a < SBX_ARCH_COUNT; a++) {
-			CHECK(g->member_nr[a] != NULL);
-			if (!g->member_nr[a])
-				continue;
-			for (int m = 0; g->members[m]; m++) {
-				const char *name = g->members[m];
-				int want, got = g->member_nr[a][m];
+			for (size_t m = 0; m < sbx_syscall_group_size(g); m++) {
+				const char *name = sbx_syscall_group_member(g, m);
+				int want, got = sbx_syscall_group_member_nr(g, (enum sbx_arch)a, m);
 
 				if (name[0] == '@') {
 					if (got != SBX_GROUP_NR_GROUP)
 						T_FAIL("%s/%d: %s is a group, got %d",
-						       g->name, a, name, got);
+						       gname, a, name, got);
 					continue;
 				}
 				want = sbx_syscall_lookup((enum sbx_arch)a, name);
@@ -490,10 +507,12 @@ TEST(group_member_numbers_match_lookup)
 					want = SBX_GROUP_NR_ABSENT;
 				if (got != want)
 					T_FAIL("%s/%d: %s: table says %d, lookup %d",
-					       g->name, a, name, got, want);
+					       gname, a, name, got, want);
 				checked++;
 			}
 		}
+		CHECK_EQ_INT(sbx_syscall_group_member_nr(g, (enum sbx_arch)SBX_ARCH_COUNT, 0),
+			     SBX_GROUP_NR_ABSENT);
 	}
 	CHECK(checked > 500);
 }
@@ -502,8 +521,8 @@ static bool group_has(const char *group, const char *member)
 {
 	const struct sbx_syscall_group *g = sbx_syscall_group_find(group);
 
-	for (int i = 0; g && g->members[i]; i++)
-		if (!strcmp(g->members[i], member))
+	for (size_t i = 0; g && i < sbx_syscall_group_size(g); i++)
+		if (!strcmp(sbx_syscall_group_member(g, i), member))
 			return true;
 	return false;
 }

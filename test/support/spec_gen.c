@@ -94,16 +94,14 @@ static void *track(struct spec_gen *g, void *p)
 static const char *name(struct spec_gen *g, struct reader *r,
 			const struct spec_gen_opts *o)
 {
-	size_t count, ngroups;
-	const char *const *all = sbx_syscall_all_names(&count);
-	const struct sbx_syscall_group *groups = sbx_syscall_groups(&ngroups);
+	size_t count = sbx_syscall_all_count(), ngroups = sbx_syscall_group_count();
 	uint8_t kind = u8(r);
 
 	(void)g;
 	if (kind < o->unknown_per_256)
 		return kind & 1 ? "no_such_syscall" : "@no-such-group";
 	if (kind % 8 == 0 && ngroups)
-		return groups[u16(r) % ngroups].name;
+		return sbx_syscall_group_name(sbx_syscall_group_at(u16(r) % ngroups));
 	/* A few syscalls everyone writes rules for, then any name. */
 	if (kind % 8 == 1) {
 		static const char *const common[] = {
@@ -112,7 +110,7 @@ static const char *name(struct spec_gen *g, struct reader *r,
 		};
 		return common[u8(r) % (sizeof(common) / sizeof(common[0]))];
 	}
-	return all[u16(r) % count];
+	return sbx_syscall_all_name(u16(r) % count);
 }
 
 int spec_gen_build(struct spec_gen *g, const uint8_t *data, size_t len,
