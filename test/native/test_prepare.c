@@ -312,8 +312,9 @@ TEST(prepared_free_closes_every_fd)
 
 	CHECK(p != NULL);
 	CHECK_EQ_INT(sbx_prepare(p, SBX_DOOR_SELF, SBX_PREPARE_TSYNC, &pp, &err), 0);
-	CHECK(pp && pp->landlock_fd >= 0);
-	CHECK_EQ_INT(count_fds(), before + 1);   /* the ruleset, nothing else */
+	CHECK(pp && pp->landlock_fd >= 0 && pp->self_task_fd >= 0);
+	/* the ruleset and the self door's /proc/self/task, nothing else */
+	CHECK_EQ_INT(count_fds(), before + 2);
 	sbx_prepared_free(pp);
 	CHECK_EQ_INT(count_fds(), before);
 	sbx_policy_free(p);
