@@ -27,8 +27,10 @@ __attribute__((noreturn)) void sbx_preload_die_err(const char *what,
  * edited in place (no allocation) and unset when nothing is left. */
 void sbx_preload_scrub_env(void);
 
-/* Number of threads of this process (from the link count of
- * /proc/self/task), or -errno when it cannot be told. */
+/* Number of threads of this process: 1 when unshare(CLONE_THREAD) says the
+ * thread group is empty (asked only without a seccomp filter); else the link
+ * count of /proc/self/task (at least 2 when the kernel refused because of
+ * another thread), or -errno when it cannot be told. */
 int sbx_preload_thread_count(void);
 
 struct sbx_prepared;

@@ -15,26 +15,53 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 extern char **environ;
 
-int sbx_preload_thread_count(void)
+/* The count from procfs: the link count of /proc/<pid>/task is 2 (".",
+ * "..") plus the number of threads of the group (fs/proc/base.c,
+ * proc_task_getattr(): stat->nlink += get_nr_threads(p)). A task procfs
+ * cannot find leaves 2, i.e. 0 threads, which the caller refuses like any
+ * count but 1. */
+static int proc_thread_count(void)
 {
-	/* One stat instead of open + getdents64 + close: procfs reports the
-	 * link count of /proc/<pid>/task as 2 (".", "..") plus the number of
-	 * threads of the group (fs/proc/base.c, proc_task_getattr():
-	 * stat->nlink += get_nr_threads(p)). A task procfs cannot find leaves
-	 * 2, i.e. 0 threads, which the caller refuses like any count but 1. */
 	struct stat st;
 	if (stat("/proc/self/task", &st) != 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode) || st.st_nlink < 2 || st.st_nlink - 2 > (nlink_t)INT_MAX)
 		return -EIO;
 	return (int)(st.st_nlink - 2);
+}
+
+int sbx_preload_thread_count(void)
+{
+	/* unshare(CLONE_THREAD) is the kernel's own exact test, without procfs
+	 * (whose lookup of a new pid's directory was most of this check's
+	 * cost): check_unshare_flags() in kernel/fork.c refuses it with EINVAL
+	 * unless thread_group_empty(current), and with nothing else asked
+	 * ksys_unshare() then changes nothing. Only without a seccomp filter
+	 * is the answer the kernel's: a filter (a container's, an outer
+	 * sandbox's) may deny unshare() with any errno, fake success, or kill
+	 * the process for it; then procfs decides, as before. */
+	int n;
+
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0)
+		return proc_thread_count();
+	if (unshare(CLONE_THREAD) == 0)
+		return 1;
+	if (errno != EINVAL)
+		return proc_thread_count();
+	/* More than one: procfs gives the count for the message. If it cannot
+	 * (not mounted), or the other thread is gone by now, the kernel's
+	 * answer stands: at least 2. */
+	n = proc_thread_count();
+	return n >= 2 ? n : 2;
 }
 
 /* Where this library was loaded from, as the loader recorded it. */

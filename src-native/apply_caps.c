@@ -235,8 +235,14 @@ int sbx_apply_caps(const struct sbx_plan_caps *caps, bool nnp_follows,
 		return sbx_error_sys(err, -r, "capset", ptr,
 				     "capabilities: cannot set the inheritable "
 				     "set to 0x%llx", (unsigned long long)next.inh);
-	/* EINVAL: a kernel before 4.3 has no ambient set to clear. */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	/* EINVAL: a kernel before 4.3 has no ambient set to clear. Not needed
+	 * when nothing kept is both permitted and inheritable after step 5:
+	 * the ambient set is always within permitted & inheritable, so step
+	 * 5's capset() empties it (cap_capset() in security/commoncap.c masks
+	 * it), or, when step 5 has nothing to change, it is empty already.
+	 * Each clear is a credential commit (~2-4 us) on every start. */
+	if ((caps->keep_across_exec || (cur.perm & keep & next.inh)) &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL)
 		return sbx_error_sys(err, errno, "prctl(PR_CAP_AMBIENT)", ptr,
 				     "capabilities: cannot clear the ambient set");
@@ -262,14 +268,18 @@ int sbx_apply_caps(const struct sbx_plan_caps *caps, bool nnp_follows,
 	if (caps->skip_securebits)   /* the ids step may have turned it on */
 		(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 
-	/* 5 */
-	next.perm = cur.perm & keep;
-	next.eff = next.perm;
-	if ((r = caps_set(&next)))
-		return sbx_error_sys(err, -r, "capset", ptr,
-				     "capabilities: cannot reduce permitted and "
-				     "effective to 0x%llx",
-				     (unsigned long long)next.perm);
+	/* 5. The thread now holds `next`. Nothing to reduce (e.g. an
+	 * unprivileged process without capabilities): no capset, which would
+	 * commit identical credentials; the read-back below still checks. */
+	if (next.perm != (cur.perm & keep) || next.eff != (cur.perm & keep)) {
+		next.perm = cur.perm & keep;
+		next.eff = next.perm;
+		if ((r = caps_set(&next)))
+			return sbx_error_sys(err, -r, "capset", ptr,
+					     "capabilities: cannot reduce permitted "
+					     "and effective to 0x%llx",
+					     (unsigned long long)next.perm);
+	}
 
 	/* Trust, but verify: a silent partial drop would be the worst case. */
 	if ((r = caps_get(&cur)))

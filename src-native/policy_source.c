@@ -70,9 +70,8 @@ const char *sbx_policy_expand_path(const struct sbx_parse_ctx *ctx, const char *
 				   const char *pointer, bool allow_relative,
 				   struct sbx_error *err)
 {
-	char buf[PATH_MAX];
-	size_t len = 0, skip = 0;
-	const char *prefix = "";
+	size_t len, plen, sep, rlen, skip = 0;
+	const char *prefix = "", *rest;
 	char *out, *w;
 
 	if (!in[0]) {
@@ -92,27 +91,38 @@ const char *sbx_policy_expand_path(const struct sbx_parse_ctx *ctx, const char *
 		}
 		prefix = ctx->base_dir;
 	}
-	if (snprintf(buf, sizeof(buf), "%s%s%s", prefix,
-		     (in[0] != '/' && in[0] != '$') ? "/" : "", in + skip) >= (int)sizeof(buf)) {
+	/* prefix [+ "/"] + the rest, assembled in place in the result and
+	 * collapsed there: no PATH_MAX buffer and no printf on the stack of a
+	 * process start (each new stack page is a page fault). */
+	rest = in + skip;
+	plen = strlen(prefix);
+	sep = (in[0] != '/' && in[0] != '$') ? 1 : 0;
+	rlen = strlen(rest);
+	len = plen + sep + rlen;
+	if (len >= PATH_MAX) {
 		sbx_error_set(err, SBX_EVALUE, ENAMETOOLONG, pointer,
 			      "path \"%.60s...\" is longer than %d bytes", in, PATH_MAX - 1);
 		return NULL;
 	}
-	if (buf[0] != '/') {
+	if ((plen ? prefix[0] : sep ? '/' : rest[0]) != '/') {
 		sbx_error_set(err, SBX_EVALUE, EINVAL, pointer,
 			      "path \"%.60s\" does not expand to an absolute path", in);
 		return NULL;
 	}
 	/* Collapse "//" and "/./" and drop a trailing "/"; ".." stays for the
 	 * kernel to resolve, since a lexical ".." is wrong across symlinks. */
-	len = strlen(buf);
 	out = sbx_arena_alloc(ctx->arena, len + 1);
 	if (!out) {
 		sbx_error_set(err, SBX_ENOMEM, ENOMEM, pointer, "out of memory");
 		return NULL;
 	}
+	memcpy(out, prefix, plen);
+	if (sep)
+		out[plen] = '/';
+	memcpy(out + plen + sep, rest, rlen + 1);
+	/* In place: the writer never passes the reader. */
 	w = out;
-	for (const char *r = buf; *r;) {
+	for (const char *r = out; *r;) {
 		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
 			r += r[1] == '/' ? 1 : 2;
 			continue;

@@ -70,16 +70,18 @@ struct sbx_prepared {
 	int *self_tids;
 	size_t self_ntids;
 
-	/* What apply did (valid once `applied`). */
+	/* notes.count and notes.lost when prepare finished: what apply adds
+	 * comes after (sbx_prepared_apply_report_json). */
+	unsigned notes_prepared, notes_lost_prepared;
+
+	/* What apply did (valid once `applied`). The three note buffers come
+	 * last (prepare.c zeroes everything but their text). */
 	struct sbx_apply_result result;
 
 	/* Asked for and not enforced (best-effort drops, spawn-only sections
 	 * a door ignores, optional paths that are missing); and plain notes. */
 	struct sbx_notebuf skipped;
 	struct sbx_notebuf notes;
-	/* notes.count and notes.lost when prepare finished: what apply adds
-	 * comes after (sbx_prepared_apply_report_json). */
-	unsigned notes_prepared, notes_lost_prepared;
 };
 
 /*

@@ -361,8 +361,10 @@ describe('preload door: what it does not cover (docs/security-model.md)', () => 
   });
 
   test.skipIf(spawnSync('gcc', ['--version']).status !== 0)('fail closed: a thread started by another preloaded library before libsbx.so applies', () => {
-    // The constructor counts threads from the link count of /proc/self/task
-    // (2 + threads): one more thread must be refused, and the count shown.
+    // The constructor asks the kernel (unshare(CLONE_THREAD) is refused with
+    // EINVAL while the thread group has another thread), and for the message
+    // counts them from the link count of /proc/self/task (2 + threads): one
+    // more thread must be refused, and the count shown.
     const src = path.join(b.cwd, 'thr.c');
     const so = path.join(b.cwd, 'libthr.so');
     fs.writeFileSync(src, '#include <pthread.h>\n#include <unistd.h>\nstatic void *idle(void *a){(void)a;for(;;)pause();return 0;}\n__attribute__((constructor)) static void start(void){pthread_t t;pthread_create(&t,0,idle,0);}\n');
@@ -375,6 +377,67 @@ describe('preload door: what it does not cover (docs/security-model.md)', () => 
     // The other order, as the message advises (libsbx.so last): its constructor runs before the thread exists.
     const before = run(b, '/bin/echo', ['RAN'], { preload: `${so}:${lib(b.user)}` });
     expect(before.stdout, show(before)).toBe('RAN\n');
+  });
+
+  test.skipIf(spawnSync('gcc', ['--version']).status !== 0)('under a seccomp filter (as in a container) the thread check is /proc/self/task\'s: unshare() refused or fatal changes nothing', () => {
+    // Without a filter the constructor asks unshare(CLONE_THREAD); under one
+    // the answer could be a filter's, so it counts threads in procfs as
+    // before. The other library (its constructor runs first) installs a
+    // filter that answers unshare() with EPERM, as Docker's default profile
+    // does without CAP_SYS_ADMIN, or kills the process for it, then starts a
+    // thread or not. The EPERM variant without a thread prints EPERM on
+    // stdout: the filter was in place when libsbx.so checked.
+    const src = path.join(b.cwd, 'nounshare.c');
+    fs.writeFileSync(src, `#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#ifdef KILL
+#define DENY SECCOMP_RET_KILL_PROCESS
+#else
+#define DENY (SECCOMP_RET_ERRNO|EPERM)
+#endif
+static void *idle(void *a){(void)a;for(;;)pause();return 0;}
+__attribute__((constructor)) static void start(void){
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD|BPF_W|BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP|BPF_JEQ|BPF_K, SYS_unshare, 0, 1),
+    BPF_STMT(BPF_RET|BPF_K, DENY),
+    BPF_STMT(BPF_RET|BPF_K, SECCOMP_RET_ALLOW) };
+  struct sock_fprog prog = { sizeof(f)/sizeof(f[0]), f };
+  if (prctl(PR_SET_NO_NEW_PRIVS,1,0,0,0) || prctl(PR_SET_SECCOMP,SECCOMP_MODE_FILTER,&prog)) _exit(3);
+#ifdef THREAD
+  pthread_t t; pthread_create(&t,0,idle,0);
+#else
+  (void)idle;
+#ifndef KILL
+  if (unshare(CLONE_THREAD) == -1 && errno == EPERM && write(1,"EPERM\\n",6) != 6) _exit(4);
+#endif
+#endif
+}
+`);
+    const libs: Record<string, string> = {};
+    const variants = { eperm: [], epermThread: ['-DTHREAD'], kill: ['-DKILL'], killThread: ['-DKILL', '-DTHREAD'] };
+    for (const [name, def] of Object.entries(variants)) {
+      libs[name] = path.join(b.cwd, `libnounshare-${name}.so`);
+      const cc = spawnSync('gcc', ['-shared', '-fPIC', '-pthread', ...def, '-o', libs[name], src], { encoding: 'utf8' });
+      expect(cc.status, cc.stderr).toBe(0);
+      fs.chmodSync(libs[name], 0o755);
+    }
+    for (const name of ['epermThread', 'killThread'])
+      failedClosed(run(b, '/bin/echo', ['RAN'], { preload: `${lib(b.user)}:${libs[name]}` }), /^sbx: checking threads: the process already has 2 threads .*\(LD_PRELOAD\)$/);
+    const eperm = run(b, '/bin/echo', ['RAN'], { preload: `${lib(b.user)}:${libs.eperm}` });
+    ok(eperm);
+    expect(eperm.stdout, show(eperm)).toBe('EPERM\nRAN\n');
+    const kill = run(b, '/bin/echo', ['RAN'], { preload: `${lib(b.user)}:${libs.kill}` });
+    ok(kill);
+    expect(kill.stdout, show(kill)).toBe('RAN\n');
   });
 
   test.skipIf(spawnSync('gcc', ['--version']).status !== 0)('a static binary ignores LD_PRELOAD: runs UNCONFINED', () => {

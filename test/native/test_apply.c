@@ -80,6 +80,7 @@ struct job {
 	struct sbx_plan_rlimit rl[4];
 	struct sbx_landlock_path_rule rules[4];
 	int pre_nofile_hard;      /* >0: lower the hard limit before applying */
+	uint64_t pre_ambient;     /* raised into the ambient set before applying */
 	bool threaded;            /* start a thread before applying            */
 	bool thread_own_filter;   /* ... which installs its own filter first   */
 	const char *exec_check;   /* shell test run after applying             */
@@ -197,6 +198,23 @@ static void body_apply(void *arg, struct child_out *o)
 		rl.rlim_cur = rl.rlim_max = (rlim_t)j->pre_nofile_hard;
 		if (setrlimit(RLIMIT_NOFILE, &rl))
 			_exit(5);
+	}
+	if (j->pre_ambient) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+
+		if (syscall(SYS_capget, &h, d))
+			_exit(9);
+		d[0].inheritable |= (uint32_t)j->pre_ambient;
+		d[1].inheritable |= (uint32_t)(j->pre_ambient >> 32);
+		if (syscall(SYS_capset, &h, d))
+			_exit(9);
+		for (int cap = 0; cap < 64; cap++)
+			if ((j->pre_ambient & (UINT64_C(1) << cap)) &&
+			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0))
+				_exit(9);
+		if ((uint64_t)status_hex("CapAmb") != j->pre_ambient)
+			_exit(9);
 	}
 	if (j->threaded) {
 		char c;
@@ -384,6 +402,42 @@ TEST(caps_keep_across_exec_uses_ambient)
 	CHECK_EQ_INT(o->v[V_EXEC], 0);
 	child_free(o);
 	job_free(j);
+}
+
+/* The ambient set ends empty however it is emptied: cleared when a kept
+ * capability stays inheritable, else by the last capset (the kernel keeps
+ * ambient within permitted & inheritable), which the step relies on to save
+ * the clear. */
+TEST(caps_ambient_set_ends_empty)
+{
+	static const struct {
+		uint64_t keep, ambient, prm;
+	} cases[] = {
+		{ 0, UINT64_C(1) << CAP_NET_BIND_SERVICE, 0 },
+		{ UINT64_C(1) << CAP_CHOWN, UINT64_C(1) << CAP_CHOWN, UINT64_C(1) << CAP_CHOWN },
+		{ UINT64_C(1) << CAP_CHOWN, UINT64_C(1) << CAP_NET_BIND_SERVICE,
+		  UINT64_C(1) << CAP_CHOWN },
+		{ UINT64_C(1) << CAP_CHOWN, (UINT64_C(1) << CAP_CHOWN) |
+		  (UINT64_C(1) << CAP_NET_BIND_SERVICE), UINT64_C(1) << CAP_CHOWN },
+	};
+
+	NEED_ROOT();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct job *j = job_new();
+		struct child_out *o;
+
+		j->plan.caps.present = true;
+		j->plan.caps.keep = cases[i].keep;
+		j->pre_ambient = cases[i].ambient;
+		o = run(j, false);
+		CHECK(child_ok(o));
+		CHECK_EQ_INT(o->v[V_RC], 0);
+		CHECK_EQ_INT(v64(o, V_AMB), 0);
+		CHECK_EQ_INT(v64(o, V_PRM), (long long)cases[i].prm);
+		CHECK_EQ_INT(v64(o, V_EFF), (long long)cases[i].prm);
+		child_free(o);
+		job_free(j);
+	}
 }
 
 TEST(caps_unprivileged_succeeds_and_notes_the_bounding_set)
