@@ -57,12 +57,25 @@ void sbx_bpf_jump(struct sbx_bpf_builder *b, uint16_t code, uint32_t k,
 /* Unconditional jump. */
 void sbx_bpf_ja(struct sbx_bpf_builder *b, sbx_bpf_label_t target);
 
+/*
+ * Let finish() emit each `ret K` once where that is in reach: an arm aimed at
+ * a `ret K` goes to the nearest copy of it further on, and a `ret K` that is
+ * reached only by jumps is dropped when every such arm reaches a kept copy
+ * directly. A copy is kept rather than a trampoline added, so the program is
+ * never longer and no input runs more instructions than without sharing.
+ * Programs that read scratch memory are not shared (the kernel's check of
+ * scratch reads depends on the layout). Off by default: the builder then lays
+ * out exactly what it was given.
+ */
+void sbx_bpf_share_rets(struct sbx_bpf_builder *b);
+
 /* Number of instructions emitted so far (before trampolines). */
 size_t sbx_bpf_len(const struct sbx_bpf_builder *b);
 
 /*
- * Resolve labels, insert trampolines, verify. On success *out is a malloc'd
- * array of *len instructions owned by the caller. Errors (all with err set):
+ * Resolve labels, insert trampolines (and share returns, if asked), verify.
+ * On success *out is a malloc'd array of *len instructions owned by the
+ * caller. Errors (all with err set):
  *   SBX_EPROGRAM  a label used but never bound, or bound before a jump to it,
  *                 or the result exceeds 4096 instructions ("program is N
  *                 instructions, the kernel's limit is 4096"), or fails verify

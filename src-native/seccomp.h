@@ -162,4 +162,13 @@ int sbx_seccomp_compile(const struct sbx_filter_model *m,
 			struct sock_filter **out, size_t *len,
 			struct sbx_error *err);
 
+/* sbx_seccomp_compile_flags: every leaf keeps its own `ret` (no
+ * sbx_bpf_share_rets); the same decisions in a longer program, which the
+ * tests compare the shared layout with. */
+#define SBX_SECCOMP_RET_PER_LEAF 1u
+
+int sbx_seccomp_compile_flags(const struct sbx_filter_model *m, unsigned flags,
+			      struct sock_filter **out, size_t *len,
+			      struct sbx_error *err);
+
 #endif

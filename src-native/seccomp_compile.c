@@ -6,6 +6,12 @@
  *   binary search over the ranges of numbers that share a verdict
  *   leaves: `ret VERDICT`, or the rule chain of one syscall
  *
+ * Most leaves are a lone `ret`, and there are few distinct verdicts: the
+ * builder shares them (sbx_bpf_share_rets), so a node whose sides are
+ * constant becomes one `jge` with both arms on shared returns. That halves a
+ * typical program, which is what the kernel's cost of loading it (conversion,
+ * JIT, the action cache's emulation) grows with.
+ *
  * The ranges partition the whole 32-bit number space, so the search needs no
  * equality tests and no separate checks: numbers above the table and holes
  * are ENOSYS leaves, and on x86_64 the x32 numbers (0x40000000..0xfffffffe)
@@ -351,6 +357,13 @@ int sbx_seccomp_compile(const struct sbx_filter_model *m,
 			struct sock_filter **out, size_t *len,
 			struct sbx_error *err)
 {
+	return sbx_seccomp_compile_flags(m, 0, out, len, err);
+}
+
+int sbx_seccomp_compile_flags(const struct sbx_filter_model *m, unsigned flags,
+			      struct sock_filter **out, size_t *len,
+			      struct sbx_error *err)
+{
 	struct compiler c = { .m = m };
 	sbx_bpf_label_t native;
 	int rc;
@@ -372,6 +385,8 @@ int sbx_seccomp_compile(const struct sbx_filter_model *m,
 				   "out of memory while compiling the seccomp filter");
 		goto out;
 	}
+	if (!(flags & SBX_SECCOMP_RET_PER_LEAF))
+		sbx_bpf_share_rets(c.b);
 	build_leaves(&c);
 	c.prefix[0] = 0;
 	for (size_t i = 0; i < c.nleaves; i++)

@@ -3,7 +3,10 @@
  * operations. Whenever sbx_bpf_finish() succeeds, the program must verify,
  * disassemble, and compute for random seccomp_data exactly what the same
  * operations mean with symbolic labels (evaluated here without any offsets),
- * so a wrong jump offset or a misplaced trampoline is a crash.
+ * so a wrong jump offset or a misplaced trampoline is a crash. The same
+ * operations are replayed into a builder that shares returns
+ * (sbx_bpf_share_rets): its program must compute the same, be no longer,
+ * and never run more instructions than the plain one.
  */
 #include "bpf.h"
 #include "bpf_interp.h"
@@ -147,6 +150,33 @@ static uint32_t eval(const struct op *ops, size_t nops, const long *label_pos,
 	abort();  /* fell off the end of a verified program */
 }
 
+/* The operations again, binds at the recorded places, returns shared. */
+static struct sbx_bpf_builder *replay_shared(const struct op *ops, size_t nops,
+					     const long *label_pos, int nlabels)
+{
+	struct sbx_bpf_builder *b = sbx_bpf_builder_new();
+
+	if (!b)
+		return NULL;
+	sbx_bpf_share_rets(b);
+	for (int l = 0; l < nlabels; l++)
+		sbx_bpf_label(b);
+	for (size_t i = 0; i <= nops; i++) {
+		for (int l = 0; l < nlabels; l++)
+			if (label_pos[l] == (long)i)
+				sbx_bpf_bind(b, l);
+		if (i == nops)
+			break;
+		if (ops[i].code == (BPF_JMP | BPF_JA))
+			sbx_bpf_ja(b, ops[i].jt);
+		else if (BPF_CLASS(ops[i].code) == BPF_JMP)
+			sbx_bpf_jump(b, ops[i].code, ops[i].k, ops[i].jt, ops[i].jf);
+		else
+			sbx_bpf_stmt(b, ops[i].code, ops[i].k);
+	}
+	return b;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -232,40 +262,73 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	int rc = sbx_bpf_finish(b, &prog, &len, &err);
 	sbx_bpf_builder_free(b);
+	struct sock_filter *sprog = NULL;
+	size_t slen = 0;
+	int src = -1;
+	if (!bad) {
+		struct sbx_bpf_builder *sb = replay_shared(ops, nops, label_pos, nlabels);
+
+		if (!sb)
+			return 0;
+		src = sbx_bpf_finish(sb, &sprog, &slen, &err);
+		sbx_bpf_builder_free(sb);
+		/* Sharing only shortens: what fits plain fits shared. */
+		if ((rc == 0 && src != 0) || (src == 0 && (slen > SBX_BPF_MAX_INSNS ||
+							   sbx_bpf_verify(sprog, slen, &err) != 0)))
+			abort();
+		if (src != 0 && sprog)
+			abort();
+	}
 	if (rc != 0) {
 		if (prog || (err.code != SBX_EPROGRAM && err.code != SBX_ENOMEM))
 			abort();
-		return 0;
+		len = 0;
+	} else if (bad || len < nops || len > SBX_BPF_MAX_INSNS ||
+		   sbx_bpf_verify(prog, len, &err) != 0) {
+		abort();
 	}
-	if (bad || len < nops || len > SBX_BPF_MAX_INSNS ||
-	    sbx_bpf_verify(prog, len, &err) != 0)
+	if (rc == 0 && src == 0 && slen > len)
 		abort();
 
 	char *text = NULL;
-	if (sbx_bpf_disasm(prog, len, sbx_arch_native(), &text, &err) == 0)
+	if (rc == 0 && sbx_bpf_disasm(prog, len, sbx_arch_native(), &text, &err) == 0)
+		free(text);
+	if (src == 0 && sbx_bpf_disasm(sprog, slen, sbx_arch_native(), &text, &err) == 0)
 		free(text);
 
 	/* Random seccomp_data from a seed in the input's last bytes. */
 	uint32_t seed = 2166136261u;
 	for (size_t i = 0; i < size && i < 16; i++)
 		seed = (seed ^ data[size - 1 - i]) * 16777619u;
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < 8 && (rc == 0 || src == 0); round++) {
 		struct seccomp_data d;
 		uint32_t w[16];
-		size_t executed = 0;
+		size_t executed = 0, sexecuted = 0;
 
 		for (int i = 0; i < 16; i++) {
 			seed = seed * 1103515245u + 12345u;
 			w[i] = round & 1 ? seed >> 26 : seed;  /* small values hit jeq */
 		}
 		memcpy(&d, w, sizeof(d));
-		uint32_t got = sbx_bpf_run(prog, len, &d, &executed);
 		uint32_t want = eval(ops, nops, label_pos, &d);
-		if (got != want || executed == 0 || executed > len) {
-			fprintf(stderr, "mismatch: resolved %#x, symbolic %#x\n", got, want);
-			abort();
+		if (rc == 0) {
+			uint32_t got = sbx_bpf_run(prog, len, &d, &executed);
+			if (got != want || executed == 0 || executed > len) {
+				fprintf(stderr, "mismatch: resolved %#x, symbolic %#x\n", got, want);
+				abort();
+			}
+		}
+		if (src == 0) {
+			uint32_t got = sbx_bpf_run(sprog, slen, &d, &sexecuted);
+			if (got != want || sexecuted == 0 || sexecuted > slen ||
+			    (rc == 0 && sexecuted > executed)) {
+				fprintf(stderr, "shared: %#x after %zu instructions, symbolic %#x, plain ran %zu\n",
+					got, sexecuted, want, executed);
+				abort();
+			}
 		}
 	}
 	free(prog);
+	free(sprog);
 	return 0;
 }

@@ -343,6 +343,236 @@ TEST(builder_over_limit_reports_figure)
 	sbx_bpf_builder_free(b);
 }
 
+/* ---- builder: shared returns -------------------------------------------- */
+
+/* Leaves of a small tree: each verdict once, arms aimed at the nearest copy
+ * further on; a `ret` the instruction before runs into stays where it is
+ * and serves jumps too. */
+TEST(builder_shares_rets_exact_listing)
+{
+	struct sbx_bpf_builder *b = sbx_bpf_builder_new();
+	sbx_bpf_label_t hi = sbx_bpf_label(b), l2 = sbx_bpf_label(b);
+	sbx_bpf_label_t l3 = sbx_bpf_label(b), l4 = sbx_bpf_label(b);
+	struct sock_filter *p = NULL;
+	struct sbx_error err;
+	char *text = NULL;
+	size_t len = 0;
+
+	sbx_bpf_share_rets(b);
+	sbx_bpf_stmt(b, BPF_LD | BPF_W | BPF_ABS, SBX_SD_NR);
+	sbx_bpf_jump(b, BPF_JMP | BPF_JGE | BPF_K, 10, hi, -1);
+	sbx_bpf_jump(b, BPF_JMP | BPF_JGE | BPF_K, 5, l2, -1);
+	sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ALLOW);           /* dropped */
+	sbx_bpf_bind(b, l2);
+	sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(1));        /* dropped */
+	sbx_bpf_bind(b, hi);
+	sbx_bpf_jump(b, BPF_JMP | BPF_JGE | BPF_K, 20, l3, -1);
+	sbx_bpf_stmt(b, BPF_LD | BPF_W | BPF_ABS, SBX_SD_ARG_LO(0));
+	sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(1));        /* run into: stays */
+	sbx_bpf_bind(b, l3);
+	sbx_bpf_jump(b, BPF_JMP | BPF_JGE | BPF_K, 30, l4, -1);
+	sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(1));        /* none after: stays */
+	sbx_bpf_bind(b, l4);
+	sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ALLOW);           /* none after: stays */
+	CHECK_EQ_INT(sbx_bpf_len(b), 11);
+	CHECK_EQ_INT(sbx_bpf_finish(b, &p, &len, &err), 0);
+	sbx_bpf_builder_free(b);
+	if (!p)
+		return;
+	CHECK_EQ_INT(sbx_bpf_disasm(p, len, -1, &text, &err), 0);
+	CHECK_STR(text,
+		"0000: ld [0]    ; nr\n"
+		"0001: jge #10, 3, 2\n"
+		"0002: jge #5, 5, 8\n"
+		"0003: jge #20, 6, 4\n"
+		"0004: ld [16]    ; arg0.lo\n"
+		"0005: ret ERRNO(1)\n"
+		"0006: jge #30, 8, 7\n"
+		"0007: ret ERRNO(1)\n"
+		"0008: ret ALLOW\n");
+	free(text);
+	for (int nr = 0; nr < 40; nr++)
+		CHECK_EQ_INT(run(p, len, nr, 0, 0),
+			     nr < 5 || nr >= 30 ? RET_ALLOW : RET_ERRNO(1));
+	free(p);
+}
+
+/* ld nr; jeq #7, next, far; ret X; far: gap; ret X. The first `ret X` goes
+ * only while its jump reaches the second directly: at a gap of 256 it stays
+ * (no trampoline instead), and the hit path is ld, jeq, ret either way. */
+TEST(builder_shared_ret_only_within_reach)
+{
+	static const size_t g[] = { 0, 1, 254, 255, 256, 257, 300, 1000 };
+
+	for (size_t gi = 0; gi < N(g); gi++) {
+		struct sbx_bpf_builder *b = sbx_bpf_builder_new();
+		sbx_bpf_label_t far = sbx_bpf_label(b);
+		struct sock_filter *p = NULL;
+		struct sbx_error err;
+		struct seccomp_data d;
+		size_t len = 0, exec = 0;
+
+		sbx_bpf_share_rets(b);
+		sbx_bpf_stmt(b, BPF_LD | BPF_W | BPF_ABS, SBX_SD_NR);
+		sbx_bpf_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, -1, far);
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(3));
+		sbx_bpf_bind(b, far);
+		filler(b, g[gi]);
+		sbx_bpf_stmt(b, BPF_LD | BPF_W | BPF_ABS, SBX_SD_NR);  /* runs into the last ret */
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(3));
+		if (sbx_bpf_finish(b, &p, &len, &err)) {
+			T_FAIL("gap %zu: %s", g[gi], err.message);
+			sbx_bpf_builder_free(b);
+			continue;
+		}
+		sbx_bpf_builder_free(b);
+		/* jeq's arm skips the gap and the ld: g + 1 instructions */
+		CHECK_EQ_INT(len, 5 + g[gi] - (g[gi] + 1 <= 255));
+		CHECK_EQ_INT(count_ja(p, len), 0);
+		d = sd(7, 0, 0);
+		CHECK_EQ_INT(sbx_bpf_run(p, len, &d, &exec), RET_ERRNO(3));
+		CHECK_EQ_INT(exec, 3);
+		d = sd(8, 0, 0);
+		CHECK_EQ_INT(sbx_bpf_run(p, len, &d, &exec), RET_ERRNO(3));
+		CHECK_EQ_INT(exec, 4 + g[gi]);
+		free(p);
+	}
+}
+
+/* 300 comparisons, each with its own `ret ERRNO(1 + i % 2)` leaf: the copies
+ * kept are those the jumps before them need, every 255 instructions or so,
+ * never a trampoline, and every number still gets its verdict. */
+TEST(builder_shared_rets_along_a_long_chain)
+{
+	struct sbx_bpf_builder *b = sbx_bpf_builder_new();
+	struct sock_filter *p = NULL;
+	struct sbx_error err;
+	size_t len = 0, rets = 0;
+
+	sbx_bpf_share_rets(b);
+	sbx_bpf_stmt(b, BPF_LD | BPF_W | BPF_ABS, SBX_SD_NR);
+	for (uint32_t i = 0; i < 300; i++) {
+		sbx_bpf_label_t next = sbx_bpf_label(b);
+
+		sbx_bpf_jump(b, BPF_JMP | BPF_JEQ | BPF_K, i, -1, next);
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(1 + i % 2));
+		sbx_bpf_bind(b, next);
+	}
+	sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ALLOW);
+	CHECK_EQ_INT(sbx_bpf_len(b), 602);
+	CHECK_EQ_INT(sbx_bpf_finish(b, &p, &len, &err), 0);
+	sbx_bpf_builder_free(b);
+	if (!p)
+		return;
+	for (size_t i = 0; i < len; i++)
+		rets += p[i].code == (BPF_RET | BPF_K);
+	/* 300 jumps span more than 255: one more copy of each errno is
+	 * needed, two would be waste. */
+	CHECK_EQ_INT(rets, 5);
+	CHECK_EQ_INT(len, 1 + 300 + rets);
+	CHECK_EQ_INT(count_ja(p, len), 0);
+	for (int nr = 0; nr < 320; nr++) {
+		uint32_t want = nr < 300 ? RET_ERRNO(1 + nr % 2) : RET_ALLOW;
+		struct seccomp_data d = sd(nr, 0, 0);
+		size_t exec = 0;
+
+		if (sbx_bpf_run(p, len, &d, &exec) != want || exec != (size_t)(nr < 300 ? nr + 3 : 302)) {
+			T_FAIL("nr %d: %#x after %zu instructions", nr, sbx_bpf_run(p, len, &d, NULL), exec);
+			break;
+		}
+	}
+	free(p);
+}
+
+/* Sharing takes instructions out, so a jump that needed a trampoline in the
+ * plain layout may not any more; it never needs one it did not. */
+TEST(builder_shared_rets_drop_trampolines)
+{
+	struct sock_filter *pl[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+
+	for (int share = 0; share < 2; share++) {
+		struct sbx_bpf_builder *b = sbx_bpf_builder_new();
+		sbx_bpf_label_t far = sbx_bpf_label(b);
+		struct sbx_error err;
+
+		if (share)
+			sbx_bpf_share_rets(b);
+		sbx_bpf_stmt(b, BPF_LD | BPF_W | BPF_ABS, SBX_SD_NR);
+		sbx_bpf_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1000, far, -1);
+		/* 200 leaves: jeq #i, next; ret ERRNO(1) — 400 instructions to skip */
+		for (uint32_t i = 0; i < 200; i++) {
+			sbx_bpf_label_t next = sbx_bpf_label(b);
+
+			sbx_bpf_jump(b, BPF_JMP | BPF_JEQ | BPF_K, i, -1, next);
+			sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(1));
+			sbx_bpf_bind(b, next);
+		}
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ALLOW);
+		sbx_bpf_bind(b, far);
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(9));
+		CHECK_EQ_INT(sbx_bpf_finish(b, &pl[share], &len[share], &err), 0);
+		sbx_bpf_builder_free(b);
+	}
+	if (pl[0] && pl[1]) {
+		CHECK_EQ_INT(count_ja(pl[0], len[0]), 1);
+		CHECK_EQ_INT(count_ja(pl[1], len[1]), 0);
+		CHECK_EQ_INT(len[0], 404 + 1);        /* 2 + 200 * 2 + 2 rets, 1 ja */
+		CHECK_EQ_INT(len[1], 2 + 200 + 3);    /* the 200 leaves share one */
+		for (int nr = 0; nr < 1002; nr++) {
+			struct seccomp_data d = sd(nr, 0, 0);
+			size_t e0 = 0, e1 = 0;
+			uint32_t r0 = sbx_bpf_run(pl[0], len[0], &d, &e0);
+			uint32_t r1 = sbx_bpf_run(pl[1], len[1], &d, &e1);
+
+			if (r0 != r1 || e1 > e0 || (nr == 1000 && e1 != e0 - 1)) {
+				T_FAIL("nr %d: plain %#x (%zu), shared %#x (%zu)", nr, r0, e0, r1, e1);
+				break;
+			}
+		}
+	}
+	free(pl[0]);
+	free(pl[1]);
+}
+
+/* The kernel's scratch check lets the state at a `ret` flow into the next
+ * instruction: with a scratch read in the program, sharing would make it
+ * refuse this one (M[8] read after a `ret` that the jump from instruction 0,
+ * which wrote nothing, would then share). Such programs are laid out as
+ * given. */
+TEST(builder_shares_nothing_when_scratch_is_read)
+{
+	struct sock_filter *pl[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+
+	for (int share = 0; share < 2; share++) {
+		struct sbx_bpf_builder *b = sbx_bpf_builder_new();
+		sbx_bpf_label_t l1 = sbx_bpf_label(b), l2 = sbx_bpf_label(b);
+		struct sbx_error err;
+
+		if (share)
+			sbx_bpf_share_rets(b);
+		sbx_bpf_ja(b, l1);
+		sbx_bpf_bind(b, l1);
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ALLOW);
+		sbx_bpf_stmt(b, BPF_STX, 8);
+		sbx_bpf_ja(b, l2);
+		sbx_bpf_bind(b, l2);
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ALLOW);
+		sbx_bpf_stmt(b, BPF_LDX | BPF_IMM, 0);
+		sbx_bpf_stmt(b, BPF_LD | BPF_MEM, 8);
+		sbx_bpf_stmt(b, BPF_RET | BPF_K, RET_ERRNO(1));
+		CHECK_EQ_INT(sbx_bpf_finish(b, &pl[share], &len[share], &err), 0);
+		sbx_bpf_builder_free(b);
+	}
+	CHECK_EQ_INT(len[0], 8);
+	CHECK_EQ_INT(len[1], 8);
+	if (pl[0] && pl[1])
+		CHECK(memcmp(pl[0], pl[1], 8 * sizeof(*pl[0])) == 0);
+	free(pl[0]);
+	free(pl[1]);
+}
+
 /* Builds a program with one misuse and expects SBX_EPROGRAM naming it. */
 static void expect_misuse(void (*make)(struct sbx_bpf_builder *), const char *needle)
 {
