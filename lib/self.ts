@@ -53,7 +53,9 @@ export interface LockdownReport {
 }
 
 function nativeOpts(opts: LockdownOptions) {
-  return { cwd: opts.cwd ?? process.cwd() };
+  // Paths are checked once, when prepare opens them for Landlock (same
+  // code, pointer and message as the load's check would give).
+  return { cwd: opts.cwd ?? process.cwd(), noPathCheck: true };
 }
 
 /**

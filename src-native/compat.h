@@ -8,4 +8,10 @@ enum sbx_compat {
 	SBX_COMPAT_BEST_EFFORT = 1,  /* drop it, and say so in a note           */
 };
 
+/* A path the policy needs and this host lacks, the same words whether the
+ * policy load finds it (path check) or prepare does when it opens it for
+ * Landlock (the doors that skip the load's check): path, strerror. */
+#define SBX_MISSING_PATH_FMT \
+	"%s: %s (mark it {\"path\": ..., \"optional\": true} if it may be missing)"
+
 #endif

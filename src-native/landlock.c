@@ -180,8 +180,7 @@ static int check_paths(const struct sbx_landlock_plan *pl, bool exist,
 			continue;
 		if (errno == ENOENT || errno == ENOTDIR)
 			return sbx_error_set(err, SBX_EPATH, ENOENT, r->pointer,
-				"landlock: path \"%s\" does not exist; create it "
-				"or mark the rule optional", r->path);
+				SBX_MISSING_PATH_FMT, r->path, strerror(errno));
 		/* EACCES and friends: build will say exactly what failed. */
 	}
 	return 0;
@@ -377,14 +376,14 @@ static int open_rule_path(const char *path, bool *is_dir)
 		return fd;
 	}
 	if (errno != ENOTDIR)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return -errno;
 	/* Not a directory, or a component on the way is not one. */
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd >= 0) {
 		*is_dir = false;
 		return fd;
 	}
-	return (errno == ENOENT || errno == ENOTDIR) ? -ENOENT : -errno;
+	return -errno;   /* ENOENT, or ENOTDIR: both mean missing */
 }
 
 /*
@@ -432,7 +431,7 @@ static int add_path_rules(const struct sbx_landlock_prepared *p, int rfd,
 	}
 	if (fd < 0) {
 		e = -fd;
-		if (e == ENOENT && !must) {
+		if ((e == ENOENT || e == ENOTDIR) && !must) {
 			for (i = first; i < pl->npaths; i++) {
 				const struct sbx_landlock_path_rule *o = &pl->paths[i];
 
@@ -448,10 +447,9 @@ static int add_path_rules(const struct sbx_landlock_prepared *p, int rfd,
 			}
 			return 0;
 		}
-		if (e == ENOENT)
+		if (e == ENOENT || e == ENOTDIR)
 			return sbx_error_set(err, SBX_EPATH, ENOENT, must->pointer,
-				"landlock: path \"%s\" does not exist; create it "
-				"or mark the rule optional", r->path);
+				SBX_MISSING_PATH_FMT, r->path, strerror(e));
 		return sbx_error_sys(err, e, "open", must ? must->pointer : r->pointer,
 				     "landlock: cannot open \"%s\": %s", r->path,
 				     strerror(e));

@@ -215,8 +215,7 @@ static int check_exists(struct pctx *p, const char *path, bool optional, bool wa
 		return 0;
 	if (stat(path, &st) != 0)
 		return sbx_error_set(p->err, SBX_EPATH, ENOENT, p->ptr,
-				     "%s: %s (mark it {\"path\": ..., \"optional\": true} if it may be missing)",
-				     path, strerror(errno));
+				     SBX_MISSING_PATH_FMT, path, strerror(errno));
 	if (want_dir && !S_ISDIR(st.st_mode))
 		return sbx_error_set(p->err, SBX_EPATH, ENOTDIR, p->ptr,
 				     "%s is not a directory", path);

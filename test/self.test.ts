@@ -240,6 +240,11 @@ describe.each(users)('self door as %s', (user) => {
     expect(out.unknownPreset).toEqual(sbxErr('SBX_EPRESET', /.*/));
     expect(out.unknownPreset.message).toMatch(/node-service/);
     expect(out.missingPath).toEqual(sbxErr('SBX_EPATH', '/fs/read/0'));
+    // The path is checked where prepare opens it: the same words as the
+    // policy load's check (sbx compile, the spawn door).
+    expect(out.missingPath.message).toContain('/nonexistent/sbx-self: No such file or directory (mark it {"path": ..., "optional": true}');
+    expect(out.notDirPath).toEqual(sbxErr('SBX_EPATH', '/fs/read/1'));
+    expect(out.notDirPath.message).toContain('/etc/passwd/sbx-self: Not a directory');
     expect(out.readAfter).toBe('ok');
     expect(out.seccomp).toBe('0');
     expect(out.nnp).toBe('0');
