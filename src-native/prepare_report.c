@@ -163,16 +163,34 @@ static void seccomp(struct sbx_jsonw *w, const struct sbx_prepared *pp)
 	sbx_jsonw_object_end(w);
 }
 
-static void notebuf(struct sbx_jsonw *w, const struct sbx_notebuf *nb)
+/* Notes from..count, and a line for `lost` notes that did not fit. */
+static void notes_from(struct sbx_jsonw *w, const struct sbx_notebuf *nb,
+		       unsigned from, unsigned lost)
 {
-	for (unsigned i = 0; i < nb->count; i++)
+	for (unsigned i = from; i < nb->count; i++)
 		sbx_jsonw_string(w, nb->text[i]);
-	if (nb->lost) {
+	if (lost) {
 		char msg[64];
 
-		snprintf(msg, sizeof(msg), "(%u more not recorded)", nb->lost);
+		snprintf(msg, sizeof(msg), "(%u more not recorded)", lost);
 		sbx_jsonw_string(w, msg);
 	}
+}
+
+static void notebuf(struct sbx_jsonw *w, const struct sbx_notebuf *nb)
+{
+	notes_from(w, nb, 0, nb->lost);
+}
+
+static int finish(struct sbx_jsonw *w, char **json, struct sbx_error *err)
+{
+	int r = sbx_jsonw_finish(w, json);
+
+	if (r)
+		return sbx_error_set(err, SBX_ENOMEM, -r, NULL,
+				     "report: cannot write the JSON (%s)",
+				     strerror(-r));
+	return 0;
 }
 
 static const char *state_name(const struct sbx_prepared *pp)
@@ -184,7 +202,6 @@ int sbx_prepared_apply_report_json(const struct sbx_prepared *pp, char **json,
 				   struct sbx_error *err)
 {
 	struct sbx_jsonw w;
-	int r;
 
 	if (json)
 		*json = NULL;
@@ -204,23 +221,11 @@ int sbx_prepared_apply_report_json(const struct sbx_prepared *pp, char **json,
 	sbx_jsonw_array_end(&w);
 	sbx_jsonw_key(&w, "notes");
 	sbx_jsonw_array_begin(&w);
-	for (unsigned i = pp->notes_prepared; i < pp->notes.count; i++)
-		sbx_jsonw_string(&w, pp->notes.text[i]);
-	if (pp->notes.lost != pp->notes_lost_prepared) {
-		char msg[64];
-
-		snprintf(msg, sizeof(msg), "(%u more not recorded)",
-			 pp->notes.lost - pp->notes_lost_prepared);
-		sbx_jsonw_string(&w, msg);
-	}
+	notes_from(&w, &pp->notes, pp->notes_prepared,
+		   pp->notes.lost - pp->notes_lost_prepared);
 	sbx_jsonw_array_end(&w);
 	sbx_jsonw_object_end(&w);
-	r = sbx_jsonw_finish(&w, json);
-	if (r)
-		return sbx_error_set(err, SBX_ENOMEM, -r, NULL,
-				     "report: cannot write the JSON (%s)",
-				     strerror(-r));
-	return 0;
+	return finish(&w, json, err);
 }
 
 int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
@@ -228,7 +233,6 @@ int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
 {
 	struct sbx_jsonw w;
 	const char *state;
-	int r;
 
 	if (json)
 		*json = NULL;
@@ -265,10 +269,5 @@ int sbx_prepared_report_json(const struct sbx_prepared *pp, char **json,
 			sbx_jsonw_string(&w, pp->compiled->notes[i]);
 	sbx_jsonw_array_end(&w);
 	sbx_jsonw_object_end(&w);
-	r = sbx_jsonw_finish(&w, json);
-	if (r)
-		return sbx_error_set(err, SBX_ENOMEM, -r, NULL,
-				     "report: cannot write the JSON (%s)",
-				     strerror(-r));
-	return 0;
+	return finish(&w, json, err);
 }

@@ -96,6 +96,31 @@ static struct sbx_prepared *prepare(const char *text, struct sbx_error *e)
 	return pp;
 }
 
+/* Every task of this process confined (Seccomp 2, NoNewPrivs, CapEff 0):
+ * how many tasks, how many not. */
+static void put_tasks(struct child_out *o)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	char path[300];
+	int ntasks = 0, bad = 0;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		ntasks++;
+		if (child_status_field(path, "Seccomp", 10) != 2 ||
+		    child_status_field(path, "NoNewPrivs", 10) != 1 ||
+		    child_status_field(path, "CapEff", 16) != 0)
+			bad++;
+	}
+	if (d)
+		closedir(d);
+	child_put(o, ntasks);
+	child_put(o, bad);
+}
+
 /* v: per task (Seccomp, NoNewPrivs, CapEff==0), then per worker (etc, usr
  * errno), then the late thread's. */
 static void body_all_threads(void *arg, struct child_out *o)
@@ -103,8 +128,7 @@ static void body_all_threads(void *arg, struct child_out *o)
 	struct worker w[NTHREADS], late;
 	struct sbx_prepared *pp;
 	struct sbx_error e;
-	char path[300];
-	int i, ntasks = 0, bad = 0;
+	int i;
 
 	(void)arg;
 	memset(w, 0, sizeof(w));
@@ -119,27 +143,7 @@ static void body_all_threads(void *arg, struct child_out *o)
 		_exit(3);
 	}
 	pthread_create(&late.th, NULL, worker_main, &late);
-	/* Every task of the process, from /proc. */
-	{
-		DIR *d = opendir("/proc/self/task");
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/proc/self/task/%s/status",
-				 de->d_name);
-			ntasks++;
-			if (child_status_field(path, "Seccomp", 10) != 2 ||
-			    child_status_field(path, "NoNewPrivs", 10) != 1 ||
-			    child_status_field(path, "CapEff", 16) != 0)
-				bad++;
-		}
-		if (d)
-			closedir(d);
-	}
-	child_put(o, ntasks);
-	child_put(o, bad);
+	put_tasks(o);
 	for (i = 0; i < NTHREADS; i++) {
 		worker_probe(&w[i]);
 		child_put(o, w[i].etc_errno);
@@ -176,31 +180,6 @@ static void check_all_threads(bool as_nobody)
 
 TEST(self_confines_every_thread_as_root) { check_all_threads(false); }
 TEST(self_confines_every_thread_unprivileged) { check_all_threads(true); }
-
-/* Every task of this process confined (Seccomp 2, NoNewPrivs, CapEff 0):
- * how many tasks, how many not. */
-static void put_tasks(struct child_out *o)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	char path[300];
-	int ntasks = 0, bad = 0;
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
-		ntasks++;
-		if (child_status_field(path, "Seccomp", 10) != 2 ||
-		    child_status_field(path, "NoNewPrivs", 10) != 1 ||
-		    child_status_field(path, "CapEff", 16) != 0)
-			bad++;
-	}
-	if (d)
-		closedir(d);
-	child_put(o, ntasks);
-	child_put(o, bad);
-}
 
 /* The threads are listed when the lockdown is prepared; threads started
  * between prepare and apply are found by apply's own listing, and a thread
