@@ -61,6 +61,27 @@ static inline void t_register(const char *name, t_fn fn)
 			       t_a ? t_a : "(null)", t_b ? t_b : "(null)");   \
 	} while (0)
 
+/* A whole input file (e.g. Docker's profile in ../shared/data) into buf:
+ * its length, or 0 (and a failed check) when it cannot be read or does not
+ * fit. */
+static inline size_t t_read_file(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t len;
+
+	if (!f) {
+		T_FAIL("cannot open %s", path);
+		return 0;
+	}
+	len = fread(buf, 1, cap, f);
+	fclose(f);
+	if (len == 0 || len >= cap) {
+		T_FAIL("%s: read %zu bytes (buffer %zu)", path, len, cap);
+		return 0;
+	}
+	return len;
+}
+
 /* Run every registered test; exit status is 1 if any failed. */
 static inline int t_run(void)
 {

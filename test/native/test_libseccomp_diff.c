@@ -319,18 +319,14 @@ TEST(diff_generated_specs)
 
 TEST(diff_docker_default_profile)
 {
-	FILE *f = fopen(DOCKER_PROFILE, "rb");
 	struct sbx_docker_profile *prof = NULL;
 	struct sbx_error err;
 	static char text[1 << 20];
-	size_t len;
+	size_t len = t_read_file(DOCKER_PROFILE, text, sizeof(text));
 
-	CHECK(f != NULL);
-	if (!f)
+	CHECK(len > 1000);
+	if (!len)
 		return;
-	len = fread(text, 1, sizeof(text), f);
-	fclose(f);
-	CHECK(len > 1000 && len < sizeof(text));
 	if (sbx_docker_import(text, len, 0, "", &prof, NULL, &err)) {
 		T_FAIL("import: %s", err.message);
 		return;

@@ -243,15 +243,11 @@ TEST(docker_default_profile_with_and_without_caps)
 {
 	static char text[1 << 20];
 	const uint64_t caps[] = { 0, UINT64_MAX };
-	FILE *f = fopen(DOCKER_PROFILE, "rb");
-	size_t len;
+	size_t len = t_read_file(DOCKER_PROFILE, text, sizeof(text));
 
-	CHECK(f != NULL);
-	if (!f)
+	CHECK(len > 1000);
+	if (!len)
 		return;
-	len = fread(text, 1, sizeof(text), f);
-	fclose(f);
-	CHECK(len > 1000 && len < sizeof(text));
 	for (size_t i = 0; i < 2; i++) {
 		struct sbx_docker_profile *prof = NULL;
 		struct sbx_error err;
