@@ -518,10 +518,23 @@ static int keep_tid(void *arg, pid_t tid)
 	return 0;
 }
 
+/* Whether the other threads must be asked at all: for capabilities, for
+ * Landlock without its TSYNC (ABI 8), or for no_new_privs when no seccomp
+ * filter (whose TSYNC sets it on every thread) comes. */
+static bool others_needed(const struct sbx_prepared *pp)
+{
+	return pp->plan.caps.present ||
+	       (pp->landlock.active && pp->landlock_abi < 8) ||
+	       !pp->plan.seccomp.prog;
+}
+
 void sbx_self_prepare_threads(struct sbx_prepared *pp)
 {
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 
+	if (!others_needed(pp))
+		return;
+	fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (each_tid(fd, keep_tid, pp)) {
@@ -769,7 +782,9 @@ static int setup(struct self_run *run, struct sbx_prepared *pp,
 	run->job.token |= 1;     /* never NULL */
 	/* Listed at prepare time by this same process: its directory and
 	 * list are taken over (the list seeds the first round). */
-	if (pp->self_task_fd >= 0 && pp->self_pid == run->pid) {
+	if (!others_needed(pp)) {
+		/* seccomp's TSYNC alone: no thread is signalled */
+	} else if (pp->self_task_fd >= 0 && pp->self_pid == run->pid) {
 		run->task_fd = pp->self_task_fd;
 		pp->self_task_fd = -1;
 		run->seed = true;
@@ -777,7 +792,7 @@ static int setup(struct self_run *run, struct sbx_prepared *pp,
 		run->task_fd = open("/proc/self/task",
 				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
-	if (run->task_fd < 0)
+	if (others_needed(pp) && run->task_fd < 0)
 		return sbx_error_sys(err, errno, "open", NULL,
 				     "self: cannot list the threads: "
 				     "/proc/self/task: %s (is /proc mounted?)",
@@ -985,7 +1000,7 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	 * parallel while this thread does its own steps, and all of them
 	 * before this thread's Landlock domain (a kernel that scopes signals
 	 * between sibling domains would refuse the signals after). */
-	others = run->job.caps || run->job.landlock || !sc.prog;
+	others = others_needed(pp);
 	if (others) {
 		__atomic_store_n(&self_active, &run->job, __ATOMIC_RELEASE);
 		if ((sent = signal_round(run, err)) < 0)

@@ -236,6 +236,50 @@ TEST(self_threads_started_after_prepare)
 	child_free(o);
 }
 
+/* Only a seccomp filter (no capabilities section, no Landlock): TSYNC puts
+ * it and no_new_privs on every thread, so nothing is listed at prepare and
+ * no thread is signalled; every thread still ends with both. */
+static void body_seccomp_only(void *arg, struct child_out *o)
+{
+	struct worker w[3];
+	struct sbx_prepared *pp;
+	struct sbx_error e;
+
+	(void)arg;
+	memset(w, 0, sizeof(w));
+	for (int i = 0; i < 3; i++)
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	pp = prepare("{\"seccomp\": {\"default\": \"allow\", \"deny\": [\"ptrace\"]}}", &e);
+	if (!pp)
+		_exit(3);
+	child_put(o, pp->self_task_fd);
+	if (sbx_self_lockdown(pp, &e)) {
+		snprintf(o->msg, sizeof(o->msg), "%s", e.message);
+		_exit(4);
+	}
+	put_tasks(o);
+	child_put(o, strstr(pp->notes.text[pp->notes.count - 1], "0 other threads") != NULL);
+	sbx_prepared_free(pp);
+	_exit(0);
+}
+
+TEST(self_seccomp_only_needs_no_signal)
+{
+	struct child_out *o = child_run(body_seccomp_only, NULL, true);
+
+	CHECK(child_ok(o));
+	if (!child_ok(o)) {
+		printf("# status %d: %s\n", o ? o->status : -1, o ? o->msg : "");
+		child_free(o);
+		return;
+	}
+	CHECK_EQ_INT(o->v[0], -1);            /* nothing listed */
+	CHECK_EQ_INT(o->v[1], 4);             /* main and three workers */
+	CHECK_EQ_INT(o->v[2], 0);             /* all with Seccomp 2 and NNP */
+	CHECK_EQ_INT(o->v[3], 1);
+	child_free(o);
+}
+
 /* Prepared in a process, applied in its forked child: the child confines
  * its own threads (the parent's list and /proc directory are not its own),
  * and the parent's threads stay as they were. */
