@@ -184,10 +184,19 @@ static struct sbx_prepared *prepared_alloc(void)
 	return pp;
 }
 
-/* Same for a result about to be filled: all but the note text. */
-static void result_reset(struct sbx_apply_result *res)
+struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp)
 {
+	struct sbx_apply_result *res = &pp->result;
+
+	pp->applied = true;
+	/* Same as for the prepared sandbox: all but the note text. */
 	memset(res, 0, offsetof(struct sbx_apply_result, notes.text));
+	res->seccomp_listener_fd = -1;
+	res->landlock_abi = pp->landlock_abi;
+	res->landlock_dropped_fs = pp->landlock.dropped_fs;
+	res->landlock_dropped_net = pp->landlock.dropped_net;
+	res->landlock_dropped_scoped = pp->landlock.dropped_scoped;
+	return res;
 }
 
 int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
@@ -280,14 +289,7 @@ int sbx_prepared_apply_phase(struct sbx_prepared *pp, int phase, struct sbx_erro
 		return sbx_error_set(err, SBX_EINVAL, EALREADY, NULL,
 				     "sbx_prepared_apply: this prepared sandbox "
 				     "was already applied");
-	pp->applied = true;
-	res = &pp->result;
-	result_reset(res);
-	res->seccomp_listener_fd = -1;
-	res->landlock_abi = pp->landlock_abi;
-	res->landlock_dropped_fs = pp->landlock.dropped_fs;
-	res->landlock_dropped_net = pp->landlock.dropped_net;
-	res->landlock_dropped_scoped = pp->landlock.dropped_scoped;
+	res = sbx_prepared_begin_apply(pp);
 
 	step = SBX_STEP_RLIMITS;
 	if (pp->plan.nrlimits) {

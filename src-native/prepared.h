@@ -116,6 +116,10 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 int sbx_prepared_denial_ret(const struct sbx_prepared *pp, uint32_t arch,
 			    uint32_t nr, const uint64_t args[6], uint32_t *ret);
 
+/* The start of every apply: marks the sandbox applied and resets its result
+ * (what Landlock dropped at prepare copied in); returns &pp->result. */
+struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp);
+
 /* self.c: list the process's threads for the self door's apply (nothing is
  * changed; a failure here leaves apply to open /proc itself and report). */
 void sbx_self_prepare_threads(struct sbx_prepared *pp);

@@ -429,7 +429,7 @@ struct linux_dirent64_ {
 
 struct self_run {
 	struct self_job job;
-	int task_fd;             /* /proc/self/task, opened before anything   */
+	int task_fd;             /* /proc/self/task, or -1: no thread is asked */
 	pid_t pid, self_tid;
 	uid_t uid;
 	struct tidset done, pending;
@@ -1083,14 +1083,7 @@ int sbx_self_lockdown_opts(struct sbx_prepared *pp,
 	}
 
 	SELF_TRACE("borrow");
-	pp->applied = true;
-	res = &pp->result;
-	memset(res, 0, sizeof(*res));
-	res->seccomp_listener_fd = -1;
-	res->landlock_abi = pp->landlock_abi;
-	res->landlock_dropped_fs = pp->landlock.dropped_fs;
-	res->landlock_dropped_net = pp->landlock.dropped_net;
-	res->landlock_dropped_scoped = pp->landlock.dropped_scoped;
+	res = sbx_prepared_begin_apply(pp);
 	if (pp->landlock.dropped_fs || pp->landlock.dropped_net ||
 	    pp->landlock.dropped_scoped || pp->landlock.dropped_flags)
 		res->skipped |= SBX_STEP_BIT(SBX_STEP_LANDLOCK);
