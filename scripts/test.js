@@ -40,8 +40,8 @@ step('native configure (ASan+UBSan, build/asan)', 'cmake',
   ['-S', root, '-B', asanDir, '-DSBX_BUILD_TESTS=ON', '-DSBX_SANITIZE=ON']);
 step('native build (ASan+UBSan)', 'cmake',
   ['--build', asanDir, '--parallel', String(os.availableParallelism?.() ?? os.cpus().length)]);
-step('typescript build', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-step('esm wrapper', process.execPath, [path.join(root, 'scripts/write-esm-wrapper.js')]);
+// The package's own TypeScript build (tsc, the ESM wrapper, the bin's mode).
+step('typescript build', 'npm', ['run', '--silent', 'build:ts']);
 
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-test-')), 'vitest.json');
 process.stdout.write('\n== vitest\n');

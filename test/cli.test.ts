@@ -43,6 +43,15 @@ describe('sbx CLI', () => {
     expect(r.stdout).toBe(`sbx ${pkg.version}\n`);
   });
 
+  test('the bin runs by itself (shebang and mode), as npx and a linked bin run it', () => {
+    // npm does not always mark the project's own bin executable (npx in a
+    // clone of this repository): the build does.
+    const r = spawnSync(cliPath, ['--version'], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^sbx \d+\.\d+\.\d+\n$/);
+  });
+
   test('an unknown command or flag is a usage error (exit 2) naming it', () => {
     const r = sbx(['frobnicate']);
     expect(r.status).toBe(2);
