@@ -7,9 +7,10 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-function nativeHelper(root, target, source) {
+// `file`: the built file's name where it is not the target's (a library).
+function nativeHelper(root, target, source, file = target) {
   const dir = process.env.SBX_BENCH_BUILD_DIR ?? path.join(root, 'build');
-  const bin = path.join(dir, 'bench', target);
+  const bin = path.join(dir, 'bench', file);
   const src = path.join(root, 'bench', source);
   const stale = () => !fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs;
   if (stale()) {
