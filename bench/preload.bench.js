@@ -100,10 +100,12 @@ module.exports = {
     const door = { ...base, SBX_POLICY: 'strict', LD_PRELOAD: lib };
     const floor = { ...base, ...floorEnv(root, 'strict', cwd, base), LD_PRELOAD: floorLib };
     checkFloor(floor, cwd);
-    const iterations = quick ? 15 : 200;
+    // A python3 start (~8-15 ms, p90 about 1 ms above the median here) needs
+    // more samples than /bin/true for its difference of medians to be
+    // within a few tens of µs: at 200 it moved by ±100 µs between runs.
     const programs = [
-      { label: '/bin/true', cmd: '/bin/true', args: [] },
-      { label: 'python3 -c pass', cmd: '/usr/bin/python3', args: ['-c', 'pass'] },
+      { label: '/bin/true', cmd: '/bin/true', args: [], iterations: quick ? 15 : 300 },
+      { label: 'python3 -c pass', cmd: '/usr/bin/python3', args: ['-c', 'pass'], iterations: quick ? 15 : 500 },
     ];
     // As root the door also drops ~40 capabilities from the bounding set (one
     // credential change each); uid 65534 has none to drop. Both alternate in
@@ -126,7 +128,7 @@ module.exports = {
           { name: `${p.label} + kernel floor (${u.label})`, run: start(u.caps ? { ...floor, SBX_FLOOR_CAPS: '1' } : floor, u.opts) },
           { name: `${p.label} + preload strict (${u.label})`, run: start(door, u.opts) },
         ]);
-        const res = await alternate({ contenders, iterations, warmup: 5 });
+        const res = await alternate({ contenders, iterations: p.iterations, warmup: 5 });
         // Each row against the same user's plain start, run by run.
         res.rows.forEach((r, i) => {
           const plain = res.rows[i - (i % 3)];
@@ -149,15 +151,16 @@ module.exports = {
           });
           added.push(`${fmt(addedUs, 0)} µs as ${u.label} (kernel floor ${fmt(floorUs, 0)} µs, sbx's own work ${fmt(addedUs - floorUs, 0)} µs)`);
         });
-        sections.push(`### ${p.label}`, '', latencyTable({ ...res, baseline: 'the same user without the door' }), '',
+        sections.push(`### ${p.label}`, '', `${p.iterations} iterations per contender.`, '', latencyTable({ ...res, baseline: 'the same user without the door' }), '',
           `Added by the door (difference of medians): ${added.join(', ')}.`, '');
       }
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
     }
     const markdown = [
-      `Each start is \`spawnSync\` from Node (fork/exec, wait), ${iterations} iterations per contender after a warm-up,`,
-      'contenders alternating. "+ preload strict" is `SBX_POLICY=strict LD_PRELOAD=libsbx.so`: the constructor loads the',
+      'Each start is `spawnSync` from Node (fork/exec, wait), contenders alternating after a warm-up (iterations per',
+      'program below).',
+      '"+ preload strict" is `SBX_POLICY=strict LD_PRELOAD=libsbx.so`: the constructor loads the',
       'strict preset, builds the Landlock ruleset and applies everything before `main()` (the preset\'s filter is',
       'compiled at build time). The spawn overhead of Node itself is in both columns and cancels out in the difference.',
       '"+ kernel floor" is bench/preload_floor.c in LD_PRELOAD: a constructor that makes only the system calls libsbx.so',
