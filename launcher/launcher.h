@@ -94,9 +94,17 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err);
  * end like the program did (exit code, or the same signal); first the
  * wait status on report_fd when it is not -1. */
 __attribute__((noreturn)) void ln_relay(pid_t init, int status_fd, int report_fd);
+/* The report supervisor as its parent sees it: pid and the write end of
+ * the pipe whose hangup tells it the program ended; -1 when none. */
+struct ln_supervisor {
+	pid_t pid;
+	int end_fd;
+};
 /* The init: reap everything, forward signals to the program, write the
- * program's wait status to status_fd and exit when it ends. */
-__attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd);
+ * program's wait status to status_fd and exit when it ends (after the
+ * supervisor, if any, said what it counted: sup may be NULL). */
+__attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd,
+					    const struct ln_supervisor *sup);
 /* The signals forwarded (blocked in the launcher and the init). */
 void ln_forward_sigset(sigset_t *set);
 /* End the way a wait status says (exit code, or re-raise the signal). */
@@ -126,9 +134,11 @@ int ln_cow_diff_main(int argc, char **argv);
 unsigned ln_notify_prepare_flags(const struct sbx_policy *p);
 /* After sbx_prepare: the handoff socket when reporting (sets notify_*). */
 int ln_notify_setup(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
-/* Fork the supervisor (detach: twice, when the caller becomes the program). */
+/* Fork the supervisor (detach: twice, when the caller becomes the program,
+ * and it ends with the filter's users; else *sup is filled and it ends when
+ * sup->end_fd is closed or the filter's users are gone). */
 int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
-		   struct sbx_error *err);
+		   struct ln_supervisor *sup, struct sbx_error *err);
 /* In the program, right after sbx_prepared_apply: send the listener fd. */
 int ln_notify_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
 /* `--explain`: the plan as JSON on stdout, then exit 0. */

@@ -215,7 +215,7 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	if (ln_notify_setup(c, pp, &err))
 		ln_fail(c, "report", &err);
 	if (!as_init) {
-		if (ln_notify_fork(c, pp, true, &err))
+		if (ln_notify_fork(c, pp, true, NULL, &err))
 			ln_fail(c, "report", &err);
 		run_program(c, pp, c->parent_pid, old_mask);
 	}
@@ -230,7 +230,8 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		run_program(c, pp, 1, old_mask);
 	}
 	/* report: the supervisor, after the program so that it stays pid 2 */
-	if (ln_notify_fork(c, pp, false, &err)) {
+	struct ln_supervisor sup = { -1, -1 };
+	if (ln_notify_fork(c, pp, false, &sup, &err)) {
 		kill(prog, SIGKILL);
 		ln_fail(c, "report", &err);
 	}
@@ -246,9 +247,9 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	 * open only in the program. */
 	close(c->chan_fd);
 	for (int fd = 0; fd < c->keep_fds; fd++)
-		if (fd != status_fd)
+		if (fd != status_fd && fd != sup.end_fd)
 			close(fd);
-	ln_init_loop(prog, status_fd);
+	ln_init_loop(prog, status_fd, &sup);
 }
 
 int main(int argc, char **argv)

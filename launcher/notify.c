@@ -9,6 +9,10 @@
  *
  *   {"event":"violation","syscall":"socket","nr":41,"args":[2,1,0,0,0,0],"pid":2,"errno":1}
  *
+ * Up to SBX_REPORT_PER_CALL lines per system call (the last one says
+ * "last":true); later denials of it are counted, and the counts are sent as
+ * "violations-unshown" lines when the supervisor ends.
+ *
  * The answer depends on the syscall number and the register values only, the
  * same inputs the BPF filter saw: nothing behind a pointer is read (another
  * thread could change it between our read and the kernel's: TOCTOU).
@@ -117,18 +121,53 @@ static void send_line(int chan, const char *s, size_t n)
 		;
 }
 
+static struct sbx_report_tally tally;
+
+/* At the end, one line per call with denials beyond those sent:
+ * {"event":"violations-unshown","syscall":"connect","nr":42,"arch":...,"count":900}
+ * ("syscall": null and "shared": true for the bucket of calls beyond
+ * SBX_REPORT_CALLS). */
+static __attribute__((noreturn)) void supervise_exit(int chan, int code)
+{
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	for (size_t i = 0; i < tally.ncalls; i++) {
+		const struct sbx_report_call *c = &tally.call[i];
+		uint64_t unshown = sbx_report_unshown(c);
+		const char *name = NULL;
+		char line[256];
+		int n;
+		if (!unshown)
+			continue;
+		if (!c->shared && ai && c->arch == ai->audit_arch)
+			name = sbx_syscall_name(sbx_arch_native(), c->nr);
+		n = snprintf(line, sizeof(line),
+			     "{\"event\":\"violations-unshown\",\"syscall\":%s%s%s,\"nr\":%d,"
+			     "\"arch\":%u,\"shared\":%s,\"count\":%llu}\n",
+			     name ? "\"" : "", name ? name : "null", name ? "\"" : "", c->nr, c->arch,
+			     c->shared ? "true" : "false", (unsigned long long)unshown);
+		if (n > 0 && (size_t)n < sizeof(line))
+			send_line(chan, line, (size_t)n);
+	}
+	_exit(code);
+}
+
 static void answer(const struct sbx_prepared *pp, int lfd, int chan,
 		   const struct seccomp_notif *req)
 {
 	struct seccomp_notif_resp resp;
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
 	const char *name = NULL;
+	const struct sbx_report_call *c;
+	enum sbx_report_show show = SBX_REPORT_COUNT;
 	char line[768];
 	int e, n;
 
 	e = sbx_notify_decide(pp, req, &resp);
-	if (e < 0) {
-		/* Notified for another reason, and allowed by the policy. */
+	if (e >= 0)
+		show = sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c);
+	if (show == SBX_REPORT_COUNT) {
+		/* Notified for another reason and allowed by the policy, or
+		 * one denial too many of this call to send it: counted. */
 		ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 		return;
 	}
@@ -151,8 +190,9 @@ static void answer(const struct sbx_prepared *pp, int lfd, int chan,
 			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s\"0x%llx\"",
 				      i ? "," : "", (unsigned long long)a);
 	}
-	n += snprintf(line + n, sizeof(line) - (size_t)n, "],\"pid\":%d,\"errno\":%d}\n",
-		      (int)req->pid, e);
+	/* "last": further denials of this call are counted, not sent. */
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "],\"pid\":%d,\"errno\":%d%s}\n",
+		      (int)req->pid, e, show == SBX_REPORT_SHOW_LAST ? ",\"last\":true" : "");
 	/* The line first: the caller waits for the answer, so its report is
 	 * on the channel before it goes on (and before it can exit). */
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -161,7 +201,11 @@ static void answer(const struct sbx_prepared *pp, int lfd, int chan,
 	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, int chan, int sock)
+/* Ends when no process uses the filter any more, or (with a pid namespace)
+ * when the init says the program ended (end_fd hangs up): the init then
+ * waits for the counts before the namespace goes. */
+static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, int chan, int sock,
+						 int end_fd)
 {
 	static const char started[] = "{\"event\":\"started\"}\n";
 	bool exec_seen = false;
@@ -170,12 +214,13 @@ static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, i
 	if (lfd < 0)
 		_exit(0);       /* the program failed before its filter was in */
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN },
-					 { .fd = exec_seen ? -1 : sock, .events = POLLIN } };
-		if (poll(pfd, 2, -1) < 0) {
+		struct pollfd pfd[3] = { { .fd = lfd, .events = POLLIN },
+					 { .fd = exec_seen ? -1 : sock, .events = POLLIN },
+					 { .fd = end_fd, .events = POLLIN } };
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			_exit(1);
+			supervise_exit(chan, 1);
 		}
 		if (pfd[1].revents) {
 			/* The program's end is close-on-exec: it was executed
@@ -189,40 +234,59 @@ static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, i
 			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 				if (errno == EINTR || errno == ENOENT)
 					continue;
-				_exit(1);
+				supervise_exit(chan, 1);
 			}
 			answer(pp, lfd, chan, &req);
 		} else if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			_exit(0);       /* no process uses the filter any more */
+			supervise_exit(chan, 0);   /* no process uses the filter any more */
 		}
+		if (pfd[2].revents)
+			supervise_exit(chan, 0);   /* the program ended; the namespace goes next */
 	}
 }
 
-/* In the supervisor: keep the channel and the socket only. Holding the
- * program's stdout would keep its readers waiting for an end of file. */
-static void supervisor_fds(struct ln_ctx *c)
+/* In the supervisor: keep the channel, the socket and the end pipe only.
+ * Holding the program's stdout would keep its readers waiting for an end
+ * of file. */
+static void supervisor_fds(int a, int b, int c)
 {
-	int keep_a = c->chan_fd < c->notify_peer ? c->chan_fd : c->notify_peer;
-	int keep_b = c->chan_fd < c->notify_peer ? c->notify_peer : c->chan_fd;
-	if (keep_a > 0)
-		syscall(SYS_close_range, 0U, (unsigned)keep_a - 1, 0U);
-	if (keep_b > keep_a + 1)
-		syscall(SYS_close_range, (unsigned)keep_a + 1, (unsigned)keep_b - 1, 0U);
-	syscall(SYS_close_range, (unsigned)keep_b + 1, ~0U, 0U);
+	int keep[3] = { a, b, c }, t;
+	unsigned from = 0;
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i])
+				t = keep[i], keep[i] = keep[j], keep[j] = t;
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
-		   struct sbx_error *err)
+		   struct ln_supervisor *sup, struct sbx_error *err)
 {
 	pid_t pid;
 	int status;
+	int end[2] = { -1, -1 };
 
 	if (c->notify_peer < 0)
 		return 0;
+	if (!detach && pipe2(end, O_CLOEXEC))
+		return sbx_error_sys(err, errno, "pipe2", "/report", "the supervisor's end pipe: %s",
+				     strerror(errno));
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (!detach) {
+			close(end[0]);
+			close(end[1]);
+		}
 		return sbx_error_sys(err, errno, "fork", "/report", "forking the supervisor: %s",
 				     strerror(errno));
+	}
 	if (pid == 0) {
 		sigset_t all;
 		if (detach && fork() != 0)
@@ -235,12 +299,16 @@ int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
 		if (!detach)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(c->notify_sock);
-		supervisor_fds(c);
-		supervise(pp, c->chan_fd, c->notify_peer);
+		supervisor_fds(c->chan_fd, c->notify_peer, end[0]);
+		supervise(pp, c->chan_fd, c->notify_peer, end[0]);
 	}
 	if (detach) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+	} else {
+		close(end[0]);
+		sup->pid = pid;
+		sup->end_fd = end[1];
 	}
 	close(c->notify_peer);
 	c->notify_peer = -1;

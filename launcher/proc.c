@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const int forwarded[] = {
@@ -78,7 +79,25 @@ void ln_relay(pid_t init, int status_fd, int report_fd)
 	}
 }
 
-void ln_init_loop(pid_t program, int status_fd)
+/* The supervisor's counts of unshown denials, before the namespace (and it)
+ * goes: bounded, since the init must not outlive the program for long. */
+#define LN_SUPERVISOR_END_MS 2000
+
+static void supervisor_end(const struct ln_supervisor *sup, const sigset_t *set)
+{
+	if (!sup || sup->pid <= 0)
+		return;
+	close(sup->end_fd);
+	for (int waited = 0; waited < LN_SUPERVISOR_END_MS; waited += 50) {
+		if (waitpid(sup->pid, NULL, WNOHANG) != 0)
+			return;
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		siginfo_t si;
+		sigtimedwait(set, &si, &ts);
+	}
+}
+
+void ln_init_loop(pid_t program, int status_fd, const struct ln_supervisor *sup)
 {
 	sigset_t set;
 	ln_forward_sigset(&set);
@@ -100,6 +119,7 @@ void ln_init_loop(pid_t program, int status_fd)
 			 * namespace: nothing the program left behind survives. */
 			ssize_t w = write(status_fd, &st, sizeof(st));
 			(void)w;
+			supervisor_end(sup, &set);
 			_exit(0);
 		}
 	}

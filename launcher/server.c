@@ -391,11 +391,17 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
 	int nul = open("/dev/null", O_RDWR);
 	if (nul < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, buf))
 		_exit(LN_EXIT_SETUP);
-	if (dup3(sock, SLOT_FD_BASE, O_CLOEXEC) < 0 || dup3(buf[0], SLOT_FD_BASE + 1, O_CLOEXEC) < 0 ||
-	    dup3(buf[1], SLOT_FD_BASE + 2, O_CLOEXEC) < 0)
-		_exit(LN_EXIT_SETUP);
-	if (dup2(nul, SLOT_FD_BASE + 3) < 0)
-		_exit(LN_EXIT_SETUP);
+	/* A server with many sandboxes running has fds at and above
+	 * SLOT_FD_BASE: one of these four may already be the target of
+	 * another's dup3() (which would close it) or its own (EINVAL). Above
+	 * the targets first, then into place. */
+	int src[4] = { sock, buf[0], buf[1], nul };
+	for (int i = 0; i < 4; i++)
+		if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, SLOT_FD_BASE + 8)) < 0)
+			_exit(LN_EXIT_SETUP);
+	for (int i = 0; i < 4; i++)
+		if (dup3(src[i], SLOT_FD_BASE + i, O_CLOEXEC) < 0)
+			_exit(LN_EXIT_SETUP);
 	for (int fd = 0; fd < SLOT_FD_BASE; fd++)
 		if (dup2(SLOT_FD_BASE + 3, fd) < 0)
 			_exit(LN_EXIT_SETUP);

@@ -25,6 +25,23 @@ export interface Violation {
   errno: number;
   /** Readable form: `socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)`. */
   text: string;
+  /** The last one reported of this call: later denials of it are only counted (`violationsUnshown`). */
+  last?: true;
+}
+
+/**
+ * Denials of one call beyond those reported one by one (the launcher's
+ * supervisor sends up to 100 per call, then counts), known once the sandbox ended.
+ */
+export interface UnshownViolations {
+  /** Syscall name (null for a number the table does not know, or for the shared bucket). */
+  syscall: string | null;
+  nr: number;
+  arch: number;
+  /** The bucket of every call beyond the 64 counted by name (nr and arch are its first). */
+  shared: boolean;
+  /** Denials not reported one by one. */
+  count: number;
 }
 
 const FAMILIES: Record<number, string> = {
@@ -63,7 +80,33 @@ export function violationFromEvent(ev: Record<string, unknown>): Violation {
   const syscall = typeof ev.syscall === 'string' ? ev.syscall : null;
   const nr = Number(ev.nr);
   const args = Array.isArray(ev.args) ? (ev.args as Array<number | string>) : [];
-  return { type: 'violation', syscall, nr, args, pid: Number(ev.pid), errno: Number(ev.errno), text: describeCall(syscall, nr, args) };
+  const v: Violation = { type: 'violation', syscall, nr, args, pid: Number(ev.pid), errno: Number(ev.errno), text: describeCall(syscall, nr, args) };
+  if (ev.last === true) v.last = true;
+  return v;
+}
+
+export function unshownFromEvent(ev: Record<string, unknown>): UnshownViolations {
+  return {
+    syscall: typeof ev.syscall === 'string' ? ev.syscall : null,
+    nr: Number(ev.nr),
+    arch: Number(ev.arch),
+    shared: ev.shared === true,
+    count: Number(ev.count),
+  };
+}
+
+function callName(syscall: string | null, nr: number, shared = false): string {
+  return shared ? 'other calls' : `${syscall ?? `syscall_${nr}`}()`;
+}
+
+/** The CLI's line after the last violation of a call reported one by one (the preload door's words). */
+export function formatLastViolation(v: Violation, perCall: number): string {
+  return `sbx: ${callName(v.syscall, v.nr)} denied ${perCall} times: further denials are counted, not shown`;
+}
+
+/** The CLI's line at the end for the denials of a call that were only counted. */
+export function formatUnshown(u: UnshownViolations): string {
+  return `sbx: ${callName(u.syscall, u.nr, u.shared)} denied ${u.count} more times (not shown)`;
 }
 
 /** The CLI's line for a violation. */

@@ -30,6 +30,8 @@ import {
   cowPrepare,
   extendPolicyText,
   violationFromEvent,
+  unshownFromEvent,
+  type UnshownViolations,
 } from './spawn-result';
 
 export interface SandboxSpawnOptions extends SpawnOptions {
@@ -113,6 +115,8 @@ export interface SandboxedChildProcess extends ChildProcess {
   readonly sandbox: Promise<SandboxReport>;
   /** Denied system calls reported so far (policy `report: true`); also emitted as 'violation' events. */
   readonly violations: Violation[];
+  /** Denials only counted, per call, beyond the 100 per call reported one by one; complete after 'close'. */
+  readonly violationsUnshown: UnshownViolations[];
   /** With `cow`: the changes, once the sandbox is gone (after 'close'); else resolves undefined. */
   readonly cow: Promise<CowResult | undefined>;
   /** With `limits`: how the sandbox ended (a limit's kill, usage), after the launcher is gone; else undefined. */
@@ -134,6 +138,8 @@ export interface RunResult {
   skipped: SkippedLayer[];
   /** Denied system calls (policy `report: true`). */
   violations: Violation[];
+  /** Denials beyond the 100 per call reported one by one: counted per call. */
+  violationsUnshown: UnshownViolations[];
   /** The mechanism that enforced each limit the policy sets. */
   limits: LimitMechanisms;
   /** With `limits`: wall and CPU time used (ms). */
@@ -269,6 +275,8 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   // ---- cow / report (spawn-result.ts) ----
   const violations: Violation[] = [];
   Object.defineProperty(child, 'violations', { value: violations, enumerable: false });
+  const unshown: UnshownViolations[] = [];
+  Object.defineProperty(child, 'violationsUnshown', { value: unshown, enumerable: false });
   const cowDone = new Promise<CowResult | undefined>((resolve) => {
     if (!cowState) return resolve(undefined);
     const st = cowState;
@@ -299,6 +307,8 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
         const v = violationFromEvent(ev);
         violations.push(v);
         child.emit('violation', v);
+      } else if (ev.event === 'violations-unshown') {
+        unshown.push(unshownFromEvent(ev));
       } else if (ev.event === 'started' || ev.event === 'error' || ev.event === 'exec-error') {
         resolveReport(parseEvents(events));
       }
@@ -349,6 +359,7 @@ export function run(command: string, args: readonly string[] = [], options: Sand
           ...(rep.execError ? { execError: rep.execError } : {}),
           skipped: rep.skipped,
           violations: child.violations,
+          violationsUnshown: child.violationsUnshown,
           limits: rep.limits,
           ...(end ? { usage: { wallMs: end.wallMs, ...(end.cpuMs !== undefined ? { cpuMs: end.cpuMs } : {}) } } : {}),
           ...(cowRes ? { changes: cowRes.changes, cow: cowRes } : {}),

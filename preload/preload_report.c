@@ -10,6 +10,8 @@
  * notification it prints one line on stderr and answers with the errno the
  * policy gives that call, so the program sees exactly what it would without
  * reporting. It exits when no process uses the filter any more (POLLHUP).
+ * Up to SBX_REPORT_PER_CALL denials of each call get their line; later ones
+ * are counted and the counts printed when it exits.
  *
  * If the reporter is gone (killed), a notified call fails with ENOSYS instead
  * of the policy's errno: still denied, never allowed.
@@ -251,18 +253,64 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
+static struct sbx_report_tally tally;
+
+/* `connect()`, `syscall_999()`, or the shared bucket's `other calls`. */
+static void put_call(struct line *l, const struct sbx_report_call *c)
+{
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	const char *name = NULL;
+
+	if (c->shared) {
+		put(l, "other calls");
+		return;
+	}
+	if (ai && c->arch == ai->audit_arch)
+		name = sbx_syscall_name(sbx_arch_native(), c->nr);
+	if (name)
+		put(l, "%s()", name);
+	else
+		put(l, "syscall_%d()", c->nr);
+}
+
 static void answer(const struct sbx_prepared *pp, int lfd, const struct seccomp_notif *req)
 {
 	struct seccomp_notif_resp resp;
 	struct line l = { .len = 0 };
+	const struct sbx_report_call *c;
 
 	if (sbx_notify_decide(pp, req, &resp) >= 0) {
-		describe(&l, req);
-		put(&l, "\n");
+		enum sbx_report_show show = sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c);
+		if (show != SBX_REPORT_COUNT) {
+			describe(&l, req);
+			put(&l, "\n");
+		}
+		if (show == SBX_REPORT_SHOW_LAST) {
+			put(&l, "sbx: ");
+			put_call(&l, c);
+			put(&l, " denied %d times: further denials are counted, not shown\n",
+			    SBX_REPORT_PER_CALL);
+		}
 		write_all(STDERR_FILENO, l.buf, l.len);
 	}
 	/* ENOENT: the caller died meanwhile. Nothing to do. */
 	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+/* At the end: how many denials each call had beyond those shown. */
+static __attribute__((noreturn)) void reporter_exit(int code)
+{
+	for (size_t i = 0; i < tally.ncalls; i++) {
+		struct line l = { .len = 0 };
+		uint64_t n = sbx_report_unshown(&tally.call[i]);
+		if (!n)
+			continue;
+		put(&l, "sbx: ");
+		put_call(&l, &tally.call[i]);
+		put(&l, " denied %llu more times (not shown)\n", (unsigned long long)n);
+		write_all(STDERR_FILENO, l.buf, l.len);
+	}
+	_exit(code);
 }
 
 __attribute__((noreturn)) static void reporter(const struct sbx_prepared *pp, int sock)
@@ -298,18 +346,18 @@ __attribute__((noreturn)) static void reporter(const struct sbx_prepared *pp, in
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			_exit(1);
+			reporter_exit(1);
 		}
 		if (!(pfd.revents & POLLIN)) {
 			if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
-				_exit(0);   /* no process uses the filter any more */
+				reporter_exit(0);   /* no process uses the filter any more */
 			continue;
 		}
 		memset(&req, 0, sizeof(req));
 		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 			if (errno == EINTR || errno == ENOENT)
 				continue;
-			_exit(1);
+			reporter_exit(1);
 		}
 		answer(pp, lfd, &req);
 	}

@@ -81,3 +81,27 @@ int sbx_notify_decide(const struct sbx_prepared *pp, const struct seccomp_notif 
 	resp->error = -e;
 	return e;
 }
+
+enum sbx_report_show sbx_report_tally_add(struct sbx_report_tally *t, uint32_t arch, int nr,
+					  const struct sbx_report_call **callp)
+{
+	struct sbx_report_call *c = NULL;
+
+	for (size_t i = 0; i < t->ncalls && !c; i++)
+		if (!t->call[i].shared && t->call[i].arch == arch && t->call[i].nr == nr)
+			c = &t->call[i];
+	if (!c && t->ncalls > SBX_REPORT_CALLS)
+		c = &t->call[SBX_REPORT_CALLS];
+	if (!c) {
+		/* The entry after the last named one is the shared bucket. */
+		c = &t->call[t->ncalls];
+		*c = (struct sbx_report_call){ .arch = arch, .nr = nr,
+					       .shared = t->ncalls == SBX_REPORT_CALLS };
+		t->ncalls++;
+	}
+	c->denials++;
+	*callp = c;
+	if (c->denials < SBX_REPORT_PER_CALL)
+		return SBX_REPORT_SHOW;
+	return c->denials == SBX_REPORT_PER_CALL ? SBX_REPORT_SHOW_LAST : SBX_REPORT_COUNT;
+}

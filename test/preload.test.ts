@@ -327,6 +327,27 @@ for (const user of users) {
       expect(quiet.stderr).toBe('');
     });
 
+    test('report: a call denied 1000 times prints 100 lines, then how many more; another call is still reported', () => {
+      const code = [
+        'import ctypes, errno, socket',
+        'n = 0',
+        'for i in range(1000):',
+        '    try: socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+        '    except OSError as e: n += e.errno == errno.EPERM',
+        'print("eperm", n)',
+        pyTry('l=ctypes.CDLL(None,use_errno=True)\n    if l.unshare(0x10000000) != 0: raise OSError(ctypes.get_errno(), "unshare")'),
+      ].join('\n');
+      const r = py(b, code, { extraEnv: { SBX_REPORT: '1' } });
+      expect(r.status, show(r)).toBe(0);
+      expect(r.stdout).toBe('eperm 1000\nDENIED EPERM\n');
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect(lines.filter((l) => l.startsWith('sbx: denied socket('))).toHaveLength(100);
+      expect(lines[100], show(r)).toBe('sbx: socket() denied 100 times: further denials are counted, not shown');
+      expect(lines[101]).toMatch(/^sbx: denied unshare\(0x10000000\) in pid \d+$/);
+      expect(lines[102]).toBe('sbx: socket() denied 900 more times (not shown)');
+      expect(lines).toHaveLength(103);
+    });
+
     test('report: no fd of the reporter is left in the program, and the reporter goes away', async () => {
       const marker = `sbx-reporter-${process.pid}-${Date.now()}`;
       const code = `import os,socket  # ${marker}\nprint(sorted(os.listdir("/proc/self/fd")), len(os.listdir("/proc/self/task")))\n` + pyTry('socket.socket()');

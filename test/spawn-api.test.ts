@@ -147,13 +147,14 @@ describe('200 concurrent sandboxes', () => {
     const kidsBefore = children();
     const N = 200;
     const runs = Array.from({ length: N }, (_, i) =>
-      new Promise<{ i: number; out: string; code: number | null }>((resolve, reject) => {
+      new Promise<{ i: number; out: string; err: string; code: number | null }>((resolve, reject) => {
         const child = sbx.spawn('/bin/sh', ['-c', `echo "$1 $(id -u) $(hostname)"; sleep 0.2`, marker, String(i)], { cwd });
         let out = '';
+        let err = '';
         child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-        child.stderr!.resume();
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
         child.once('error', reject);
-        child.once('close', (code) => resolve({ i, out, code }));
+        child.once('close', (code) => resolve({ i, out, err, code }));
       }),
     );
     // While they run, they are there (the marker is a real test).
@@ -161,8 +162,8 @@ describe('200 concurrent sandboxes', () => {
     expect(procsWith(marker).length).toBeGreaterThan(0);
     const results = await Promise.all(runs);
     for (const r of results) {
-      expect(r.code).toBe(0);
-      expect(r.out).toBe(`${r.i} ${process.getuid!()} sbx\n`);
+      expect(r.code, `sandbox ${r.i}: ${r.err}`).toBe(0);
+      expect(r.out, `sandbox ${r.i}: ${r.err}`).toBe(`${r.i} ${process.getuid!()} sbx\n`);
     }
     await new Promise((r) => setTimeout(r, 100));
     expect(procsWith(marker)).toEqual([]);

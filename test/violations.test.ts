@@ -117,6 +117,47 @@ describe('violation reports', () => {
     expect(inet[0].pid).toBe(child.pid);
   });
 
+  // A program that retries a denied call: 100 reported one by one, the rest
+  // counted; a different denied call after them is still reported.
+  const RETRY = `
+import errno, os, socket
+n = 0
+for i in range(1000):
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    except OSError as e:
+        n += e.errno == errno.EPERM
+print("eperm", n)
+try: os.uname()
+except OSError as e: print("uname", errno.errorcode.get(e.errno, e.errno))
+`;
+  const RETRY_POLICY = { extends: 'default', seccomp: { rules: [{ syscall: 'uname', action: 'errno:EACCES' }] } };
+  for (const [label, policy] of [['pid namespace', RETRY_POLICY], ['no namespaces', { ...RETRY_POLICY, namespaces: NO_NS.namespaces }]] as const) {
+    test(`a call denied 1000 times: 100 violations, then a count of 900 (${label}); the program sees every EPERM`, async () => {
+      const r = await sbx.run(PY, ['-c', RETRY], { cwd: tmp(), policy, report: true });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('eperm 1000\nuname EACCES\n');
+      const sock = r.violations.filter((v) => v.syscall === 'socket');
+      expect(sock).toHaveLength(100);
+      expect(sock.slice(0, 99).every((v) => v.last === undefined)).toBe(true);
+      expect(sock[99].last).toBe(true);
+      // The neighbour: another call, denied after the cap, is reported in full.
+      expect(r.violations.filter((v) => v.syscall === 'uname')).toHaveLength(1);
+      expect(r.violationsUnshown).toEqual([{ syscall: 'socket', nr: sock[0].nr, arch: expect.any(Number), shared: false, count: 900 }]);
+    });
+  }
+
+  test('sbx run --report: 100 lines of a call, then what was only counted', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--report', '--policy', JSON.stringify(RETRY_POLICY), '--', PY, '-c', RETRY], { cwd: tmp(), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('eperm 1000\nuname EACCES\n');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.startsWith('sbx: denied socket('))).toHaveLength(100);
+    expect(lines).toContain('sbx: socket() denied 100 times: further denials are counted, not shown');
+    expect(lines.filter((l) => /^sbx: denied uname\(/.test(l))).toHaveLength(1);
+    expect(lines[lines.length - 1]).toBe('sbx: socket() denied 900 more times (not shown)');
+  });
+
   test('a policy that denies sendmsg cannot report: a clear setup error', async () => {
     const r = await sbx.run('/bin/true', [], { cwd: tmp(), report: true, policy: { extends: 'default', seccomp: { deny: ['sendmsg'] } } });
     expect(r.reason).toBe('setup-failed');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { explain, resolvePolicy } from '../compile';
 import { artifactPaths } from '../native';
 import type { SandboxedChildProcess } from '../spawn';
-import { type CowMode, extendPolicyText, formatChanges, formatViolation } from '../spawn-result';
+import { type CowMode, type Violation, extendPolicyText, formatChanges, formatLastViolation, formatUnshown, formatViolation } from '../spawn-result';
 import { UsageError } from './command';
 
 export const RUN_EXTRAS_HELP = [
@@ -45,9 +45,21 @@ export function takeCowFlag(args: string[]): { args: string[]; cow?: CowMode } {
   return { args: out, cow };
 }
 
-/** Violations on stderr as they happen. */
+/** Violations on stderr as they happen, in the preload door's words. */
 export function printViolations(child: SandboxedChildProcess): void {
-  child.on('violation', (v: Parameters<typeof formatViolation>[0]) => process.stderr.write(formatViolation(v) + '\n'));
+  const shown = new Map<string, number>();
+  child.on('violation', (v: Violation) => {
+    const key = `${v.nr}/${v.syscall}`;
+    shown.set(key, (shown.get(key) ?? 0) + 1);
+    process.stderr.write(formatViolation(v) + '\n');
+    if (v.last) process.stderr.write(formatLastViolation(v, shown.get(key)!) + '\n');
+  });
+}
+
+/** After the command: how many denials of each call were only counted. */
+export async function printUnshown(child: SandboxedChildProcess): Promise<void> {
+  await child.ended;
+  for (const u of child.violationsUnshown) process.stderr.write(formatUnshown(u) + '\n');
 }
 
 /** After the command: the change list (and where they are kept, or that they were applied). */

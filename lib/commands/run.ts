@@ -4,7 +4,7 @@ import type { Policy } from '../policy';
 import { spawn } from '../spawn';
 import { type Command, UsageError } from './command';
 import { parseArgs } from './args';
-import { explainRun, printChanges, printViolations, RUN_EXTRAS_HELP, takeCowFlag } from './run-extras';
+import { explainRun, printChanges, printUnshown, printViolations, RUN_EXTRAS_HELP, takeCowFlag } from './run-extras';
 
 /** The policy the flags describe: the given one (or `default`) with the flags on top. */
 export function runPolicy(
@@ -122,6 +122,7 @@ export const runCommand: Command = {
       });
       child.once('close', async (code, signal) => {
         for (const [s, h] of handlers) process.off(s, h);
+        if (report) await printUnshown(child); // run-extras.ts
         await printChanges(child); // --cow: run-extras.ts
         // ---- limits: a limit's kill has its own exit code ----
         const end = await child.ended;
