@@ -45,10 +45,8 @@ Napi::Value FdPipe(const Napi::CallbackInfo &info) {
   return Pair(info.Env(), p[0], p[1]);
 }
 
-// fdSend(fd, buffer, fds, answer): one sendmsg of the whole buffer with the
-// fds attached (a full socket buffer is waited out: the server drains it);
-// with `answer`, then one blocking recv of the reply datagram, returned as a
-// string (the server answers each spawn request at once, after its fork).
+// fdSend(fd, buffer, fds): one sendmsg of the whole buffer with the fds
+// attached (a full socket buffer is waited out: the server drains it).
 Napi::Value FdSend(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsArray()) {
@@ -76,7 +74,7 @@ Napi::Value FdSend(const Napi::CallbackInfo &info) {
   }
   for (;;) {
     ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-    if (w == (ssize_t)buf.Length()) break;
+    if (w == (ssize_t)buf.Length()) return env.Undefined();
     if (w >= 0) return Throw(env, EMSGSIZE, "sendmsg");
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
@@ -86,7 +84,18 @@ Napi::Value FdSend(const Napi::CallbackInfo &info) {
     }
     return Throw(env, errno, "sendmsg");
   }
-  if (info.Length() < 4 || !info[3].ToBoolean()) return env.Undefined();
+}
+
+// fdRecv(fd): one blocking recv of a reply datagram, as a string (the
+// server answers each spawn request at once, after its fork; the caller
+// sends, does its own work meanwhile, then takes the answer).
+Napi::Value FdRecv(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "fdRecv(fd)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
   char reply[1024];
   for (;;) {
     ssize_t n = recv(fd, reply, sizeof(reply), 0);
@@ -113,5 +122,6 @@ void sbx_fdpass_init(Napi::Env env, Napi::Object exports) {
   exports.Set("fdSocketpair", Napi::Function::New(env, FdSocketpair));
   exports.Set("fdPipe", Napi::Function::New(env, FdPipe));
   exports.Set("fdSend", Napi::Function::New(env, FdSend));
+  exports.Set("fdRecv", Napi::Function::New(env, FdRecv));
   exports.Set("fdClose", Napi::Function::New(env, FdClose));
 }

@@ -102,9 +102,11 @@ struct ln_supervisor {
 };
 /* The init: reap everything, forward signals to the program, write the
  * program's wait status to status_fd and exit when it ends (after the
- * supervisor, if any, said what it counted: sup may be NULL). */
+ * supervisor, if any, said what it counted: sup may be NULL); first the
+ * status on report_fd too (when not -1) if the program left no process
+ * behind in the namespace. */
 __attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd,
-					    const struct ln_supervisor *sup);
+					    const struct ln_supervisor *sup, int report_fd);
 /* The signals forwarded (blocked in the launcher and the init). */
 void ln_forward_sigset(sigset_t *set);
 /* End the way a wait status says (exit code, or re-raise the signal). */

@@ -238,7 +238,8 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	if (c->notify_sock >= 0)
 		close(c->notify_sock);
 	if (c->slot_sock >= 0) {   /* server.c: the program takes the request */
-		close(c->slot_sock);
+		if (c->slot_sock != c->report_fd)
+			close(c->slot_sock);
 		close(c->slot_buf);
 	}
 	sbx_prepared_free(pp);
@@ -249,7 +250,8 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	for (int fd = 0; fd < c->keep_fds; fd++)
 		if (fd != status_fd && fd != sup.end_fd)
 			close(fd);
-	ln_init_loop(prog, status_fd, &sup);
+	/* With limits, the launcher's supervisor says how it ended (limits.c). */
+	ln_init_loop(prog, status_fd, &sup, c->limits ? -1 : c->report_fd);
 }
 
 int main(int argc, char **argv)
@@ -381,7 +383,7 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 	if (init == 0) {
 		ln_limits_join(&c);    /* limits.c: before anything else */
 		close(sp[0]);
-		if (c.report_fd >= 0 && c.report_fd != c.slot_sock)
+		if (c.limits && c.report_fd >= 0 && c.report_fd != c.slot_sock)
 			close(c.report_fd);
 		/* The launcher is outside this pid namespace (getppid() is 0
 		 * here): its end of the socket tells whether it is still there. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -97,7 +98,19 @@ static void supervisor_end(const struct ln_supervisor *sup, const sigset_t *set)
 	}
 }
 
-void ln_init_loop(pid_t program, int status_fd, const struct ln_supervisor *sup)
+/* Nothing but this init is left in its pid namespace: every process of a
+ * pid namespace descends from its init (orphans are reparented to it), so
+ * no child means no one else. Reaps what has exited. */
+static bool init_alone(void)
+{
+	pid_t r;
+	int st;
+	while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+		;
+	return r < 0 && errno == ECHILD;
+}
+
+void ln_init_loop(pid_t program, int status_fd, const struct ln_supervisor *sup, int report_fd)
 {
 	sigset_t set;
 	ln_forward_sigset(&set);
@@ -120,6 +133,13 @@ void ln_init_loop(pid_t program, int status_fd, const struct ln_supervisor *sup)
 			ssize_t w = write(status_fd, &st, sizeof(st));
 			(void)w;
 			supervisor_end(sup, &set);
+			/* The program left nothing behind: the server may tell
+			 * Node now, not after this init's exit and the relay's
+			 * wake-up (the relay's own report then finds the socket
+			 * read and closed). With leftovers, the relay reports
+			 * once the kernel has killed them. */
+			if (report_fd >= 0 && init_alone())
+				(void)!send(report_fd, &st, sizeof(st), MSG_NOSIGNAL);
 			_exit(0);
 		}
 	}

@@ -22,7 +22,8 @@ export interface NativeAddon {
   /** bindings/fdpass.cc: the spawn server's plumbing. */
   fdSocketpair(seqpacket: boolean): [number, number];
   fdPipe(): [number, number];
-  fdSend(fd: number, data: Buffer, fds: number[], answer?: boolean): string | undefined;
+  fdSend(fd: number, data: Buffer, fds: number[]): void;
+  fdRecv(fd: number): string;
   fdClose(fd: number): void;
 }
 

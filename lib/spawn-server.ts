@@ -132,9 +132,17 @@ class Server {
     job.refd = on;
   }
 
-  /** Send one spawn request; the server answers after its fork. Throws when it cannot be sent. */
-  start(id: number, msg: Buffer, fds: number[], job: Job): number {
-    const answer = native().fdSend(this.req, msg, fds, true) as string;
+  /** Send one spawn request (throws when it cannot be sent); its answer comes after the server's fork. */
+  send(msg: Buffer, fds: number[]): void {
+    native().fdSend(this.req, msg, fds);
+  }
+
+  /**
+   * The answer to the request just sent: its pid, the job registered. Requests are answered
+   * in order and nothing else is sent between a request and this call (JS runs it in one go).
+   */
+  started(id: number, job: Job): number {
+    const answer = native().fdRecv(this.req);
     const a = JSON.parse(answer) as { pid?: number; error?: string };
     if (typeof a.pid !== 'number') throw new Error(`sbx spawn server: ${a.error ?? answer}`);
     this.jobs.set(id, job);
@@ -255,10 +263,16 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
   const n = native();
   const child = new ChildProcess();
   (child as unknown as { _handle: unknown })._handle = null;
-  const ours: Array<net.Socket | null> = [];
+  // Only the fds before the request: the streams on our ends are made
+  // while the server forks and the sandbox starts (a net.Socket costs tens
+  // of µs), then the answer is taken.
+  const pipes: Array<{ i: number; fd: number }> = [];
   const theirs: number[] = [];
   const closeAfter: number[] = [];
   let devnull = -1;
+  let chanOurs = -1;
+  let startError: unknown;
+  const ours: Array<net.Socket | null> = [];
   let chan: net.Socket | undefined;
   try {
     const srv = theServer();
@@ -266,39 +280,61 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
       const e = r.stdio[i] ?? 'pipe';
       if (e === 'pipe' || e === 'overlapped') {
         const [a, b] = n.fdSocketpair(false);
-        // As child_process makes them: every pipe is a socketpair; stdin is not readable, the rest are duplex.
-        ours.push(new net.Socket({ fd: a, readable: i !== 0 }));
+        pipes.push({ i, fd: a });
         theirs.push(b);
         closeAfter.push(b);
       } else if (e === 'inherit') {
-        ours.push(null);
         theirs.push(i);
       } else if (e === 'ignore') {
         if (devnull < 0) closeAfter.push((devnull = fs.openSync('/dev/null', 'r+')));
-        ours.push(null);
         theirs.push(devnull);
       } else if (typeof e === 'number') {
-        ours.push(null);
         theirs.push(e);
       } else {
-        ours.push(null);
         theirs.push(fdOf(e)!);
       }
     }
-    const [chanOurs, chanTheirs] = n.fdSocketpair(false);
-    closeAfter.push(chanTheirs);
-    theirs.push(chanTheirs);
-    chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
+    const pair = n.fdSocketpair(false);
+    chanOurs = pair[0];
+    closeAfter.push(pair[1]);
+    theirs.push(pair[1]);
     const id = srv.takeId();
     msg.writeUInt32LE(id, 8);
+    srv.send(msg, theirs);
+    for (const fd of closeAfter.splice(0)) n.fdClose(fd);
+    // From here the request is the server's: its answer is taken whatever
+    // happens, or the next request would read this one's.
+    let streams: unknown;
+    try {
+      // As child_process makes them: every pipe is a socketpair; stdin is not readable, the rest are duplex.
+      for (let i = 0; i < r.stdio.length; i++) ours.push(null);
+      for (const p of pipes) {
+        ours[p.i] = new net.Socket({ fd: p.fd, readable: p.i !== 0 });
+        p.fd = -1;
+      }
+      chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
+      chanOurs = -1;
+    } catch (e) {
+      streams = e;
+    }
     const job: Job = { refd: true, onStatus: (st) => exited(st) };
-    const pid = srv.start(id, msg, theirs, job);
+    const pid = srv.started(id, job);
+    if (streams !== undefined) {
+      // Started, but Node cannot hold its stdio: end it, and say so (a
+      // second start on the direct path could run the program twice).
+      srv.kill(id, signalNumbers.SIGKILL);
+      startError = streams;
+      throw streams;
+    }
     wire(child, r, pid, ours, srv, id, job);
-    return { child, chan };
-  } catch {
-    // not taken: the caller uses the direct launcher
+    return { child, chan: chan! };
+  } catch (e) {
     chan?.destroy();
     for (const s of ours) s?.destroy();
+    for (const p of pipes) if (p.fd >= 0) n.fdClose(p.fd);
+    if (chanOurs >= 0) n.fdClose(chanOurs);
+    if (startError !== undefined) throw e;
+    // not taken: the caller uses the direct launcher
     return null;
   } finally {
     for (const fd of closeAfter) n.fdClose(fd);

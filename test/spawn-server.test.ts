@@ -131,6 +131,26 @@ describe('the spawn server', () => {
     expect(alive(slot!)).toBe(false);
   });
 
+  test("'exit' comes when nothing of the program is left: its status at once, or after the kernel killed what it left behind", async () => {
+    const cwd = tmp();
+    const server = await serverPid(cwd);
+    const leftovers = () => descendants(server).filter((p) => alive(p) && cmdline(p) === '/bin/sleep 7.123');
+    // Nothing left behind: the init reports the program's own status (prepared ahead, then cold).
+    expect(await close(sbx.spawn('/bin/sh', ['-c', 'exit 4'], { cwd, stdio: 'ignore' }))).toEqual([4, null]);
+    expect(await close(sbx.spawn('/bin/sh', ['-c', 'kill -USR1 $$'], { cwd, stdio: 'ignore' }))).toEqual([null, 'SIGUSR1']);
+    expect(await close(sbx.spawn('/bin/sh', ['-c', 'exit 5'], { cwd: tmp(), stdio: 'ignore' }))).toEqual([5, null]);
+    // A process left behind: it really runs while the program does, and is gone by 'exit'.
+    const c = sbx.spawn('/bin/sh', ['-c', '/bin/sleep 7.123 & /bin/sleep 0.3; exit 3'], { cwd, stdio: 'ignore' });
+    let seen = 0;
+    for (let i = 0; i < 100 && seen === 0; i++) {
+      await sleep(10);
+      seen = leftovers().length;
+    }
+    expect(seen).toBe(1);
+    const atExit = await new Promise<[number | null, number]>((r) => c.once('exit', (code) => r([code, leftovers().length])));
+    expect(atExit).toEqual([3, 0]);
+  });
+
   test('the program holds its stdio and nothing else, cold or prepared ahead', async () => {
     const cwd = tmp();
     const fds = async () => {
