@@ -176,9 +176,11 @@ describe('the spawn server', () => {
       const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
       return { seccomp: /^Seccomp:\s+(\d)/m.exec(st)?.[1], nnp: /^NoNewPrivs:\s+(\d)/m.exec(st)?.[1], capEff: /^CapEff:\s+(\w+)/m.exec(st)?.[1] };
     };
-    // the prepared sandbox's program: launcher -> init -> program
-    const preparedProgram = async (server: number, cwd: string) => {
-      const slot = await preparedSlot(server, cwd);
+    // the prepared sandbox's program: launcher -> init -> program. Not the
+    // first sandbox's launcher: 'close' can come before it has finished
+    // tearing its namespaces down.
+    const preparedProgram = async (server: number, cwd: string, first: number) => {
+      const slot = await preparedSlot(server, cwd, [first]);
       expect(slot).toBeDefined();
       // up to 5 s: on a loaded 2-vCPU machine the sandbox built ahead can take over 2 s
       for (let i = 0; i < 250; i++) {
@@ -197,7 +199,7 @@ describe('the spawn server', () => {
       const first = sbx.spawn('/bin/true', [], { cwd, stdio: 'ignore', policy });
       const server = ppid(first.pid!)!;
       await close(first);
-      const prog = await preparedProgram(server, cwd);
+      const prog = await preparedProgram(server, cwd, first.pid!);
       expect(status(prog)).toEqual({ seccomp: early ? '2' : '0', nnp: '1', capEff: '0000000000000000' });
       // and the request it then serves is fully confined either way
       const r = await sbx.run('/bin/sh', ['-c', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; echo $$'], { cwd, policy });
