@@ -1,6 +1,7 @@
 // sbx.node: a thin Node-API layer over the public headers in
 // src-native/include. No policy semantics here: the core decides, this file
 // converts types and errors.
+#include "environ.h"
 #include "fdpass.h"
 #include <napi.h>
 
@@ -267,6 +268,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reportPrepared", Napi::Function::New(env, ReportPrepared));
   exports.Set("lockdownPrepared", Napi::Function::New(env, LockdownPrepared));
   sbx_fdpass_init(env, exports);
+  sbx_environ_init(env, exports);
   return exports;
 }
 

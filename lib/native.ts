@@ -25,6 +25,8 @@ export interface NativeAddon {
   fdSend(fd: number, data: Buffer, fds: number[]): void;
   fdRecv(fd: number): string;
   fdClose(fd: number): void;
+  /** environ as the spawn request encodes it (u32 count, u32 length + bytes each); bindings/environ.cc. */
+  environBlock(): Buffer;
 }
 
 export interface ArtifactPaths {

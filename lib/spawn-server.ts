@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import { artifactPaths, native } from './native';
 
 /** launcher/request.h */
@@ -202,16 +203,47 @@ function fdOf(e: unknown): number | undefined {
   return undefined;
 }
 
+/** Objects that were process.env at a spawn: true for Node's own view of environ. */
+const probed = new WeakMap<object, boolean>();
+
+/**
+ * Is `env` the process's environment itself, so that environ can be read
+ * in place of it (bindings/environ.cc)? Only on the main thread (a
+ * worker's process.env is a copy) and for Node's own process.env object,
+ * not one assigned over it: that one refuses an accessor property
+ * (ERR_INVALID_OBJECT_DEFINE_PROPERTY) and changes nothing; any other object
+ * takes the probe and loses it again at once.
+ */
+function isEnviron(env: NodeJS.ProcessEnv): boolean {
+  if (env !== process.env || !isMainThread) return false;
+  let live = probed.get(env);
+  if (live === undefined) {
+    const probe = '__sbx_environ_probe__';
+    try {
+      Object.defineProperty(env, probe, { get: () => '', configurable: true, enumerable: false });
+      delete (env as Record<string, unknown>)[probe];
+      live = false;
+    } catch (e) {
+      live = (e as { code?: string }).code === 'ERR_INVALID_OBJECT_DEFINE_PROPERTY';
+    }
+    probed.set(env, live);
+  }
+  return live;
+}
+
 function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null {
   const env: string[] = [];
-  for (const k in r.env) {
-    const v = r.env[k];
-    if (v !== undefined) env.push(`${k}=${v}`);
+  const block = isEnviron(r.env) ? native().environBlock() : null;
+  if (!block) {
+    for (const k in r.env) {
+      const v = r.env[k];
+      if (v !== undefined) env.push(`${k}=${v}`);
+    }
   }
   const strs = [r.cwd, r.policy, r.argv0 ?? '', r.file, ...r.args, ...env];
   // child_process rejects NUL bytes in these (ERR_INVALID_ARG_VALUE); the direct path does the same.
   for (let i = 0; i < strs.length; i++) if (i !== 1 && strs[i].includes('\0')) return null;
-  let size = 4 * 7 + 4 * strs.length;
+  let size = 4 * 6 + 4 * strs.length + (block ? block.length : 4);
   for (const x of strs) size += Buffer.byteLength(x, 'utf8');
   if (size > MAX_BYTES) return null;
   const b = Buffer.allocUnsafe(size);
@@ -233,8 +265,12 @@ function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null 
   u32(1 + r.args.length);
   str(r.file);
   for (const a of r.args) str(a);
-  u32(env.length);
-  for (const e of env) str(e);
+  if (block) {
+    o += block.copy(b, o);
+  } else {
+    u32(env.length);
+    for (const e of env) str(e);
+  }
   return o === size ? b : null;
 }
 

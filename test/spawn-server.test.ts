@@ -151,6 +151,50 @@ describe('the spawn server', () => {
     expect(atExit).toEqual([3, 0]);
   });
 
+  test("the environment is the one at the call: process.env as changed since start, an env option, an object assigned over process.env, a worker thread's copy", async () => {
+    const cwd = tmp();
+    const policy = { extends: 'default', env: { keep: ['SBXT_*'] } };
+    const script = 'env | grep ^SBXT_ | sort | tr "\\n" " "';
+    const show = async (opts: { env?: NodeJS.ProcessEnv } = {}) => (await sbx.run('/bin/sh', ['-c', script], { cwd, policy, ...opts })).stdout;
+    const real = process.env;
+    try {
+      process.env.SBXT_A = 'one';
+      expect(await show()).toBe('SBXT_A=one ');
+      process.env.SBXT_B = 'two=2 ü';
+      delete process.env.SBXT_A;
+      // twice: the second is served by the sandbox prepared ahead
+      expect(await show()).toBe('SBXT_B=two=2 ü ');
+      expect(await show()).toBe('SBXT_B=two=2 ü ');
+      expect(await show({ env: { PATH: real.PATH, SBXT_C: 'three' } })).toBe('SBXT_C=three ');
+      // child_process takes an object assigned over process.env; so does sbx
+      process.env = { ...real, SBXT_D: 'four' };
+      try {
+        expect(await show()).toBe('SBXT_B=two=2 ü SBXT_D=four ');
+      } finally {
+        process.env = real;
+      }
+      expect(await show()).toBe('SBXT_B=two=2 ü ');
+      // a worker's process.env is its own copy: what it sets there is not in environ
+      const file = path.join(cwd, 'worker.js');
+      fs.writeFileSync(
+        file,
+        `const { parentPort, workerData } = require('node:worker_threads');
+         const sbx = require(workerData.index);
+         process.env.SBXT_W = 'worker';
+         sbx.run('/bin/sh', ['-c', workerData.script], { cwd: workerData.cwd, policy: workerData.policy })
+           .then((r) => parentPort.postMessage(r.stdout), (e) => parentPort.postMessage('error: ' + e.message));`,
+      );
+      const { Worker } = await import('node:worker_threads');
+      const w = new Worker(file, { workerData: { index: path.join(repoRoot, 'dist', 'index.js'), script, cwd, policy } });
+      const fromWorker = await new Promise((r) => w.once('message', r));
+      await w.terminate();
+      expect(fromWorker).toBe('SBXT_B=two=2 ü SBXT_W=worker ');
+    } finally {
+      delete real.SBXT_A;
+      delete real.SBXT_B;
+    }
+  });
+
   test('the program holds its stdio and nothing else, cold or prepared ahead', async () => {
     const cwd = tmp();
     const fds = async () => {
