@@ -250,8 +250,7 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	for (int fd = 0; fd < c->keep_fds; fd++)
 		if (fd != status_fd && fd != sup.end_fd)
 			close(fd);
-	/* With limits, the launcher's supervisor says how it ended (limits.c). */
-	ln_init_loop(prog, status_fd, &sup, c->limits ? -1 : c->report_fd);
+	ln_init_loop(prog, status_fd, &sup, c->report_fd);
 }
 
 int main(int argc, char **argv)
@@ -383,8 +382,14 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 	if (init == 0) {
 		ln_limits_join(&c);    /* limits.c: before anything else */
 		close(sp[0]);
-		if (c.limits && c.report_fd >= 0 && c.report_fd != c.slot_sock)
-			close(c.report_fd);
+		/* The init reports the end itself when the program leaves
+		 * nothing behind (proc.c); with limits, the launcher's
+		 * supervisor says how it ended (limits.c). */
+		if (c.limits && c.report_fd >= 0) {
+			if (c.report_fd != c.slot_sock)
+				close(c.report_fd);
+			c.report_fd = -1;
+		}
 		/* The launcher is outside this pid namespace (getppid() is 0
 		 * here): its end of the socket tells whether it is still there. */
 		if (ln_die_with_parent(0, &err))

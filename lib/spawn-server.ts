@@ -307,8 +307,9 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
   const closeAfter: number[] = [];
   let devnull = -1;
   let chanOurs = -1;
-  let startError: unknown;
-  const ours: Array<net.Socket | null> = [];
+  // A stream Node could not make after the request went out: thrown, never a fallback.
+  let unheld: unknown;
+  const ours: Array<net.Socket | null> = r.stdio.map(() => null);
   let chan: net.Socket | undefined;
   try {
     const srv = theServer();
@@ -340,10 +341,8 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     for (const fd of closeAfter.splice(0)) n.fdClose(fd);
     // From here the request is the server's: its answer is taken whatever
     // happens, or the next request would read this one's.
-    let streams: unknown;
     try {
       // As child_process makes them: every pipe is a socketpair; stdin is not readable, the rest are duplex.
-      for (let i = 0; i < r.stdio.length; i++) ours.push(null);
       for (const p of pipes) {
         ours[p.i] = new net.Socket({ fd: p.fd, readable: p.i !== 0 });
         p.fd = -1;
@@ -351,16 +350,15 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
       chan = new net.Socket({ fd: chanOurs, readable: true, writable: false });
       chanOurs = -1;
     } catch (e) {
-      streams = e;
+      unheld = e;
     }
     const job: Job = { refd: true, onStatus: (st) => exited(st) };
     const pid = srv.started(id, job);
-    if (streams !== undefined) {
+    if (unheld !== undefined) {
       // Started, but Node cannot hold its stdio: end it, and say so (a
       // second start on the direct path could run the program twice).
       srv.kill(id, signalNumbers.SIGKILL);
-      startError = streams;
-      throw streams;
+      throw unheld;
     }
     wire(child, r, pid, ours, srv, id, job);
     return { child, chan: chan! };
@@ -369,7 +367,7 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     for (const s of ours) s?.destroy();
     for (const p of pipes) if (p.fd >= 0) n.fdClose(p.fd);
     if (chanOurs >= 0) n.fdClose(chanOurs);
-    if (startError !== undefined) throw e;
+    if (unheld !== undefined) throw e;
     // not taken: the caller uses the direct launcher
     return null;
   } finally {
