@@ -12,11 +12,13 @@
  * Without a listener, `report` is noted and ignored: a USER_NOTIF with no
  * one listening fails the call with ENOSYS, which is not the policy's errno.
  */
+#include "bpf.h"
 #include "policy.h"
 #include "prepared.h"
 #include "preset_fast.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +85,77 @@ static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p
 	return r;
 }
 
+/*
+ * Self door, rings held before lockdown (self_rings.c accounted for each):
+ * a filter that would refuse io_uring_enter gets one more entry at the end,
+ * after everything the policy says, that allows it. New rings and
+ * registrations stay as the policy says.
+ */
+static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
+		      struct sbx_error *err)
+{
+	static const struct sbx_seccomp_entry enter = {
+		.name = "io_uring_enter",
+		.action = { SBX_ACT_ALLOW, 0 },
+		.arch_mask = SBX_ARCH_MASK_ALL,
+		.pointer = "/seccomp",
+	};
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	int nr = sbx_syscall_lookup(sbx_arch_native(), "io_uring_enter");
+	struct sbx_seccomp_spec *spec = NULL, copy;
+	struct sbx_seccomp_entry *entries;
+	struct sbx_compiled *compiled = NULL;
+	struct sbx_notes notes = { 0 };
+	char fds[96];
+	size_t off = 0;
+	int r;
+
+	if (nr < 0 || !pp->compiled || !pp->compiled->insn_count ||
+	    sbx_bpf_const_allows((const struct sock_filter *)pp->compiled->bpf,
+				 pp->compiled->insn_count, ai->audit_arch,
+				 (uint32_t)nr))
+		return 0;
+	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
+	if (r || !spec) {
+		sbx_notes_free(&notes);
+		return r;
+	}
+	entries = malloc((spec->nentries + 1) * sizeof(*entries));
+	if (!entries) {
+		sbx_policy_seccomp_spec_free(spec);
+		sbx_notes_free(&notes);
+		return oom(err);
+	}
+	if (spec->nentries)
+		memcpy(entries, spec->entries, spec->nentries * sizeof(*entries));
+	entries[spec->nentries] = enter;
+	copy = *spec;
+	copy.entries = entries;
+	copy.nentries = spec->nentries + 1;
+	r = sbx_compile_seccomp_spec_flags(&copy, -1, SBX_COMPILE_NO_DISASSEMBLY,
+					   &compiled, err);
+	free(entries);
+	sbx_policy_seccomp_spec_free(spec);
+	sbx_notes_free(&notes);
+	if (r)
+		return r;
+	sbx_compiled_free(pp->compiled);
+	pp->compiled = compiled;
+	for (int i = 0; i < pp->self_nrings && i < SBX_SELF_RING_FDS; i++)
+		off += (size_t)snprintf(fds + off, sizeof(fds) - off, "%s%d",
+					i ? ", " : "", pp->self_ring_fds[i]);
+	sbx_notebuf_add(&pp->notes, "self: io_uring_enter allowed for the %d "
+			"io_uring ring%s this process held (fd %s%s; libuv's in "
+			"Node 22+): their operations run with the locked-down "
+			"credentials, so Landlock applies, and seccomp does not "
+			"see them; new rings and registrations stay refused as "
+			"the policy says (docs/security-model.md, \"Self door: "
+			"io_uring rings\")", pp->self_nrings,
+			pp->self_nrings == 1 ? "" : "s", fds,
+			pp->self_nrings > SBX_SELF_RING_FDS ? ", ..." : "");
+	return 0;
+}
+
 int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 			struct sbx_error *err)
 {
@@ -96,6 +169,8 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 		r = 0;     /* a preset's program, compiled at build time */
 	else
 		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
+	if (!r && pp->door == SBX_DOOR_SELF && pp->self_nrings)
+		r = keep_rings(pp, p, err);
 	if (r)
 		return r;
 	if (p->report == 1 && !listen)

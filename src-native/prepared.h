@@ -21,11 +21,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Every rlimit key of the policy (enum sbx_rlimit_key has 16). */
 #define SBX_PREPARED_MAX_RLIMITS 16
 
 struct sbx_filter_model;
+
+/* How many ring fds the self door's note names. */
+#define SBX_SELF_RING_FDS 8
 
 struct sbx_prepared {
 	int door;                /* enum sbx_door                              */
@@ -69,6 +73,11 @@ struct sbx_prepared {
 	int self_pid;
 	int *self_tids;
 	size_t self_ntids;
+	/* Self door: io_uring rings this process held at prepare (counted;
+	 * the first fds kept for the note), each accounted for by
+	 * self_rings.c. With any, the filter keeps io_uring_enter usable. */
+	int self_nrings;
+	int self_ring_fds[SBX_SELF_RING_FDS];
 
 	/* notes.count and notes.lost when prepare finished: what apply adds
 	 * comes after (sbx_prepared_apply_report_json). */
@@ -123,6 +132,19 @@ struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp);
 /* self.c: list the process's threads for the self door's apply (nothing is
  * changed; a failure here leaves apply to open /proc itself and report). */
 void sbx_self_prepare_threads(struct sbx_prepared *pp);
+
+/* self_rings.c: every io_uring ring the process holds must be accounted
+ * for (no SQPOLL thread, no registered personality, state readable); at
+ * prepare (counted into pp->self_nrings, nothing changed) and once more
+ * after seccomp is in force. 0, or the error (SBX_EUNSUPPORTED naming the
+ * ring and what to do, SBX_ESYS when /proc cannot tell). */
+int sbx_self_rings_check(struct sbx_prepared *pp, struct sbx_error *err);
+int sbx_self_rings_recheck(const struct sbx_prepared *pp, struct sbx_error *err);
+
+/* Whether thread `tid` (a name in the /proc/<pid>/task directory
+ * `task_dir`) is an io_uring worker of the kernel: it runs no user code, so
+ * there is nothing of its own to confine and it takes no signal handler. */
+bool sbx_self_task_is_io_worker(int task_dir, pid_t tid);
 
 /* Restrict the calling thread with the prepared Landlock domain (self door,
  * other threads). Async-signal-safe; 0 when there is nothing to enforce,

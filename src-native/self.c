@@ -435,6 +435,7 @@ struct self_run {
 	struct tidset done, pending;
 	uint32_t seen;           /* answers of the current block read so far  */
 	bool seed;               /* first round: the threads listed at prepare */
+	size_t io_workers;       /* in `done` without a signal: io_uring's     */
 	unsigned rounds, max_rounds, timeout_ms;
 };
 
@@ -463,6 +464,14 @@ static int each_tid(int fd, int (*fn)(void *, pid_t), void *arg)
 	return n < 0 ? -errno : 0;
 }
 
+/* An io_uring worker of the kernel runs no user code and takes no handler:
+ * it is counted as done without a signal (self_rings.c). */
+static int skip_io_worker(struct self_run *run, pid_t tid)
+{
+	run->io_workers++;
+	return tidset_add(&run->done, tid);
+}
+
 /* Queue `tid` unless it is the caller, confined or already waited for. */
 static int add_new(void *arg, pid_t tid)
 {
@@ -471,6 +480,10 @@ static int add_new(void *arg, pid_t tid)
 	if (tid == run->self_tid || tidset_has(&run->done, tid) ||
 	    tidset_has(&run->pending, tid))
 		return 0;
+	/* Kernel io workers exist only beside rings. */
+	if (!run->seed && run->job.pp->self_nrings &&
+	    sbx_self_task_is_io_worker(run->task_fd, tid))
+		return skip_io_worker(run, tid);
 	return tidset_add(&run->pending, tid);
 }
 
@@ -485,11 +498,13 @@ static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
 	int r;
 
 	if (run->seed) {
-		run->seed = false;
+		/* Still seeding while the list is added: it was filtered at
+		 * prepare. */
 		for (size_t i = 0; i < pp->self_ntids; i++)
 			if ((r = add_new(run, pp->self_tids[i])))
 				return sbx_error_set(err, SBX_ENOMEM, ENOMEM,
 						     NULL, "out of memory");
+		run->seed = false;
 		return (int)(run->pending.n - from);
 	}
 	r = each_tid(run->task_fd, add_new, run);
@@ -506,6 +521,8 @@ static int keep_tid(void *arg, pid_t tid)
 {
 	struct sbx_prepared *pp = arg;
 
+	if (pp->self_nrings && sbx_self_task_is_io_worker(pp->self_task_fd, tid))
+		return 0;
 	if (pp->self_ntids % 64 == 0) {
 		int *v = realloc(pp->self_tids,
 				 (pp->self_ntids + 64) * sizeof(*v));
@@ -537,12 +554,12 @@ void sbx_self_prepare_threads(struct sbx_prepared *pp)
 	fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	pp->self_task_fd = fd;
 	if (each_tid(fd, keep_tid, pp)) {
 		free(pp->self_tids);
 		pp->self_tids = NULL;
 		pp->self_ntids = 0;
 	}
-	pp->self_task_fd = fd;
 	pp->self_pid = getpid();
 }
 
@@ -659,14 +676,23 @@ static int wait_round(struct self_run *run, struct sbx_error *err)
 			return 0;
 		now = now_ns();
 		if (now >= next_check || now >= deadline) {
-			/* Threads that exited before handling do not answer. */
-			for (size_t i = run->pending.n; i-- > 0;)
-				if (!thread_exists(run->pid, run->pending.v[i])) {
-					tidset_del(&run->pending,
-						   run->pending.v[i]);
-					__atomic_sub_fetch(&run->job.want, 1,
-							   __ATOMIC_RELAXED);
-				}
+			/* Threads that exited before handling do not answer,
+			 * nor do io_uring workers (one that started since the
+			 * round was listed). */
+			for (size_t i = run->pending.n; i-- > 0;) {
+				pid_t tid = run->pending.v[i];
+				bool gone = !thread_exists(run->pid, tid);
+
+				if (!gone && !sbx_self_task_is_io_worker(
+						run->task_fd, tid))
+					continue;
+				tidset_del(&run->pending, tid);
+				__atomic_sub_fetch(&run->job.want, 1,
+						   __ATOMIC_RELAXED);
+				if (!gone && skip_io_worker(run, tid))
+					return sbx_error_set(err, SBX_ENOMEM,
+						ENOMEM, NULL, "out of memory");
+			}
 			if (!run->pending.n)
 				return 0;
 			if (now >= deadline)
@@ -1041,11 +1067,17 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 		res->landlock_scoped = pp->landlock.attr.scoped;
 	}
 	sbx_notebuf_add(&pp->notes, "self: %zu other thread%s confined by "
-			"signal in %u round%s%s%s", run->done.n,
-			run->done.n == 1 ? "" : "s", run->rounds,
+			"signal in %u round%s%s%s", run->done.n - run->io_workers,
+			run->done.n - run->io_workers == 1 ? "" : "s", run->rounds,
 			run->rounds == 1 ? "" : "s",
 			ll_tsync ? " (Landlock by TSYNC)" : "",
 			early ? " (seccomp loaded meanwhile)" : "");
+	if (run->io_workers)
+		sbx_notebuf_add(&pp->notes, "self: %zu io_uring worker "
+				"thread%s of the kernel left as they are (they "
+				"run each operation with its submitter's "
+				"credentials)", run->io_workers,
+				run->io_workers == 1 ? "" : "s");
 
 	/* Unless it was loaded early (a filter that allows all of the above),
 	 * seccomp may deny what the steps above need: last. The handler goes
@@ -1055,6 +1087,11 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	if (sc.prog && !early && (r = load_seccomp(pp, &sc, err)))
 		return r;
 	SELF_TRACE("seccomp");
+	/* No ring can be made from here on (every preset refuses
+	 * io_uring_setup): one made since prepare must be accounted for too. */
+	if (sc.prog && (r = sbx_self_rings_recheck(pp, err)))
+		return r;
+	SELF_TRACE("rings");
 	res->failed_step = SBX_STEP_NONE;
 	return 0;
 }
