@@ -167,6 +167,7 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 			 &pp, &err);
 	if (rc < 0)
 		sbx_preload_die_err("preparing policy", &err, "SBX_POLICY");
+	sbx_preload_check_own_files(pp, p);
 	TMARK(3);
 	report_sock = sbx_preload_report_start(pp);
 

@@ -34,6 +34,12 @@ void sbx_preload_scrub_env(void);
 int sbx_preload_thread_count(void);
 
 struct sbx_prepared;
+struct sbx_policy;
+
+/* Refuse (exit 126) when the prepared Landlock rules let the program write
+ * where libsbx.so or a policy file lies (preload_guard.c). */
+void sbx_preload_check_own_files(const struct sbx_prepared *pp,
+				 const struct sbx_policy *p);
 
 /* Reporting denials (preload_report.c). Before apply: start the reporter
  * process; returns the socket to hand it the listener on, or -1 when the

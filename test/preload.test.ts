@@ -367,6 +367,82 @@ for (const user of users) {
   });
 }
 
+for (const user of users) {
+  describe(`preload door: its own files stay out of the program's reach, as ${user}`, () => {
+    let b: Box;
+    beforeAll(() => {
+      b = makeBox(user);
+    });
+    afterAll(() => dropBox(b));
+
+    /** A world-readable copy of libsbx.so at `to` (its directory made as needed). */
+    function placeLib(to: string): string {
+      fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o777 });
+      fs.copyFileSync(lib(b.user), to);
+      fs.chmodSync(to, 0o755);
+      return to;
+    }
+    const REFUSED = /refusing to run: libsbx\.so \(.*\) lies where this policy lets the program write/;
+
+    test('the attack it stops: under strict the program may rewrite a library kept in its working directory', () => {
+      // Confined by a library kept outside, the program overwrites the copy
+      // in its working directory, which a next start would load.
+      const inCwd = placeLib(path.join(b.cwd, 'lib', 'libsbx.so'));
+      fs.chmodSync(inCwd, 0o666);
+      const r = sh(b, `echo planted > lib/libsbx.so && cat lib/libsbx.so`);
+      ok(r);
+      expect(r.stdout).toBe('planted\n');
+      expect(fs.readFileSync(inCwd, 'utf8')).toBe('planted\n');
+      placeLib(inCwd);
+    });
+
+    test('libsbx.so in the writable working directory: refused before main(); outside it: runs', () => {
+      const inCwd = placeLib(path.join(b.cwd, 'lib', 'libsbx.so'));
+      failedClosed(run(b, '/bin/echo', ['ran'], { preload: inCwd }), REFUSED);
+      failedClosed(run(b, '/bin/echo', ['ran'], { preload: inCwd, policy: 'workspace' }), /\(\/fs\/write\/0\)$/);
+      const r = run(b, '/bin/echo', ['ran']); // the library outside every writable path
+      ok(r);
+      expect(r.stdout).toBe('ran\n');
+    });
+
+    test('libsbx.so under the writable $TMPDIR, and a symlink to a safe one kept in a writable directory: refused', () => {
+      failedClosed(run(b, '/bin/true', [], { preload: placeLib(path.join(b.tmpdir, 'x', 'libsbx.so')) }), REFUSED);
+      // The link's target is safe, but the link lives where the program may
+      // replace it, and the next start reads the link again.
+      const link = path.join(b.tmpdir, 'link');
+      fs.symlinkSync(path.dirname(lib(b.user)), link);
+      failedClosed(run(b, '/bin/true', [], { preload: path.join(link, 'libsbx.so') }), REFUSED);
+      // A symlink kept outside the writable paths to the same library: runs.
+      const safeLink = path.join(b.outside, 'safe-link');
+      fs.symlinkSync(path.dirname(lib(b.user)), safeLink);
+      ok(run(b, '/bin/true', [], { preload: path.join(safeLink, 'libsbx.so') }));
+    });
+
+    test('a policy file in the writable working directory: refused; the same file outside: runs', () => {
+      const text = JSON.stringify({ extends: 'strict' });
+      const inCwd = path.join(b.cwd, 'policy.json');
+      fs.writeFileSync(inCwd, text, { mode: 0o644 });
+      failedClosed(run(b, '/bin/true', [], { policy: inCwd }), /the policy file \(.*policy\.json\) lies where this policy lets the program write/);
+      const outside = path.join(b.outside, 'policy.json');
+      fs.writeFileSync(outside, text, { mode: 0o644 });
+      ok(run(b, '/bin/true', [], { policy: outside }));
+      // A file `extends` names is checked too.
+      const parent = path.join(b.cwd, 'parent.json');
+      fs.writeFileSync(parent, JSON.stringify({ extends: 'strict' }), { mode: 0o644 });
+      const child = path.join(b.outside, 'child.json');
+      fs.writeFileSync(child, JSON.stringify({ extends: parent }), { mode: 0o644 });
+      failedClosed(run(b, '/bin/true', [], { policy: child }), /parent\.json\) lies where/);
+    });
+
+    test('a policy that does not confine writes with Landlock has nothing to compare: runs (docs/security-model.md)', () => {
+      const inCwd = placeLib(path.join(b.cwd, 'lib2', 'libsbx.so'));
+      const r = run(b, '/bin/echo', ['ran'], { preload: inCwd, policy: 'no-network' });
+      ok(r);
+      expect(r.stdout).toBe('ran\n');
+    });
+  });
+}
+
 describe('preload door: what it does not cover (docs/security-model.md)', () => {
   let b: Box;
   beforeAll(() => {
