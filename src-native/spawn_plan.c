@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -76,12 +77,33 @@ static int put_mount(struct holder *h, const struct sbx_spawn_mount *m)
 	return 0;
 }
 
+/*
+ * The size of each default tmpfs (/tmp, $TMPDIR, home): an eighth of the
+ * host's memory, at least 256 MiB and at most 4 GiB. The kernel's own
+ * default is half of the memory for each mount, charged to the host when no
+ * memory cgroup holds the sandbox: three of them let one command take the
+ * host's memory. A policy mount with the same target and its own `size`
+ * replaces the default (docs/spawn.md, "Defaults").
+ */
+static uint64_t default_tmpfs_size(void)
+{
+	const uint64_t lo = 256ull << 20, hi = 4ull << 30;
+	struct sysinfo si;
+	uint64_t eighth;
+
+	if (sysinfo(&si))
+		return lo;
+	eighth = (uint64_t)si.totalram * si.mem_unit / 8;
+	return eighth < lo ? lo : eighth > hi ? hi : eighth;
+}
+
 static int add_default_opt(struct holder *h, int type, const char *source, const char *target,
 			   bool writable, bool optional)
 {
 	/* The context's strings need not outlive the plan. */
 	struct sbx_spawn_mount m = {
 		.type = type, .writable = writable, .is_default = true, .optional = optional,
+		.size = type == SBX_SPAWN_TMPFS ? default_tmpfs_size() : 0,
 		.source = source ? sbx_arena_strdup(&h->arena, source) : NULL,
 		.target = sbx_arena_strdup(&h->arena, target),
 	};

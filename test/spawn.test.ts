@@ -82,6 +82,26 @@ describe('sbx.spawn / sbx.run: the view from inside (default policy)', () => {
     expect(fs.existsSync(path.join('/tmp', name))).toBe(false);
   });
 
+  test('the default tmpfs mounts are sized (an eighth of memory, 256 MiB..4 GiB), not the kernel\'s half of memory each', async () => {
+    const want = Math.min(4 * 2 ** 30, Math.max(256 * 2 ** 20, Math.floor(os.totalmem() / 8)));
+    // f_blocks * f_bsize of each mount, as the kernel reports it (tmpfs rounds to pages).
+    const r = await sh('for d in /tmp "$HOME"; do stat -f -c "%b %S" "$d"; done');
+    expect(r.code, r.stderr).toBe(0);
+    const sizes = r.stdout.trim().split('\n').map((l) => l.split(' ').map(Number)).map(([b, s]) => b * s);
+    expect(sizes).toHaveLength(2);
+    for (const size of sizes) {
+      expect(Math.abs(size - want)).toBeLessThanOrEqual(4096); // rounded to a page
+      expect(size).toBeLessThan(os.totalmem() / 2); // the kernel's default would be half
+    }
+    // A policy mount with its own size replaces the default: 8 MiB, and
+    // writing past it fails with ENOSPC while writing within it works.
+    const small = await sh('head -c 4000000 /dev/zero > /tmp/a && echo within; head -c 9000000 /dev/zero > /tmp/b || echo full', {
+      policy: { extends: 'default', mounts: [{ type: 'tmpfs', target: '/tmp', size: '8M', writable: true }] },
+    });
+    expect(small.stdout).toBe('within\nfull\n');
+    expect(small.stderr).toMatch(/No space left on device/);
+  });
+
   test('network: only loopback, and it is up', async () => {
     const r = await sh('cat /proc/net/dev');
     const ifaces = r.stdout.split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter(Boolean);

@@ -23,6 +23,18 @@ export const RUN_EXTRAS_HELP = [
 ];
 
 /** `--cow` is a switch with an optional `=MODE`: taken out before the strict parser sees it. */
+/** 3159519744 -> "2.9 GiB" (what a person reads in --explain). */
+function bytesText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u ? v.toFixed(1).replace(/\.0$/, '') : v} ${units[u]}`;
+}
+
 export function takeCowFlag(args: string[]): { args: string[]; cow?: CowMode } {
   const out: string[] = [];
   let cow: CowMode | undefined;
@@ -128,7 +140,7 @@ function formatPlan(plan: Plan, cmd: string[]): string {
     lines.push('  mounts, in this order:');
     for (const m of plan.mounts) {
       const from = m.source && m.source !== m.target ? ` <- ${m.source}` : m.source ? ' (host)' : '';
-      const bits = [m.writable ? 'writable' : m.type === 'bind' ? 'read-only' : '', m.optional ? 'if present' : '', m.size ? `size ${m.size}` : '', m.upper ? `changes kept in ${m.upper}` : m.type === 'overlay' ? 'changes on a tmpfs, lost' : '', m.default ? 'default' : 'policy'].filter(Boolean);
+      const bits = [m.writable ? 'writable' : m.type === 'bind' ? 'read-only' : '', m.optional ? 'if present' : '', m.size ? `size ${bytesText(m.size)}` : '', m.upper ? `changes kept in ${m.upper}` : m.type === 'overlay' ? 'changes on a tmpfs, lost' : '', m.default ? 'default' : 'policy'].filter(Boolean);
       lines.push(`    ${m.type.padEnd(8)} ${m.target}${from}  [${bits.join(', ')}]`);
     }
   } else {
