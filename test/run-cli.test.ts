@@ -143,6 +143,23 @@ describe('sbx run (CLI)', () => {
     expect(hidden.status).not.toBe(0);
   });
 
+  // script(1) (util-linux) gives the run a pseudo-terminal.
+  const havePty = spawnSync('sh', ['-c', 'command -v script && command -v stty']).status === 0;
+  test.skipIf(!havePty)('terminal settings the program changes are the caller\'s again after the run (Node restores its stdio\'s at exit; a pty from script(1); skipped without util-linux)', () => {
+    const inPty = (cmd: string) =>
+      spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', cwd: tmp(), env: process.env, timeout: 30_000 });
+    const echoState = (out: string) => /(^|\s)(-?echo)(\s|$)/m.exec(out.replace(/\r/g, ''))?.[2];
+    // The control: a program run by the shell leaves echo off behind it.
+    const control = inPty(`sh -c 'stty -echo'; stty -a`);
+    expect(echoState(control.stdout), control.stdout).toBe('-echo');
+    // After sbx run the caller's settings are back (Node's own exit puts
+    // back the terminal settings it found at start); the program did run
+    // (it printed, and its own stty saw echo off).
+    const r = inPty(`${process.execPath} ${cliPath} run -- sh -c 'stty -echo; stty -a | grep -o -- " -echo " ; echo ran'; stty -a`);
+    expect(r.stdout, r.stdout).toMatch(/ -echo \r?\nran/);
+    expect(echoState(r.stdout.split('ran')[1]), r.stdout).toBe('echo');
+  });
+
   test('usage errors exit 2', () => {
     expect(sbx([], tmp()).status).toBe(2);
     expect(sbx(['--net', 'bogus', '--', 'true'], tmp()).status).toBe(2);
