@@ -27,7 +27,7 @@ import {
   type EscapeResult,
 } from './helpers/escape';
 import { repoRoot } from './helpers/paths';
-import { isRoot, unprivPackage } from './helpers/unpriv';
+import { isRoot, unprivNode, unprivPackage } from './helpers/unpriv';
 
 type User = 'root' | 'unpriv';
 const RUNNER = path.join(repoRoot, 'test', 'fixtures', 'self', 'escape-runner.js');
@@ -102,7 +102,7 @@ function check(r: EscapeResult, want: 'BLOCKED' | 'ESCAPED') {
   expect(r.verdict, msg).toBe(want);
 }
 
-describe.skipIf(!isRoot() || escapeNames().length === 0)('escape programs under the self door (lockdown, strict)', () => {
+describe.skipIf(!isRoot() || escapeNames().length === 0)(`escape programs under the self door on Node ${process.version} (lockdown, strict)`, () => {
   let fx: Record<User, EscapeFixtures>;
   let tmpdir: string;
 
@@ -136,7 +136,8 @@ describe.skipIf(!isRoot() || escapeNames().length === 0)('escape programs under 
         // confined process from before lockdown(): it hands them on.
         ...(name === 'sigurg_fsetown' ? { passFds: [3, 4] } : {}),
       };
-      return ['/usr/bin/env', [`TMPDIR=${tmpdir}`, process.execPath, runner(user), JSON.stringify(cfg), c, ...a]];
+      const node = user === 'root' ? process.execPath : unprivNode(); // the Node under test
+      return ['/usr/bin/env', [`TMPDIR=${tmpdir}`, node, runner(user), JSON.stringify(cfg), c, ...a]];
     };
 
   test('every program is built', () => {

@@ -14,12 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { releaseDir } from './helpers/paths';
-import { UNPRIV_UID, isRoot, runUnpriv } from './helpers/unpriv';
+import { UNPRIV_UID, isRoot, runUnpriv, unprivNode } from './helpers/unpriv';
 
 type User = 'root' | 'unpriv';
 const users: User[] = isRoot() ? ['root', 'unpriv'] : ['unpriv'];
 const PY = '/usr/bin/python3';
+/** The Node under test (npm test also runs this suite on Node 22 and 24), as the box's user can run it. */
 const NODE = fs.realpathSync(process.execPath);
+const node = (b: Box) => (b.user === 'root' ? NODE : unprivNode());
 
 let unprivLib: string | undefined;
 /** The built libsbx.so; for 65534 a world-readable copy (the checkout may be under /root). */
@@ -142,7 +144,7 @@ for (const user of users) {
       const p = py(b, 'import subprocess,pathlib\npathlib.Path("p.txt").write_text("py")\nprint(pathlib.Path("inside.txt").read_text().strip(), subprocess.run(["/bin/echo","sub"],capture_output=True,text=True).stdout.strip())');
       ok(p);
       expect(p.stdout).toBe('inside text sub\n');
-      const n = run(b, NODE, ['-e', 'const fs=require("fs");fs.writeFileSync("n.txt","node");console.log(fs.readFileSync("inside.txt","utf8").trim(), require("child_process").execFileSync("/bin/echo",["sub"]).toString().trim())']);
+      const n = run(b, node(b), ['-e', 'const fs=require("fs");fs.writeFileSync("n.txt","node");console.log(fs.readFileSync("inside.txt","utf8").trim(), require("child_process").execFileSync("/bin/echo",["sub"]).toString().trim())']);
       ok(n);
       expect(n.stdout).toBe('inside text sub\n');
       expect(fs.readFileSync(path.join(b.cwd, 'n.txt'), 'utf8')).toBe('node');

@@ -36,8 +36,46 @@ export function unprivPackage(): string {
   return dir;
 }
 
-/** Run a command as uid/gid 65534 (via setpriv). Only meaningful as root. */
+let unprivNodePath: string | undefined;
+
+/** Whether every directory above `file` can be searched, and `file` read and run, by anyone. */
+function worldRunnable(file: string): boolean {
+  try {
+    if ((fs.statSync(file).mode & 0o005) !== 0o005) return false;
+    for (let d = path.dirname(file); ; d = path.dirname(d)) {
+      if ((fs.statSync(d).mode & 0o001) === 0) return false;
+      if (d === path.dirname(d)) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Node under test (process.execPath) as uid 65534 can run it: itself when
+ * it is reachable by anyone (the system node), otherwise a copy in the
+ * world-readable mirror (an extra Node version under build/nodes/ of a
+ * checkout in /root, as in CI). runUnpriv() runs this for process.execPath.
+ */
+export function unprivNode(): string {
+  if (unprivNodePath) return unprivNodePath;
+  const node = fs.realpathSync(process.execPath);
+  if (worldRunnable(node)) return (unprivNodePath = node);
+  const dir = path.join(unprivPackage(), 'node', 'bin');
+  fs.mkdirSync(dir, { recursive: true });
+  const copy = path.join(dir, 'node');
+  fs.copyFileSync(node, copy);
+  fs.chmodSync(copy, 0o755);
+  spawnSync('chmod', ['-R', 'a+rX', path.join(unprivPackage(), 'node')]);
+  return (unprivNodePath = copy);
+}
+
+/**
+ * Run a command as uid/gid 65534 (via setpriv). Only meaningful as root.
+ * `process.execPath` as the command means the Node under test: unprivNode().
+ */
 export function runUnpriv(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {
+  if (cmd === process.execPath) cmd = unprivNode();
   return spawnSync(
     'setpriv',
     [`--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', cmd, ...args],
