@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <linux/netlink.h>
 #include <linux/memfd.h>
@@ -733,7 +734,8 @@ TEST(constants_per_arch)
 	X(RLIMIT_CORE) X(RLIMIT_RSS) X(RLIMIT_NPROC) X(RLIMIT_NOFILE) \
 	X(RLIMIT_MEMLOCK) X(RLIMIT_AS) X(RLIMIT_LOCKS) X(RLIMIT_SIGPENDING) \
 	X(RLIMIT_MSGQUEUE) X(RLIMIT_NICE) X(RLIMIT_RTPRIO) X(RLIMIT_RTTIME) \
-	X(PTRACE_PEEKUSER) X(PTRACE_POKEUSER)
+	X(PTRACE_PEEKUSER) X(PTRACE_POKEUSER) X(S_ISUID) X(S_ISGID) \
+	X(S_ISVTX)
 
 TEST(native_constants_match_headers)
 {
