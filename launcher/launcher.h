@@ -36,6 +36,7 @@ struct ln_ctx {
 	const char *argv0;      /* NULL: the command as given                 */
 	char **argv;            /* command and arguments                      */
 	unsigned long ns_done;  /* CLONE_NEW* flags actually in effect        */
+	bool caller_root;       /* started by uid 0 (secrets.c)               */
 	pid_t parent_pid;       /* who started the launcher                  */
 	/* notify.c (report: true): the program's and the supervisor's ends of
 	 * the listener handoff socket; -1 when not reporting. */
@@ -88,6 +89,9 @@ int ln_net_loopback_up(struct sbx_error *err);
 /* rootfs.c: the filesystem view, pivot_root, old root detached; then the
  * working directory. Needs a new mount namespace. */
 int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err);
+/* secrets.c: for a root caller, cover the root-only secrets under /etc
+ * in the view being built under /newroot (before pivot_root). */
+int ln_hide_root_secrets(struct ln_ctx *c, struct sbx_error *err);
 
 /* proc.c */
 /* The launcher with a pid namespace: wait for the init, forward signals,

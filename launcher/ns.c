@@ -88,6 +88,7 @@ int ln_ns_enter(struct ln_ctx *c, const char **step, struct sbx_error *err)
 	int rc;
 
 	*step = "namespaces";
+	c->caller_root = uid == 0;
 	if (want & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) == 0) {
 			done |= CLONE_NEWUSER;

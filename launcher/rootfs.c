@@ -294,6 +294,11 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 			return rc;
 	}
 
+	/* After every mount, so that what is covered is what the view shows. */
+	*step = "rootfs (root-only secrets)";
+	if ((rc = ln_hide_root_secrets(c, err)))
+		return rc;
+
 	*step = "pivot_root";
 	/* pivot_root(".", "."): the old root ends up under the new one and is
 	 * detached at once; no directory is needed for it. The detach is
