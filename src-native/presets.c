@@ -58,6 +58,48 @@
 	"CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|"     \
 	"CLONE_NEWPID|CLONE_NEWNET"
 
+/* No setuid or setgid file, whatever the door: under a root caller (a CI
+ * runner, a container) a `chmod 4755` in the writable working directory
+ * leaves a setuid-root program on the host, and for any uid such a file is
+ * a way back in as that user or group (no_new_privs and the spawn door's
+ * nosuid view make the bit inert only inside). So every call that sets a
+ * mode fails with EPERM when the mode has S_ISUID or S_ISGID: the chmod
+ * family, and creation with O_CREAT or O_TMPFILE, creat, mknod (the mode is
+ * only read when the call creates). Masked tests on single bits: modes are
+ * umode_t, compared on their low 32 bits (arg32.tsv), and callers pass type
+ * bits too (Node's fchmod passes 0100644). The filter cannot tell a
+ * directory from a file, so `chmod g+s DIR` fails too; mkdir strips both
+ * bits itself, and a directory still inherits S_ISGID from its parent. The
+ * calls the arm64 ABI lacks are limited to x86_64 (no note on arm64).
+ * openat2's mode is in a struct behind a pointer: ENOSYS, on which its
+ * callers fall back to openat (glibc, coreutils, python3, node and git never
+ * call it). */
+#define X86_ONLY " \"arch\": [\"x86_64\"],"
+#define SETID_RULE(names, arch, when)                                          \
+	"{\"syscall\": [" names "]," arch " \"when\": \"" when "\","                 \
+	" \"action\": \"errno:EPERM\", \"comment\": \"no setuid/setgid files\"},"
+#define NO_SETID_RULES                                                         \
+	SETID_RULE("\"fchmod\"", "", "arg1 & S_ISUID == S_ISUID")                 \
+	SETID_RULE("\"fchmod\"", "", "arg1 & S_ISGID == S_ISGID")                 \
+	SETID_RULE("\"chmod\", \"creat\", \"mknod\"", X86_ONLY,                  \
+		   "arg1 & S_ISUID == S_ISUID")                                     \
+	SETID_RULE("\"chmod\", \"creat\", \"mknod\"", X86_ONLY,                  \
+		   "arg1 & S_ISGID == S_ISGID")                                     \
+	SETID_RULE("\"fchmodat\", \"fchmodat2\", \"mknodat\"", "",               \
+		   "arg2 & S_ISUID == S_ISUID")                                     \
+	SETID_RULE("\"fchmodat\", \"fchmodat2\", \"mknodat\"", "",               \
+		   "arg2 & S_ISGID == S_ISGID")                                     \
+	SETID_RULE("\"openat\"", "", "arg2 & O_CREAT == O_CREAT && arg3 & S_ISUID == S_ISUID") \
+	SETID_RULE("\"openat\"", "", "arg2 & O_CREAT == O_CREAT && arg3 & S_ISGID == S_ISGID") \
+	SETID_RULE("\"openat\"", "", "arg2 & O_TMPFILE == O_TMPFILE && arg3 & S_ISUID == S_ISUID") \
+	SETID_RULE("\"openat\"", "", "arg2 & O_TMPFILE == O_TMPFILE && arg3 & S_ISGID == S_ISGID") \
+	SETID_RULE("\"open\"", X86_ONLY, "arg1 & O_CREAT == O_CREAT && arg2 & S_ISUID == S_ISUID") \
+	SETID_RULE("\"open\"", X86_ONLY, "arg1 & O_CREAT == O_CREAT && arg2 & S_ISGID == S_ISGID") \
+	SETID_RULE("\"open\"", X86_ONLY, "arg1 & O_TMPFILE == O_TMPFILE && arg2 & S_ISUID == S_ISUID") \
+	SETID_RULE("\"open\"", X86_ONLY, "arg1 & O_TMPFILE == O_TMPFILE && arg2 & S_ISGID == S_ISGID") \
+	"{\"syscall\": \"openat2\", \"action\": \"errno:ENOSYS\","                \
+	" \"comment\": \"its mode is behind a pointer: callers fall back to openat\"}"
+
 /* clone() keeps working without namespace flags (CLONE_NEWTIME is not
  * among them: for clone() that bit is part of the exit signal). clone3's
  * flags are behind a pointer, so it gets ENOSYS and libc falls back to
@@ -76,7 +118,8 @@
 	" \"action\": \"errno:EPERM\"},"                                            \
 	"{\"syscall\": \"memfd_create\","                                          \
 	" \"when\": \"arg1 & MFD_NOEXEC_SEAL == MFD_NOEXEC_SEAL\","                 \
-	" \"action\": \"allow\", \"comment\": \"never executable\"}"               \
+	" \"action\": \"allow\", \"comment\": \"never executable\"},"              \
+	NO_SETID_RULES                                                          \
 	"]"
 
 static const char preset_strict[] =

@@ -205,6 +205,8 @@ function table(): Record<string, Row> {
       : { root: B(/ENOENT/), unpriv: B(/ENOENT/) },
     proc_sys_write: { root: E(), unpriv: B(/EACCES/) },
     mknod_dev: { root: E(/mknod\(chr 1:3\) = 0/), unpriv: B(EPERM) },
+    // Any owner may set both bits on its own file (setgid: a group it is in).
+    setuid_create: { root: E(/left by: chmod\(04755\), chmod\(02755\)/), unpriv: E(/left by: chmod\(04755\), chmod\(02755\)/) },
     block_dev_open: anyBlockDevice()
       ? { root: E(), unpriv: B(/EACCES/) }
       : { root: B(/no block device visible/), unpriv: B(/no block device visible/) },
