@@ -2,8 +2,9 @@
 'use strict';
 // `npm test`: build everything the tests need (native artifacts with the C
 // tests, their ASan+UBSan build, TypeScript), run vitest over test/ (which
-// also runs the C test binaries and fuzzers as cases), and end with the plain
-// summary line `N passed, N failed` that CI reads.
+// also runs the C test binaries and fuzzers as cases) on this Node, then the
+// suites that depend on the Node version again on Node 22 and 24, and end with
+// the plain summary line `N passed, N failed` that CI reads (all runs added).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -43,8 +44,68 @@ step('native build (ASan+UBSan)', 'cmake',
 // The package's own TypeScript build (tsc, the ESM wrapper, the bin's mode).
 step('typescript build', 'npm', ['run', '--silent', 'build:ts']);
 
+// Node 22 and 24, the official Linux builds that the npm registry ships as
+// node-linux-<arch>, each in its own prefix under build/nodes/<major>: never
+// in the package's own node_modules, whose .bin/node would shadow this Node in
+// npm scripts. Installed when missing; pinned to the major.
+const EXTRA_NODES = [22, 24];
+// The suites that depend on the Node version (issue 17): the self door's,
+// the spawn door's API tests and the preload door's real programs.
+const EXTRA_SUITES = [
+  'test/self.test.ts',
+  'test/self-node.test.ts',
+  'test/escape.self.test.ts',
+  'test/spawn-api.test.ts',
+  'test/preload.test.ts',
+];
+// Under CI (CI=true, or SBX_REQUIRE_NODES=1 as .ci/run sets) a Node that
+// cannot be installed fails the run; elsewhere it is a visible skip.
+const nodesRequired = /^(1|true|yes)$/i.test(process.env.CI || '') || process.env.SBX_REQUIRE_NODES === '1';
+
+function installCommand(major) {
+  const pkg = `node-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
+  return {
+    pkg,
+    dir: path.join(root, 'build', 'nodes', String(major)),
+    text: `d=build/nodes/${major}; mkdir -p $d; echo '{"private":true}' > $d/package.json; ` +
+      `npm install --prefix $d --no-save --no-audit --no-fund --no-package-lock ${pkg}@${major}`,
+  };
+}
+
+/** { major, bin, version } of build/nodes/<major>, installing it when missing; or { major, error, command }. */
+function extraNode(major) {
+  const { pkg, dir, text } = installCommand(major);
+  const bin = path.join(dir, 'node_modules', pkg, 'bin', 'node');
+  const versionOf = () => {
+    if (!fs.existsSync(bin)) return null;
+    const r = spawnSync(bin, ['-p', 'process.version'], { encoding: 'utf8' });
+    const v = r.status === 0 ? r.stdout.trim() : '';
+    return v.startsWith(`v${major}.`) ? v : null;
+  };
+  let version = versionOf();
+  let why = '';
+  if (!version) {
+    process.stdout.write(`installing ${pkg}@${major} into build/nodes/${major}\n`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${pkg}@${major}`],
+      { stdio: 'inherit', cwd: root });
+    version = versionOf();
+    why = r.error ? r.error.message : r.status !== 0 ? `npm install exited ${r.status}` : `${bin} is not a Node ${major}`;
+  }
+  return version ? { major, bin, version } : { major, error: why, command: text };
+}
+
+process.stdout.write('\n== extra Node versions\n');
+const extraNodes = EXTRA_NODES.map(extraNode);
+for (const n of extraNodes) {
+  process.stdout.write(n.version ? `Node ${n.version}: ${path.relative(root, n.bin)}\n`
+    : `Node ${n.major}: could not be installed (${n.error})\n`);
+}
+
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-test-')), 'vitest.json');
-process.stdout.write('\n== vitest\n');
+const mainLabel = process.argv.length > 2 ? process.argv.slice(2).join(' ') : 'all suites';
+process.stdout.write(`\n== vitest on Node ${process.version} (${mainLabel})\n`);
 const vitestArgs = [
   path.join(root, 'node_modules/vitest/vitest.mjs'), 'run',
   '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
@@ -54,21 +115,38 @@ const vitestArgs = [
 // scripts/security-table.js turns them into docs/security-model.md's table.
 const escapeResults = path.join(root, 'build', 'escape-results');
 fs.rmSync(escapeResults, { recursive: true, force: true });
+const mainStart = Date.now();
 const code = run(process.execPath, vitestArgs, { env: { ...process.env, SBX_ESCAPE_RECORD: escapeResults } });
+const mainSecs = Math.round((Date.now() - mainStart) / 1000);
 
-let passed = 0, failed = 0, skipped = 0;
-try {
-  const r = JSON.parse(fs.readFileSync(report, 'utf8'));
-  passed = r.numPassedTests;
-  failed = r.numFailedTests;
-  skipped = r.numPendingTests + r.numTodoTests;
-  // A suite that failed to load has no tests: count it as a failure.
-  for (const s of r.testResults) if (s.status === 'failed' && s.assertionResults.length === 0) failed++;
-} catch (e) {
-  failed = Math.max(failed, 1);
-  process.stderr.write(`sbx test: could not read vitest's report: ${e.message}\n`);
+/** Counts of one vitest run from its JSON report and exit code, and the names of what failed. */
+function counts(reportFile, exitCode) {
+  let passed = 0, failed = 0, skipped = 0;
+  const failures = [];
+  try {
+    const r = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+    passed = r.numPassedTests;
+    failed = r.numFailedTests;
+    skipped = r.numPendingTests + r.numTodoTests;
+    for (const s of r.testResults) {
+      // A suite that failed to load has no tests: count it as a failure.
+      if (s.status === 'failed' && s.assertionResults.length === 0) {
+        failed++;
+        failures.push(`${path.relative(root, s.name)} (did not load)`);
+      }
+      for (const a of s.assertionResults) if (a.status === 'failed') failures.push(`${path.relative(root, s.name)} > ${a.fullName}`);
+    }
+  } catch (e) {
+    failed = Math.max(failed, 1);
+    process.stderr.write(`sbx test: could not read vitest's report: ${e.message}\n`);
+  }
+  if (exitCode !== 0 && failed === 0) failed = 1;
+  return { passed, failed, skipped, failures };
 }
-if (code !== 0 && failed === 0) failed = 1;
+
+const main = counts(report, code);
+let { passed, failed, skipped } = main;
+if (main.failed) process.stderr.write(`sbx test: ${main.failed} failed on Node ${process.version}\n`);
 // Regenerate the attack table only from a complete, green run of the escape
 // suites (a filtered or failing run would publish a partial table). It never
 // changes the test result.
@@ -86,5 +164,46 @@ try {
 } catch (e) {
   process.stderr.write(`sbx test: attack table skipped: ${e.message}\n`);
 }
+// The Node-dependent suites again on each extra Node (after the attack
+// table: these runs record no verdicts). Arguments given to npm test filter
+// them too: options pass through, and a file filter keeps the suites whose
+// path contains it (none left: no run).
+const userArgs = process.argv.slice(2);
+const fileFilters = userArgs.filter((a) => !a.startsWith('-'));
+const extraSuites = fileFilters.length ? EXTRA_SUITES.filter((f) => fileFilters.some((x) => f.includes(x))) : EXTRA_SUITES;
+const extraOptions = fileFilters.length ? userArgs.filter((a) => a.startsWith('-')) : userArgs;
+const perNode = [`Node ${process.version}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} in ${mainSecs} s (${mainLabel})`];
+for (const n of extraSuites.length ? extraNodes : []) {
+  if (!n.version) {
+    if (nodesRequired) {
+      process.stdout.write(`\n== vitest on Node ${n.major}: FAILED, not installed (${n.error})\n`);
+      process.stderr.write(`sbx test: Node ${n.major} could not be installed, and CI requires it (${n.error}); run: ${n.command}\n`);
+      failed++;
+    } else {
+      process.stdout.write(`\n== vitest on Node ${n.major}: SKIPPED, not installed (${n.error}); to run it: ${n.command}\n`);
+    }
+    continue;
+  }
+  process.stdout.write(`\n== vitest on Node ${n.version} (${extraSuites.join(' ')})\n`);
+  const nodeReport = path.join(path.dirname(report), `vitest-node${n.major}.json`);
+  const env = { ...process.env };
+  delete env.SBX_ESCAPE_RECORD;
+  const t0 = Date.now();
+  const c = counts(nodeReport, run(n.bin, [
+    path.join(root, 'node_modules/vitest/vitest.mjs'), 'run',
+    '--reporter=default', '--reporter=json', `--outputFile.json=${nodeReport}`,
+    ...extraOptions, ...extraSuites,
+  ], { env }));
+  const secs = Math.round((Date.now() - t0) / 1000);
+  perNode.push(`Node ${n.version}: ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''} in ${secs} s`);
+  passed += c.passed;
+  failed += c.failed;
+  skipped += c.skipped;
+  if (c.failed) {
+    process.stderr.write(`sbx test: ${c.failed} failed on Node ${n.version}:\n`);
+    for (const f of c.failures) process.stderr.write(`  [Node ${n.version}] ${f}\n`);
+  }
+}
+if (perNode.length > 1) process.stdout.write(`\n== per Node version\n${perNode.join('\n')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed ? 1 : 0);
