@@ -807,7 +807,8 @@ static int setup(struct self_run *run, struct sbx_prepared *pp,
 		run->job.token = (uintptr_t)&run->job ^ (uint64_t)now_ns();
 	run->job.token |= 1;     /* never NULL */
 	/* Listed at prepare time by this same process: its directory and
-	 * list are taken over (the list seeds the first round). */
+	 * list are taken over (the list seeds the first round, which is then
+	 * not a scan: a later round always follows, see confine()). */
 	if (!others_needed(pp)) {
 		/* seccomp's TSYNC alone: no thread is signalled */
 	} else if (pp->self_task_fd >= 0 && pp->self_pid == run->pid) {
@@ -1014,7 +1015,7 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	struct sbx_apply_result *res = &pp->result;
 	struct sbx_plan_seccomp sc = pp->plan.seccomp;
 	bool ll_tsync = pp->landlock.active && pp->landlock_abi >= 8;
-	bool others, early = false;
+	bool others, early = false, seeded = false;
 	int r, sent = 0;
 
 	res->failed_step = SBX_STEP_CAPS;
@@ -1029,6 +1030,7 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	others = others_needed(pp);
 	if (others) {
 		__atomic_store_n(&self_active, &run->job, __ATOMIC_RELEASE);
+		seeded = run->seed;
 		if ((sent = signal_round(run, err)) < 0)
 			return sent;
 		if (sent > 0)
@@ -1047,7 +1049,10 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	}
 	if (others) {
 		res->failed_step = SBX_STEP_LANDLOCK;
-		r = sent > 0 ? finish_other_threads(run, sent, err) : 0;
+		/* A first round from the prepare-time list is no scan: a
+		 * thread started since (in a process that had none other
+		 * then) is found by the next one, even when it sent nothing. */
+		r = sent > 0 || seeded ? finish_other_threads(run, sent, err) : 0;
 		__atomic_store_n(&self_active, NULL, __ATOMIC_RELEASE);
 		settle(run);
 		if (r)

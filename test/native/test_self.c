@@ -236,6 +236,56 @@ TEST(self_threads_started_after_prepare)
 	child_free(o);
 }
 
+/* A process with no other thread at prepare starts one before apply: the
+ * prepare-time list holds only the caller, so the first round sends no
+ * signal, and apply must still scan /proc/self/task once for the thread
+ * (it used to take the empty round for a scan that found nothing). */
+static void body_first_thread_after_prepare(void *arg, struct child_out *o)
+{
+	struct worker w;
+	struct sbx_prepared *pp;
+	struct sbx_error e;
+
+	(void)arg;
+	memset(&w, 0, sizeof(w));
+	pp = prepare(policy_no_etc, &e);
+	if (!pp)
+		_exit(3);
+	child_put(o, (int)pp->self_ntids);    /* the caller only */
+	pthread_create(&w.th, NULL, worker_main, &w);
+	if (sbx_self_lockdown(pp, &e)) {
+		snprintf(o->msg, sizeof(o->msg), "%s", e.message);
+		_exit(4);
+	}
+	put_tasks(o);
+	worker_probe(&w);
+	child_put(o, w.etc_errno);
+	child_put(o, w.usr_errno);
+	child_put(o, strstr(pp->notes.text[pp->notes.count - 1],
+			    "1 other thread confined by signal in 1 round") != NULL);
+	sbx_prepared_free(pp);
+	_exit(0);
+}
+
+TEST(self_first_thread_started_after_prepare)
+{
+	struct child_out *o = child_run(body_first_thread_after_prepare, NULL, true);
+
+	CHECK(child_ok(o));
+	if (!child_ok(o)) {
+		printf("# status %d: %s\n", o ? o->status : -1, o ? o->msg : "");
+		child_free(o);
+		return;
+	}
+	CHECK_EQ_INT(o->v[0], 1);
+	CHECK_EQ_INT(o->v[1], 2);             /* main and the worker */
+	CHECK_EQ_INT(o->v[2], 0);             /* both confined */
+	CHECK_EQ_INT(o->v[3], EACCES);        /* Landlock on the worker */
+	CHECK_EQ_INT(o->v[4], 0);
+	CHECK_EQ_INT(o->v[5], 1);
+	child_free(o);
+}
+
 /* Only a seccomp filter (no capabilities section, no Landlock): TSYNC puts
  * it and no_new_privs on every thread, so nothing is listed at prepare and
  * no thread is signalled; every thread still ends with both. */
