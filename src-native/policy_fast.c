@@ -145,20 +145,34 @@ static bool same_ports(const struct sbx_ports *a, const struct sbx_ports *b)
 	return a->set == b->set && a->count == b->count && a->items == b->items;
 }
 
-int sbx_policy_compiled_fast(const struct sbx_policy *p, struct sbx_compiled **out)
+/* The policy is a preset as the fast path loaded it, with nothing changed
+ * since that sbx_policy_seccomp_spec() reads. */
+static bool seccomp_as_loaded(const struct sbx_policy *p)
 {
 	const struct sbx_policy_seccomp *s = &p->seccomp, *fs = &p->fast_seccomp;
 	const struct sbx_policy_net *n = &p->net, *fn = &p->fast_net;
 
 	/* What sbx_policy_seccomp_spec() reads: the seccomp section and the
 	 * net section, plus the notes of loading (none for a preset). */
-	if (!p->fast_preset || p->notes.count ||
-	    s->present != fs->present || s->compat != fs->compat ||
-	    s->layers != fs->layers || s->nlayers != fs->nlayers ||
-	    n->present != fn->present || n->compat != fn->compat || n->inet != fn->inet ||
-	    n->netlink != fn->netlink || n->other != fn->other ||
-	    n->unix_mode != fn->unix_mode || !same_ports(&n->connect, &fn->connect) ||
-	    !same_ports(&n->bind, &fn->bind))
+	return p->fast_preset && !p->notes.count &&
+	       s->present == fs->present && s->compat == fs->compat &&
+	       s->layers == fs->layers && s->nlayers == fs->nlayers &&
+	       n->present == fn->present && n->compat == fn->compat && n->inet == fn->inet &&
+	       n->netlink == fn->netlink && n->other == fn->other &&
+	       n->unix_mode == fn->unix_mode && same_ports(&n->connect, &fn->connect) &&
+	       same_ports(&n->bind, &fn->bind);
+}
+
+int sbx_policy_compiled_fast(const struct sbx_policy *p, struct sbx_compiled **out)
+{
+	if (!seccomp_as_loaded(p))
 		return 0;
 	return sbx_preset_fast_compiled(p->fast_preset - 1, out) ? 0 : 1;
+}
+
+int sbx_policy_compiled_fast_rings(const struct sbx_policy *p, struct sbx_compiled **out)
+{
+	if (!seccomp_as_loaded(p))
+		return 0;
+	return sbx_preset_fast_compiled_rings(p->fast_preset - 1, out) ? 0 : 1;
 }

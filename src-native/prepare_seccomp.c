@@ -85,14 +85,8 @@ static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p
 	return r;
 }
 
-/*
- * Self door, rings held before lockdown (self_rings.c accounted for each):
- * a filter that would refuse io_uring_enter gets one more entry at the end,
- * after everything the policy says, that allows it. New rings and
- * registrations stay as the policy says.
- */
-static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
-		      struct sbx_error *err)
+int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
+				  struct sbx_compiled **out, struct sbx_error *err)
 {
 	static const struct sbx_seccomp_entry enter = {
 		.name = "io_uring_enter",
@@ -100,21 +94,12 @@ static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
 		.arch_mask = SBX_ARCH_MASK_ALL,
 		.pointer = "/seccomp",
 	};
-	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
-	int nr = sbx_syscall_lookup(sbx_arch_native(), "io_uring_enter");
 	struct sbx_seccomp_spec *spec = NULL, copy;
 	struct sbx_seccomp_entry *entries;
-	struct sbx_compiled *compiled = NULL;
 	struct sbx_notes notes = { 0 };
-	char fds[96];
-	size_t off = 0;
 	int r;
 
-	if (nr < 0 || !pp->compiled || !pp->compiled->insn_count ||
-	    sbx_bpf_const_allows((const struct sock_filter *)pp->compiled->bpf,
-				 pp->compiled->insn_count, ai->audit_arch,
-				 (uint32_t)nr))
-		return 0;
+	*out = NULL;
 	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
 	if (r || !spec) {
 		sbx_notes_free(&notes);
@@ -133,12 +118,40 @@ static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
 	copy.entries = entries;
 	copy.nentries = spec->nentries + 1;
 	r = sbx_compile_seccomp_spec_flags(&copy, -1, SBX_COMPILE_NO_DISASSEMBLY,
-					   &compiled, err);
+					   out, err);
 	free(entries);
 	sbx_policy_seccomp_spec_free(spec);
 	sbx_notes_free(&notes);
-	if (r)
-		return r;
+	return r;
+}
+
+/*
+ * Self door, rings held before lockdown (self_rings.c accounted for each):
+ * a filter that would refuse io_uring_enter gets one more entry at the end,
+ * after everything the policy says, that allows it. New rings and
+ * registrations stay as the policy says. A bare preset's program with that
+ * entry is compiled at build time, like its own (preset_fast.h).
+ */
+static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
+		      struct sbx_error *err)
+{
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	int nr = sbx_syscall_lookup(sbx_arch_native(), "io_uring_enter");
+	struct sbx_compiled *compiled = NULL;
+	char fds[96];
+	size_t off = 0;
+	int r;
+
+	if (nr < 0 || !pp->compiled || !pp->compiled->insn_count ||
+	    sbx_bpf_const_allows((const struct sock_filter *)pp->compiled->bpf,
+				 pp->compiled->insn_count, ai->audit_arch,
+				 (uint32_t)nr))
+		return 0;
+	if (!sbx_policy_compiled_fast_rings(p, &compiled)) {
+		r = sbx_compile_policy_keep_rings(p, &compiled, err);
+		if (r || !compiled)
+			return r;
+	}
 	sbx_compiled_free(pp->compiled);
 	pp->compiled = compiled;
 	for (int i = 0; i < pp->self_nrings && i < SBX_SELF_RING_FDS; i++)

@@ -115,6 +115,14 @@ int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 			struct sbx_error *err);
 
+/* prepare_seccomp.c: the policy's filter for the native arch with one more
+ * entry after all of its own that allows io_uring_enter (the self door's
+ * filter for a process holding io_uring rings); *out NULL when the policy
+ * has no seccomp section. src-native/gen/gen-presets.c compiles it for every
+ * preset at build time (preset_fast.h). */
+int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
+				  struct sbx_compiled **out, struct sbx_error *err);
+
 /*
  * For a supervisor answering USER_NOTIF requests of a filter prepared with
  * notify_denials: the SECCOMP_RET_* value the policy gives this call (an

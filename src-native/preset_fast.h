@@ -46,6 +46,11 @@ int sbx_preset_fast_build(int index, struct sbx_fast_builder *b);
 /* The preset's program for the native arch, as sbx_compile_policy_flags(p,
  * -1, SBX_COMPILE_NO_DISASSEMBLY) compiles it. 0 or -ENOMEM. */
 int sbx_preset_fast_compiled(int index, struct sbx_compiled **out);
+/* The same program with io_uring_enter allowed after the preset's own
+ * entries, as sbx_compile_policy_keep_rings() compiles it (prepared.h). 0,
+ * -ENOMEM, or -1: none (the preset's program allows io_uring_enter
+ * already, or it has none). */
+int sbx_preset_fast_compiled_rings(int index, struct sbx_compiled **out);
 
 /* ---- helpers for the generated code (policy_fast.c) --------------------------- */
 
@@ -71,5 +76,8 @@ int sbx_policy_load_fast(const char *source, const struct sbx_policy_load_opts *
  * that the fast path loaded and nobody changed since: 1 with *out, 0: not
  * applicable (compile normally). */
 int sbx_policy_compiled_fast(const struct sbx_policy *p, struct sbx_compiled **out);
+/* sbx_compile_policy_keep_rings() for such a policy: 1 with *out, 0: not
+ * applicable (compile normally). */
+int sbx_policy_compiled_fast_rings(const struct sbx_policy *p, struct sbx_compiled **out);
 
 #endif /* SBX_PRESET_FAST_H */

@@ -11,13 +11,19 @@
  * with placeholders for $CWD, $HOME and $TMPDIR, and writes C that rebuilds
  * the same merged policy (paths that use a variable are expanded again at
  * load time, in the real environment) and the seccomp program compiled for
- * the native arch. A preset that uses something the writer does not know
- * (mounts, env, imports, ...) gets no fast path: it loads the normal way.
+ * the native arch; when that program refuses io_uring_enter, also the same
+ * program keeping it (the self door's in a process holding io_uring rings,
+ * sbx_compile_policy_keep_rings()). A preset that uses something the writer
+ * does not know (mounts, env, imports, ...) gets no fast path: it loads the
+ * normal way.
  * test/native/test_preset_fast.c compares both paths.
  */
+#include "bpf.h"
 #include "policy.h"
+#include "prepared.h"
 #include "preset_fast.h"
 #include "sbx_compile.h"
+#include "syscalls.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +47,13 @@ int sbx_preset_fast_build(int index, struct sbx_fast_builder *b)
 }
 
 int sbx_preset_fast_compiled(int index, struct sbx_compiled **out)
+{
+	(void)index;
+	*out = NULL;
+	return -1;
+}
+
+int sbx_preset_fast_compiled_rings(int index, struct sbx_compiled **out)
 {
 	(void)index;
 	*out = NULL;
@@ -277,17 +290,20 @@ static void build(int idx, const struct sbx_policy *p)
 	fputs("\treturn b->failed ? -1 : 0;\n}\n\n", out);
 }
 
-static void program(int idx, const struct sbx_compiled *c)
+/* `kind`: "" for the preset's program, "rings_" for it with io_uring_enter
+ * kept (sbx_compile_policy_keep_rings). */
+static void program(const char *kind, int idx, const struct sbx_compiled *c)
 {
-	fprintf(out, "static const unsigned char bpf_%d[%zu] = {", idx,
+	fprintf(out, "static const unsigned char bpf_%s%d[%zu] = {", kind, idx,
 		c->bpf_size ? c->bpf_size : 1);
 	for (size_t i = 0; i < c->bpf_size; i++)
 		fprintf(out, "%s0x%02x,", i % 16 ? " " : "\n\t", c->bpf[i]);
 	if (!c->bpf_size)
 		fputs("0", out);
 	fputs("\n};\n\n", out);
-	fprintf(out, "static int compiled_%d(struct sbx_compiled **out)\n{\n"
-		"\tint r = sbx_fb_compiled(bpf_%d, %zu, out);\n\n", idx, idx, c->bpf_size);
+	fprintf(out, "static int compiled_%s%d(struct sbx_compiled **out)\n{\n"
+		"\tint r = sbx_fb_compiled(bpf_%s%d, %zu, out);\n\n", kind, idx, kind, idx,
+		c->bpf_size);
 	for (size_t i = 0; i < c->nnotes; i++) {
 		fputs("\tif (!r)\n\t\tr = sbx_fb_compiled_note(*out, ", out);
 		str(c->notes[i]);
@@ -320,7 +336,8 @@ int main(int argc, char **argv)
 	struct sbx_policy_load_opts opts = { .cwd = "/@CWD@", .home = "/@HOME@",
 					     .tmpdir = "/@TMPDIR@",
 					     .flags = SBX_POLICY_NO_PATH_CHECK };
-	bool have[64] = { false };
+	bool have[64] = { false }, rings[64] = { false };
+	int enter = sbx_syscall_lookup(sbx_arch_native(), "io_uring_enter");
 	size_t maxlen[64] = { 0 };
 	int n = 0;
 
@@ -360,10 +377,29 @@ int main(int argc, char **argv)
 			fprintf(out, "/* %s: no fast path (its program does not compile: %s) */\n\n",
 				names[n], err.message);
 		} else {
+			struct sbx_compiled *cr = NULL;
+
 			build(n, p);
-			program(n, c);
+			program("", n, c);
 			have[n] = true;
 			maxlen[n] = chain_text(p);
+			/* The self door's program for a process holding rings,
+			 * when the preset's own refuses io_uring_enter. */
+			if (enter >= 0 && c->insn_count &&
+			    !sbx_bpf_const_allows((const struct sock_filter *)c->bpf, c->insn_count,
+						  sbx_arch_info(sbx_arch_native())->audit_arch,
+						  (uint32_t)enter)) {
+				if (sbx_compile_policy_keep_rings(p, &cr, &err)) {
+					fprintf(stderr, "gen-presets: preset %s with io_uring_enter: %s\n",
+						names[n], err.message);
+					return 1;
+				}
+				if (cr) {
+					program("rings_", n, cr);
+					rings[n] = true;
+				}
+			}
+			sbx_compiled_free(cr);
 		}
 		sbx_compiled_free(c);
 		sbx_policy_free(p);
@@ -388,6 +424,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		if (have[i])
 			fprintf(out, "\tcase %d: return compiled_%d(out);\n", i, i);
+	fputs("\tdefault: return -1;\n\t}\n}\n\n", out);
+	fputs("int sbx_preset_fast_compiled_rings(int index, struct sbx_compiled **out)\n{\n"
+	      "\t*out = NULL;\n\tswitch (index) {\n", out);
+	for (int i = 0; i < n; i++)
+		if (rings[i])
+			fprintf(out, "\tcase %d: return compiled_rings_%d(out);\n", i, i);
 	fputs("\tdefault: return -1;\n\t}\n}\n", out);
 	if (fclose(out)) {
 		perror(argv[1]);

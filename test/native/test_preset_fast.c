@@ -12,10 +12,12 @@
  * skips it and loads the same preset, but it is not a bare preset name, so
  * the fast path declines it (checked below).
  */
+#include "bpf.h"
 #include "policy.h"
 #include "prepared.h"
 #include "preset_fast.h"
 #include "sbx_apply.h"
+#include "syscalls.h"
 #include "t.h"
 
 #include <limits.h>
@@ -259,6 +261,28 @@ static bool compare(const char *name, const struct sbx_policy_load_opts *o, cons
 			if (!same_compiled(cf, cs))
 				T_FAIL("%s (%s): programs differ", name, what);
 		}
+		/* The self door's program for a process holding io_uring
+		 * rings: precompiled whenever the preset's own refuses
+		 * io_uring_enter (else keep_rings() keeps the program). */
+		if (took) {
+			struct sbx_compiled *rf = NULL, *rs = NULL;
+			int enter = sbx_syscall_lookup(sbx_arch_native(), "io_uring_enter");
+			bool refuses = enter >= 0 && cs && cs->insn_count &&
+				!sbx_bpf_const_allows((const struct sock_filter *)cs->bpf, cs->insn_count,
+						      sbx_arch_info(sbx_arch_native())->audit_arch,
+						      (uint32_t)enter);
+
+			CHECK_EQ_INT(sbx_compile_policy_keep_rings(slow, &rs, &es), 0);
+			CHECK_EQ_INT(sbx_policy_compiled_fast_rings(fast, &rf), refuses ? 1 : 0);
+			if (refuses && !same_compiled(rf, rs))
+				T_FAIL("%s (%s): programs keeping io_uring_enter differ", name, what);
+			if (refuses && rs && (enter < 0 || !sbx_bpf_const_allows(
+					(const struct sock_filter *)rs->bpf, rs->insn_count,
+					sbx_arch_info(sbx_arch_native())->audit_arch, (uint32_t)enter)))
+				T_FAIL("%s (%s): io_uring_enter still refused", name, what);
+			sbx_compiled_free(rf);
+			sbx_compiled_free(rs);
+		}
 		sbx_compiled_free(cs);
 		sbx_compiled_free(cf);
 	}
@@ -425,6 +449,8 @@ TEST(changed_policy_is_compiled)
 	c = NULL;
 	p->net.inet = 1;
 	CHECK_EQ_INT(sbx_policy_compiled_fast(p, &c), 0);
+	CHECK(c == NULL);
+	CHECK_EQ_INT(sbx_policy_compiled_fast_rings(p, &c), 0);
 	CHECK(c == NULL);
 	p->net.inet = 0;
 	p->seccomp.nlayers--;
