@@ -140,6 +140,8 @@ struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp);
 /* self.c: list the process's threads for the self door's apply (nothing is
  * changed; a failure here leaves apply to open /proc itself and report). */
 void sbx_self_prepare_threads(struct sbx_prepared *pp);
+/* self.c: add a thread to that list. 0 or -ENOMEM. */
+int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
 
 /* self_rings.c: every io_uring ring the process holds must be accounted
  * for (no SQPOLL thread, no registered personality, state readable); at

@@ -517,12 +517,8 @@ static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
 	return (int)(run->pending.n - from);
 }
 
-static int keep_tid(void *arg, pid_t tid)
+int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid)
 {
-	struct sbx_prepared *pp = arg;
-
-	if (pp->self_nrings && sbx_self_task_is_io_worker(pp->self_task_fd, tid))
-		return 0;
 	if (pp->self_ntids % 64 == 0) {
 		int *v = realloc(pp->self_tids,
 				 (pp->self_ntids + 64) * sizeof(*v));
@@ -533,6 +529,25 @@ static int keep_tid(void *arg, pid_t tid)
 	}
 	pp->self_tids[pp->self_ntids++] = tid;
 	return 0;
+}
+
+static int keep_tid(void *arg, pid_t tid)
+{
+	struct sbx_prepared *pp = arg;
+
+	if (pp->self_nrings && sbx_self_task_is_io_worker(pp->self_task_fd, tid))
+		return 0;
+	return sbx_self_seed_add(pp, tid);
+}
+
+static void drop_seed(struct sbx_prepared *pp)
+{
+	if (pp->self_task_fd >= 0)
+		close(pp->self_task_fd);
+	pp->self_task_fd = -1;
+	free(pp->self_tids);
+	pp->self_tids = NULL;
+	pp->self_ntids = 0;
 }
 
 /* Whether the other threads must be asked at all: for capabilities, for
@@ -549,7 +564,13 @@ void sbx_self_prepare_threads(struct sbx_prepared *pp)
 {
 	int fd;
 
-	if (!others_needed(pp))
+	if (!others_needed(pp)) {
+		drop_seed(pp);
+		return;
+	}
+	/* Listed already by the ring check, which read every thread's state
+	 * (self_rings.c): one pass over /proc/self/task instead of two. */
+	if (pp->self_task_fd >= 0)
 		return;
 	fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -324,11 +324,16 @@ bool sbx_self_task_is_io_worker(int task_dir, pid_t tid)
  * A second witness for SQPOLL, independent of fdinfo (which older kernels
  * print in part, SqThread -1 included, when the ring is busy): the kernel
  * submission thread is a thread of the process that made the ring.
+ *
+ * At prepare (`seed`), the same pass lists the threads for the self door's
+ * apply, io_uring workers left out (what sbx_self_prepare_threads() would
+ * list with a second pass): the directory stays open in seed->self_task_fd.
  */
-static int check_sqpoll_threads(struct sbx_error *err)
+static int check_sqpoll_threads(struct sbx_prepared *seed, struct sbx_error *err)
 {
 	char buf[4096];
 	int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool listed = seed != NULL;
 	long n;
 	int r = 0;
 
@@ -342,10 +347,18 @@ static int check_sqpoll_threads(struct sbx_error *err)
 			unsigned long flags = 0;
 			bool sqpoll = false;
 			long tid;
+			int st;
 
 			off += d->d_reclen;
-			if (parse_uint(d->d_name, &tid) ||
-			    task_stat(dir, (pid_t)tid, &flags, &sqpoll))
+			if (parse_uint(d->d_name, &tid))
+				continue;
+			st = task_stat(dir, (pid_t)tid, &flags, &sqpoll);
+			/* As the second pass did: a worker is left out, a
+			 * thread whose state cannot be read is not. */
+			if (listed && (st || !(flags & SBX_PF_IO_WORKER)) &&
+			    sbx_self_seed_add(seed, (pid_t)tid))
+				listed = false;
+			if (st)
 				continue;
 			if (sqpoll && (flags & SBX_PF_IO_WORKER))
 				r = sbx_error_set(err, SBX_EUNSUPPORTED, EPERM,
@@ -360,6 +373,18 @@ static int check_sqpoll_threads(struct sbx_error *err)
 					"start Node without it)", tid);
 		}
 	}
+	if (!r && n < 0)
+		listed = false;
+	if (!r && listed) {
+		seed->self_task_fd = dir;
+		seed->self_pid = getpid();
+		return 0;
+	}
+	if (seed) {     /* not listed: sbx_self_prepare_threads() lists */
+		free(seed->self_tids);
+		seed->self_tids = NULL;
+		seed->self_ntids = 0;
+	}
 	close(dir);
 	return r;
 }
@@ -370,7 +395,7 @@ int sbx_self_rings_check(struct sbx_prepared *pp, struct sbx_error *err)
 			   SBX_SELF_RING_FDS, false, err);
 
 	if (!r && pp->self_nrings)
-		r = check_sqpoll_threads(err);
+		r = check_sqpoll_threads(pp, err);
 	return r;
 }
 
@@ -381,6 +406,6 @@ int sbx_self_rings_recheck(const struct sbx_prepared *pp, struct sbx_error *err)
 
 	(void)pp;
 	if (!r && n)
-		r = check_sqpoll_threads(err);
+		r = check_sqpoll_threads(NULL, err);
 	return r;
 }
