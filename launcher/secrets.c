@@ -16,13 +16,14 @@
  * S_IROTH): a secret is what its owner keeps from others, and a world-
  * readable file at such a path is none. A fixed list, not a walk of /etc: a
  * walk costs a stat per entry (~140 entries at ~2.5 µs each here, 0.4 ms
- * per sandbox); these are a few fstatat()s relative to their directory and
- * one directory read (/etc/ssh, for ssh_host_*_key). Not covered: a path
- * the policy mounts itself (`mounts` with that target), a directory with a
- * mount of the plan beneath it (the working directory), anything that is a
- * symlink, and callers that are not root (they cannot read root's 0600
- * files anyway; a member of a group such as `shadow` reads what it reads
- * outside).
+ * per sandbox); these are ten fstatat()s relative to /etc and one
+ * directory read (/etc/ssh, for ssh_host_*_key). Not covered: a path the
+ * policy mounts itself (`mounts` with that target: the way to give a
+ * sandbox one of them on purpose), a directory with a mount of the plan
+ * beneath it (the working directory), a symlink or a path through an
+ * absolute symlink (it resolves outside the view being built), and
+ * callers that are not root (they cannot read root's 0600 files anyway; a
+ * member of a group such as `shadow` reads what it reads outside).
  */
 #include "launcher.h"
 

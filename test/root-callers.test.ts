@@ -291,6 +291,13 @@ describe.skipIf(!isRoot())('root-only secrets: hidden in the spawn door for a ro
     expect(r.stdout).toMatch(/^ssl=0$/m);
   });
 
+  test('a policy that mounts a secret itself gets it (the way to give a sandbox one on purpose); the others stay hidden', () => {
+    const policy = { extends: 'default', mounts: [{ type: 'bind', source: '/etc/shadow', target: '/etc/shadow' }] };
+    const r = spawnSh(READ_EACH.replace('"$@"', '/etc/shadow /etc/gshadow'), policy);
+    expect(r.stdout, r.stderr).toMatch(new RegExp(`^/etc/shadow ok ${fs.readFileSync('/etc/shadow').length}$`, 'm'));
+    expect(r.stdout).toMatch(/^\/etc\/gshadow fail .*Permission denied/m);
+  });
+
   test('the same through sbx.run() with strict', async () => {
     const r = await sbx.run('/bin/cat', ['/etc/shadow'], { policy: 'strict', cwd: os.tmpdir() });
     expect(r.code).not.toBe(0);
