@@ -44,11 +44,10 @@ step('native build (ASan+UBSan)', 'cmake',
 // The package's own TypeScript build (tsc, the ESM wrapper, the bin's mode).
 step('typescript build', 'npm', ['run', '--silent', 'build:ts']);
 
-// Node 22 and 24, the official Linux builds that the npm registry ships as
-// node-linux-<arch>, each in its own prefix under build/nodes/<major>: never
-// in the package's own node_modules, whose .bin/node would shadow this Node in
-// npm scripts. Installed when missing; pinned to the major.
-const EXTRA_NODES = [22, 24];
+// Node 22 and 24 (scripts/nodes.js): the official Linux builds that the npm
+// registry ships as node-linux-<arch>, each in its own prefix under
+// build/nodes/<major>, installed when missing.
+const { EXTRA_NODES, extraNode } = require('./nodes');
 // The suites that depend on the Node version (issue 17): the self door's,
 // the spawn door's API tests and the preload door's real programs.
 const EXTRA_SUITES = [
@@ -62,42 +61,8 @@ const EXTRA_SUITES = [
 // cannot be installed fails the run; elsewhere it is a visible skip.
 const nodesRequired = /^(1|true|yes)$/i.test(process.env.CI || '') || process.env.SBX_REQUIRE_NODES === '1';
 
-function installCommand(major) {
-  const pkg = `node-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
-  return {
-    pkg,
-    dir: path.join(root, 'build', 'nodes', String(major)),
-    text: `d=build/nodes/${major}; mkdir -p $d; echo '{"private":true}' > $d/package.json; ` +
-      `npm install --prefix $d --no-save --no-audit --no-fund --no-package-lock ${pkg}@${major}`,
-  };
-}
-
-/** { major, bin, version } of build/nodes/<major>, installing it when missing; or { major, error, command }. */
-function extraNode(major) {
-  const { pkg, dir, text } = installCommand(major);
-  const bin = path.join(dir, 'node_modules', pkg, 'bin', 'node');
-  const versionOf = () => {
-    if (!fs.existsSync(bin)) return null;
-    const r = spawnSync(bin, ['-p', 'process.version'], { encoding: 'utf8' });
-    const v = r.status === 0 ? r.stdout.trim() : '';
-    return v.startsWith(`v${major}.`) ? v : null;
-  };
-  let version = versionOf();
-  let why = '';
-  if (!version) {
-    process.stdout.write(`installing ${pkg}@${major} into build/nodes/${major}\n`);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
-    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${pkg}@${major}`],
-      { stdio: 'inherit', cwd: root });
-    version = versionOf();
-    why = r.error ? r.error.message : r.status !== 0 ? `npm install exited ${r.status}` : `${bin} is not a Node ${major}`;
-  }
-  return version ? { major, bin, version } : { major, error: why, command: text };
-}
-
 process.stdout.write('\n== extra Node versions\n');
-const extraNodes = EXTRA_NODES.map(extraNode);
+const extraNodes = EXTRA_NODES.map((major) => extraNode(major));
 for (const n of extraNodes) {
   process.stdout.write(n.version ? `Node ${n.version}: ${path.relative(root, n.bin)}\n`
     : `Node ${n.major}: could not be installed (${n.error})\n`);
