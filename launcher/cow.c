@@ -15,6 +15,7 @@
  * devices 0/0), a directory deleted and made again is "opaque".
  */
 #include "launcher.h"
+#include "cow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -116,22 +117,7 @@ int ln_mount_overlay(const struct sbx_spawn_mount *m, const char *dst, struct ln
 	return 0;
 }
 
-/* ---- --cow-diff ------------------------------------------------------------ */
-
-static void put_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
+/* ---- the walk: --cow-diff, --cow-apply (cow.h) ----------------------------------- */
 
 static const char *type_name(mode_t m)
 {
@@ -144,35 +130,95 @@ static const char *type_name(mode_t m)
 	return "other";
 }
 
-static void report(const char *kind, const char *rel, mode_t type)
+static void put_hex(FILE *f, const char *s)
 {
-	fputs("{\"kind\":\"", stdout);
-	fputs(kind, stdout);
-	fputs("\",\"path\":", stdout);
-	put_json_str(stdout, rel);
-	fprintf(stdout, ",\"type\":\"%s\"}\n", type_name(type));
+	static const char digits[] = "0123456789abcdef";
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		fputc(digits[ch >> 4], f);
+		fputc(digits[ch & 15], f);
+	}
 }
 
-static bool is_whiteout(const struct stat *st)
+/* Reasons are our own ASCII text and strerror(); escaped all the same. */
+static void put_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+void ln_cow_emit(const char *kind, const char *rel, mode_t type, const struct ln_cow_done *d)
+{
+	printf("{\"kind\":\"%s\",\"type\":\"%s\",\"hex\":\"", kind, type_name(type));
+	put_hex(stdout, rel);
+	fputc('"', stdout);
+	if (d) {
+		fputs(d->applied ? ",\"applied\":true" : ",\"applied\":false", stdout);
+		if (!d->applied && d->reason) {
+			fputs(",\"reason\":", stdout);
+			put_json_str(stdout, d->reason);
+		}
+		if (d->leftover[0]) {
+			fputs(",\"leftover\":\"", stdout);
+			put_hex(stdout, d->leftover);
+			fputc('"', stdout);
+		}
+	}
+	fputs("}\n", stdout);
+}
+
+void ln_cow_emit_abort(const char *rel, const char *reason)
+{
+	fputs("{\"event\":\"abort\",\"hex\":\"", stdout);
+	put_hex(stdout, rel);
+	fputs("\",\"reason\":", stdout);
+	put_json_str(stdout, reason);
+	fputs("}\n", stdout);
+}
+
+bool ln_cow_is_whiteout(const struct stat *st)
 {
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
-static bool is_opaque(int dirfd, const char *name)
+/* The overlay xattr `key` ("opaque", "origin") on the directory `name`, in
+ * the user. namespace (userxattr mounts: the launcher's) or trusted. */
+static bool has_overlay_xattr(int dirfd, const char *name, const char *key, bool want_y)
 {
-	char path[64], v[4];
+	char path[64], attr[64], v[4];
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	bool yes = false;
 	if (fd < 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	for (int i = 0; i < 2 && !yes; i++) {
-		ssize_t n = getxattr(path, i ? "trusted.overlay.opaque" : "user.overlay.opaque", v,
-				     sizeof(v));
-		yes = n == 1 && v[0] == 'y';
+		snprintf(attr, sizeof(attr), "%s.overlay.%s", i ? "trusted" : "user", key);
+		ssize_t n = getxattr(path, attr, v, sizeof(v));
+		yes = want_y ? n == 1 && v[0] == 'y' : n >= 0 || errno == ERANGE;
 	}
 	close(fd);
 	return yes;
+}
+
+bool ln_cow_is_opaque(int dirfd, const char *name)
+{
+	return has_overlay_xattr(dirfd, name, "opaque", true);
+}
+
+/* Copied up from the lower layer (overlayfs marks it, with an empty value
+ * when the lower's file handle cannot be stored). */
+static bool is_copied_up(int dirfd, const char *name)
+{
+	return has_overlay_xattr(dirfd, name, "origin", false);
 }
 
 /* Same content, mode and owner: a copy-up without a change (a file opened
@@ -194,8 +240,9 @@ static bool same_file(int ufd, int lfd, const char *name, const struct stat *us,
 	}
 	if (!S_ISREG(us->st_mode))
 		return us->st_rdev == ls->st_rdev;
-	fa = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	fb = openat(lfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a fifo swapped in on the host does not block the walk. */
+	fa = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fb = openat(lfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fa >= 0 && fb >= 0) {
 		for (;;) {
 			ssize_t na = read(fa, a, sizeof(a));
@@ -215,109 +262,222 @@ static bool same_file(int ufd, int lfd, const char *name, const struct stat *us,
 	return same;
 }
 
-static bool join_rel(char *out, const char *rel, const char *name)
+/* rel + "/" + name in place; the new length, 0 if it does not fit. */
+static size_t rel_push(char *rel, size_t len, const char *name)
 {
-	int n = rel[0] ? snprintf(out, PATH_MAX, "%s/%s", rel, name)
-		       : snprintf(out, PATH_MAX, "%s", name);
-	return n > 0 && n < PATH_MAX;
+	size_t n = strlen(name);
+	if (len + 1 + n >= LN_COW_REL_MAX)
+		return 0;
+	if (len)
+		rel[len++] = '/';
+	memcpy(rel + len, name, n + 1);
+	return len + n;
 }
 
-/* Entries of the lower dir `lfd` that an opaque upper dir `ufd` hides. */
-static void opaque_deletions(int ufd, int lfd, const char *rel)
+static DIR *dir_of(int fd)
 {
-	int d = dup(lfd);
+	int d = dup(fd);
 	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+	if (!dir && d >= 0)
+		close(d);
+	return dir;
+}
+
+/* The names in a directory, read before anything in it changes (the apply
+ * makes and removes temporary names there): one malloc'd block, each name
+ * followed by its NUL, an empty name last. NULL on failure. */
+static char *names_of(int fd)
+{
+	DIR *dir = dir_of(fd);
 	struct dirent *de;
-	char child[PATH_MAX];
-	struct stat st, ust;
+	size_t n = 0, cap = 4096;
+	char *v = malloc(cap);
+	bool ok = v != NULL;
 
 	if (!dir) {
-		if (d >= 0)
-			close(d);
-		return;
+		free(v);
+		return NULL;
 	}
-	while ((de = readdir(dir))) {
+	while (ok && (de = readdir(dir))) {
+		size_t k = strlen(de->d_name) + 1;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (!fstatat(ufd, de->d_name, &ust, AT_SYMLINK_NOFOLLOW) && !is_whiteout(&ust))
-			continue;   /* replaced: reported from the upper side */
-		if (fstatat(lfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !join_rel(child, rel, de->d_name))
-			continue;
-		report("deleted", child, st.st_mode);
+		if (n + k + 1 > cap) {
+			while (n + k + 1 > cap)
+				cap *= 2;
+			char *nv = realloc(v, cap);
+			if (!nv) {
+				ok = false;
+				continue;
+			}
+			v = nv;
+		}
+		memcpy(v + n, de->d_name, k);
+		n += k;
 	}
 	closedir(dir);
+	if (!ok) {
+		free(v);
+		return NULL;
+	}
+	v[n] = '\0';
+	return v;
+}
+
+#define for_each_name(p, names) for (const char *p = (names); *p; p += strlen(p) + 1)
+
+static void failed(struct ln_cow_apply *ap, const char *rel, const char *what)
+{
+	if (ap)
+		ln_cow_apply_stop(ap, rel, what, errno);
+}
+
+/* Entries of the lower dir `lfd` that an opaque upper dir `ufd` hides: the
+ * names the upper does not have at all (a whiteout there is the walk's). */
+static int opaque_deletions(int ufd, int lfd, char *rel, size_t len, struct ln_cow_apply *ap)
+{
+	char *names = names_of(lfd);
+	struct stat st, ust;
+	int rc = 0;
+
+	if (!names) {
+		failed(ap, rel, "reading the directory on the host");
+		return -1;
+	}
+	for_each_name(name, names) {
+		struct ln_cow_done done;
+		size_t n;
+		if (!fstatat(ufd, name, &ust, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (fstatat(lfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (!(n = rel_push(rel, len, name))) {
+			errno = ENAMETOOLONG;
+			failed(ap, rel, "path");
+			rc = -1;
+			continue;
+		}
+		if (ap)
+			ln_cow_apply_remove(ap, lfd, name, &st, rel, &done);
+		ln_cow_emit("deleted", rel, st.st_mode, ap ? &done : NULL);
+		rel[len] = '\0';
+	}
+	free(names);
+	return rc;
 }
 
 /* Walk the upper dir `ufd` against the lower dir `lfd` (-1: none); `full`:
- * beneath an opaque dir. */
-static int walk(int ufd, int lfd, const char *rel, bool full)
+ * beneath an opaque dir. `rel` holds the path of ufd (length len). */
+static int walk(int ufd, int lfd, char *rel, size_t len, bool full, struct ln_cow_apply *ap)
 {
-	int d = dup(ufd);
-	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
-	struct dirent *de;
-	char child[PATH_MAX];
+	char *names = names_of(ufd);
 	int rc = 0;
 
-	if (!dir) {
-		if (d >= 0)
-			close(d);
+	if (!names) {
+		failed(ap, rel, "reading the sandbox's copy");
 		return -1;
 	}
-	while ((de = readdir(dir))) {
+	for_each_name(name, names) {
+		struct ln_cow_done done, *dp = ap ? &done : NULL;
 		struct stat us, ls;
-		bool has_lower;
+		bool has_lower, opaque, sub_full = false, set_mode = false;
+		int sub, lsub = -1;
+		size_t n = rel_push(rel, len, name);
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(ufd, de->d_name, &us, AT_SYMLINK_NOFOLLOW) ||
-		    !join_rel(child, rel, de->d_name)) {
+		if (!n) {
+			errno = ENAMETOOLONG;
+			failed(ap, rel, "path");
 			rc = -1;
 			continue;
 		}
-		has_lower = lfd >= 0 && !fstatat(lfd, de->d_name, &ls, AT_SYMLINK_NOFOLLOW);
-		if (is_whiteout(&us)) {
-			if (has_lower)
-				report("deleted", child, ls.st_mode);
-			continue;
+		if (fstatat(ufd, name, &us, AT_SYMLINK_NOFOLLOW)) {
+			failed(ap, rel, "reading the sandbox's copy");
+			rc = -1;
+			goto next;
+		}
+		has_lower = lfd >= 0 && !fstatat(lfd, name, &ls, AT_SYMLINK_NOFOLLOW);
+		if (ln_cow_is_whiteout(&us)) {
+			if (has_lower) {
+				if (ap)
+					ln_cow_apply_remove(ap, lfd, name, &ls, rel, dp);
+				ln_cow_emit("deleted", rel, ls.st_mode, dp);
+			}
+			goto next;
 		}
 		if (!S_ISDIR(us.st_mode)) {
-			if (!has_lower)
-				report("created", child, us.st_mode);
-			else if ((us.st_mode & S_IFMT) != (ls.st_mode & S_IFMT) ||
-				 !same_file(ufd, lfd, de->d_name, &us, &ls))
-				report("modified", child, us.st_mode);
-			continue;
+			const char *kind = !has_lower ? "created"
+				: ((us.st_mode & S_IFMT) != (ls.st_mode & S_IFMT) ||
+				   !same_file(ufd, lfd, name, &us, &ls)) ? "modified" : NULL;
+			if (kind) {
+				if (ap)
+					ln_cow_apply_put(ap, ufd, lfd, name, &us, has_lower ? &ls : NULL,
+							 rel, dp);
+				ln_cow_emit(kind, rel, us.st_mode, dp);
+			}
+			goto next;
 		}
 		/* A directory: new, replacing a non-directory, or copied up
 		 * (maybe opaque: deleted and made again). */
-		int sub = openat(ufd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int lsub = -1;
-		bool sub_full = false;
+		sub = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
+			failed(ap, rel, "reading the sandbox's copy");
 			rc = -1;
-			continue;
+			goto next;
 		}
+		opaque = ln_cow_is_opaque(ufd, name);
+		/* Not what the sandbox saw: a directory it did not make anew
+		 * (not opaque) over a host non-directory (replacing one makes
+		 * it opaque), or one it copied up whose host side is gone. The
+		 * host changed during the run; the tree under it was merged
+		 * with a lower layer that is no longer there. (Beneath an
+		 * opaque directory nothing of the lower was seen.) */
+		if (ap && !ln_cow_apply_stopped(ap) && !opaque && !full &&
+		    (has_lower ? !S_ISDIR(ls.st_mode) : is_copied_up(ufd, name)))
+			ln_cow_apply_stop(ap, rel, "not what the sandbox saw: changed on the host "
+					  "during the run", 0);
 		if (!has_lower || !S_ISDIR(ls.st_mode)) {
-			report(has_lower ? "modified" : "created", child, us.st_mode);
+			if (ap)
+				set_mode = (lsub = ln_cow_apply_mkdir(ap, lfd, name, has_lower ? &ls : NULL,
+								      rel, dp)) >= 0;
+			ln_cow_emit(has_lower ? "modified" : "created", rel, us.st_mode, dp);
 		} else {
-			lsub = openat(lfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if ((us.st_mode & 07777) != (ls.st_mode & 07777))
-				report("modified", child, us.st_mode);
+			if (ap && !ln_cow_apply_stopped(ap))
+				lsub = ln_cow_apply_open_dir(ap, lfd, name, &ls, rel);
+			if (lsub < 0)   /* listing only (--cow-diff, or the apply stopped) */
+				lsub = openat(lfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if ((us.st_mode & 07777) != (ls.st_mode & 07777)) {
+				if (ap)
+					set_mode = ln_cow_apply_pending(ap, dp);
+				ln_cow_emit("modified", rel, us.st_mode, dp);
+			}
 			/* Below an opaque dir the upper tree is the whole
 			 * new state: what only the lower has is deleted. */
-			if (lsub >= 0 && (full || is_opaque(ufd, de->d_name))) {
+			if (lsub >= 0 && (full || opaque)) {
 				sub_full = true;
-				opaque_deletions(sub, lsub, child);
+				if (opaque_deletions(sub, lsub, rel, n, ap))
+					rc = -1;
 			}
 		}
-		if (walk(sub, lsub, child, sub_full))
+		if (walk(sub, lsub, rel, n, sub_full, ap))
 			rc = -1;
+		/* Its mode last (it may take away our own write access), also
+		 * when the apply stopped inside: its line said applied. */
+		if (set_mode)
+			ln_cow_apply_dir_mode(ap, lsub, &us, rel);
 		close(sub);
 		if (lsub >= 0)
 			close(lsub);
+	next:
+		rel[len] = '\0';
 	}
-	closedir(dir);
+	free(names);
 	return rc;
+}
+
+int ln_cow_walk(int ufd, int lfd, struct ln_cow_apply *ap)
+{
+	char rel[LN_COW_REL_MAX] = "";
+	return walk(ufd, lfd, rel, 0, false, ap);
 }
 
 int ln_cow_diff_main(int argc, char **argv)
@@ -333,7 +493,7 @@ int ln_cow_diff_main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	int rc = walk(ufd, lfd, "", false);
+	int rc = ln_cow_walk(ufd, lfd, NULL);
 	fflush(stdout);
 	close(ufd);
 	close(lfd);

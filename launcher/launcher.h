@@ -136,6 +136,11 @@ int ln_mount_overlay(const struct sbx_spawn_mount *m, const char *dst, struct ln
 /* `sbx-launcher --cow-diff UPPER LOWER`: the changes an overlay's upper dir
  * holds, one JSON line each, on stdout. Returns the exit code. */
 int ln_cow_diff_main(int argc, char **argv);
+/* `sbx-launcher --cow-apply UPPER TARGET [DEV:INO]`: the same walk, and each
+ * change applied onto TARGET by file descriptor as it is found (cow_apply.c).
+ * Returns the exit code: 0, 3 when the apply stopped, 1 or 2 when it could
+ * not start. */
+int ln_cow_apply_main(int argc, char **argv);
 /* SBX_PREPARE_LISTENER when the policy asks for reports, else 0. */
 unsigned ln_notify_prepare_flags(const struct sbx_policy *p);
 /* After sbx_prepare: the handoff socket when reporting (sets notify_*). */

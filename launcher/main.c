@@ -113,7 +113,8 @@ static __attribute__((noreturn)) void usage(const char *why)
 {
 	dprintf(2, "sbx-launcher: %s\nusage: sbx-launcher [--policy-fd N] [--keep-fds N] "
 		   "[--argv0 NAME] [--verbose] [--explain] -- CMD [ARGS...]\n"
-		   "       sbx-launcher --cow-diff UPPER LOWER\n", why);
+		   "       sbx-launcher --cow-diff UPPER LOWER\n"
+		   "       sbx-launcher --cow-apply UPPER TARGET [DEV:INO]\n", why);
 	_exit(LN_EXIT_SETUP);
 }
 
@@ -260,9 +261,12 @@ int main(int argc, char **argv)
 			    .report_fd = -1 };
 	bool explain = false;
 	int i = 1;
-	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c). */
+	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c),
+	 * and applies them (cow_apply.c). */
 	if (argc >= 2 && !strcmp(argv[1], "--cow-diff"))
 		return ln_cow_diff_main(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "--cow-apply"))
+		return ln_cow_apply_main(argc - 2, argv + 2);
 	/* sbx.spawn's long-lived server: forks the sandboxes (server.c). */
 	if (argc >= 2 && !strcmp(argv[1], "--server"))
 		return ln_server_main(argc - 2, argv + 2);

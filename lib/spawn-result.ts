@@ -154,9 +154,20 @@ export type CowMode = boolean | 'discard' | 'keep' | 'apply';
 
 export interface CowChange {
   kind: 'created' | 'modified' | 'deleted';
-  /** Absolute host path. */
+  /**
+   * Absolute host path, decoded as UTF-8 for convenience: a name that is not
+   * UTF-8 shows U+FFFD here. `pathBuffer` has the exact bytes.
+   */
   path: string;
+  /** The exact bytes of the path (a file name is bytes, not text). */
+  pathBuffer: Buffer;
   type: 'file' | 'dir' | 'symlink' | 'other';
+  /** `cow: 'apply'`: this change is on the host now. */
+  applied?: boolean;
+  /** `cow: 'apply'`, not applied: `fifo`, `socket`, `device`, the failure that stopped the apply here, or that it stopped earlier. */
+  reason?: string;
+  /** `cow: 'apply'`: a temporary name beside the path that holds what the change displaced and could not be removed. */
+  leftover?: Buffer;
 }
 
 export interface CowResult {
@@ -164,7 +175,11 @@ export interface CowResult {
   changes: CowChange[];
   /** `cow: 'keep'`: the overlay's upper directory (the changed files), left for the caller. */
   upper?: string;
-  /** `cow: 'apply'`: the changes were copied onto the host. */
+  /**
+   * `cow: 'apply'`: true when the apply went to the end (every change is on the host but fifos, sockets and
+   * devices, whose `applied: false` says so); false when it stopped (`error` says where; each change's
+   * `applied` says exactly what was done).
+   */
   applied?: boolean;
   /** Reading or applying the changes failed. */
   error?: string;
@@ -174,6 +189,8 @@ export interface CowState {
   mode: 'discard' | 'keep' | 'apply';
   /** Host directory made copy-on-write (the working directory). */
   target: string;
+  /** `dev:ino` of target when the sandbox was set up: the apply refuses another directory. */
+  targetId: string;
   /** Temporary directory holding upper/ and upper.work/. */
   dir: string;
   upper: string;
@@ -190,58 +207,73 @@ export function cowPrepare(mode: CowMode, cwd: string): { state: CowState; mount
   const bases = [os.tmpdir(), '/var/tmp', '/dev/shm'];
   const base = bases.find((b) => !inside(b, target) && fs.existsSync(b));
   if (!base) throw new Error(`sbx: cow: no temporary directory outside ${target} for the changes`);
+  const st = fs.statSync(target, { bigint: true });
   const dir = fs.mkdtempSync(path.join(base, 'sbx-cow-'));
   const upper = path.join(dir, 'upper');
   const m = mode === true || mode === 'discard' ? 'discard' : mode === 'keep' ? 'keep' : 'apply';
   return {
-    state: { mode: m, target, dir, upper },
+    state: { mode: m, target, targetId: `${st.dev}:${st.ino}`, dir, upper },
     mount: { type: 'overlay', source: target, target, upper },
   };
 }
 
-/** The changes the overlay's upper dir holds (read by the launcher: whiteouts and opaque dirs need xattrs). */
-export function cowChanges(state: CowState): CowChange[] {
-  if (!fs.existsSync(state.upper)) return [];
-  const r = spawnSync(artifactPaths().launcher, ['--cow-diff', state.upper, state.target], { encoding: 'utf8', maxBuffer: 256 << 20 });
+const SLASH = 0x2f;
+
+/** target + '/' + rel, as bytes. */
+function joinBytes(target: string, rel: Buffer): Buffer {
+  const t = Buffer.from(target);
+  return Buffer.concat(t.length && t[t.length - 1] === SLASH ? [t, rel] : [t, Buffer.from('/'), rel]);
+}
+
+/**
+ * Read (`--cow-diff`) or apply (`--cow-apply`) the changes: the launcher walks the overlay's upper dir against
+ * the host directory (whiteouts and opaque dirs are xattrs, which Node cannot read) and applies by file
+ * descriptor (launcher/cow_apply.c). Names come as hex of their bytes; nothing here touches a host path.
+ */
+function cowWalk(state: CowState, apply: boolean): { changes: CowChange[]; aborts: string[]; status: number | null; stderr: string } {
+  const args = apply ? ['--cow-apply', state.upper, state.target, state.targetId] : ['--cow-diff', state.upper, state.target];
+  const r = spawnSync(artifactPaths().launcher, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`sbx: cow: reading the changes failed: ${r.stderr.trim() || `exit ${r.status}`}`);
-  const out: CowChange[] = [];
+  const changes: CowChange[] = [];
+  const aborts: string[] = [];
   for (const line of r.stdout.split('\n')) {
     if (!line) continue;
-    const c = JSON.parse(line) as { kind: CowChange['kind']; path: string; type: CowChange['type'] };
-    out.push({ kind: c.kind, path: path.join(state.target, c.path), type: c.type });
+    const c = JSON.parse(line) as {
+      event?: 'abort'; kind: CowChange['kind']; type: CowChange['type']; hex: string; applied?: boolean; reason?: string; leftover?: string;
+    };
+    const rel = Buffer.from(c.hex, 'hex');
+    const abs = joinBytes(state.target, rel);
+    if (c.event === 'abort') {
+      aborts.push(`apply stopped at ${escapeBytes(abs)}: ${c.reason}`);
+      continue;
+    }
+    const ch: CowChange = { kind: c.kind, path: path.join(state.target, rel.toString('utf8')), pathBuffer: abs, type: c.type };
+    if (c.applied !== undefined) ch.applied = c.applied;
+    if (c.reason !== undefined) ch.reason = c.reason;
+    if (c.leftover) {
+      const cut = rel.lastIndexOf(SLASH);
+      ch.leftover = joinBytes(state.target, Buffer.concat([cut < 0 ? Buffer.alloc(0) : rel.subarray(0, cut + 1), Buffer.from(c.leftover, 'hex')]));
+    }
+    changes.push(ch);
   }
-  return out;
+  return { changes, aborts, status: r.status, stderr: r.stderr };
 }
 
-function copyEntry(from: string, to: string): void {
-  const st = fs.lstatSync(from);
-  if (st.isSymbolicLink()) {
-    fs.rmSync(to, { recursive: true, force: true });
-    fs.symlinkSync(fs.readlinkSync(from), to);
-  } else if (st.isDirectory()) {
-    const cur = fs.lstatSync(to, { throwIfNoEntry: false });
-    if (cur && !cur.isDirectory()) fs.rmSync(to, { force: true });
-    if (!cur || !cur.isDirectory()) fs.mkdirSync(to, { mode: st.mode & 0o7777 });
-    else fs.chmodSync(to, st.mode & 0o7777);
-  } else if (st.isFile()) {
-    const cur = fs.lstatSync(to, { throwIfNoEntry: false });
-    if (cur && !cur.isFile()) fs.rmSync(to, { recursive: true, force: true });
-    fs.copyFileSync(from, to);
-    fs.chmodSync(to, st.mode & 0o7777);
+/** The changes the overlay's upper dir holds, applied onto the host with `cow: 'apply'`. */
+function cowChanges(state: CowState, res: CowResult): void {
+  if (!fs.existsSync(state.upper)) {
+    if (state.mode === 'apply') res.applied = true;
+    return;
   }
-  // Devices, fifos, sockets are not applied.
-}
-
-/** Copy the changes onto the host: deletions first (deepest first), then parents before children. */
-export function cowApply(state: CowState, changes: CowChange[]): void {
-  const dels = changes.filter((c) => c.kind === 'deleted').sort((a, b) => b.path.length - a.path.length);
-  for (const c of dels) fs.rmSync(c.path, { recursive: true, force: true });
-  const puts = changes.filter((c) => c.kind !== 'deleted').sort((a, b) => a.path.split('/').length - b.path.split('/').length);
-  for (const c of puts) {
-    // A new directory is made empty: what lies beneath it is listed too.
-    copyEntry(path.join(state.upper, path.relative(state.target, c.path)), c.path);
+  const apply = state.mode === 'apply';
+  const r = cowWalk(state, apply);
+  res.changes = r.changes;
+  if (apply) res.applied = r.status === 0;
+  const errs = [...r.aborts];
+  if (r.status !== 0 && !(apply && r.status === 3 && r.aborts.length)) {
+    errs.push(`${apply ? 'applying' : 'reading'} the changes failed: ${r.stderr.trim() || `exit ${r.status}`}`);
   }
+  if (errs.length) res.error = errs.join('; ');
 }
 
 function removeTree(dir: string): void {
@@ -264,17 +296,12 @@ function removeTree(dir: string): void {
 
 /** After the run: the changes, then discard / keep / apply as asked. Never throws. */
 export function cowFinish(state: CowState): CowResult {
-  let changes: CowChange[] = [];
-  const res: CowResult = { changes };
+  const res: CowResult = { changes: [] };
   try {
-    changes = cowChanges(state);
-    res.changes = changes;
-    if (state.mode === 'apply') {
-      cowApply(state, changes);
-      res.applied = true;
-    }
+    cowChanges(state, res);
   } catch (e) {
     res.error = (e as Error).message;
+    if (state.mode === 'apply') res.applied = false;
   }
   if (state.mode === 'keep') {
     res.upper = state.upper;
@@ -293,13 +320,40 @@ export function cowFinish(state: CowState): CowResult {
   return res;
 }
 
-/** The CLI's lines for the changes. */
+/**
+ * A name for a terminal: every byte that is not printable ASCII as `\\xHH` (`\\n`, `\\r`, `\\t` for those), and
+ * `\\` doubled, so the text shows exactly one name and nothing else (no line ends, no escape sequences).
+ */
+export function escapeBytes(b: Buffer): string {
+  let s = '';
+  for (const c of b) {
+    if (c === 0x5c) s += '\\\\';
+    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
+    else if (c === 0x0a) s += '\\n';
+    else if (c === 0x0d) s += '\\r';
+    else if (c === 0x09) s += '\\t';
+    else s += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return s;
+}
+
+/** A message for a terminal: what is not printable ASCII as `\\xHH` (its names are already escaped). */
+function printable(t: string): string {
+  return t.replace(/[^\x20-\x7e]+/g, (m) => [...Buffer.from(m)].map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join(''));
+}
+
+/** The CLI's lines for the changes: one per change, names escaped (escapeBytes). */
 export function formatChanges(r: CowResult): string {
   const mark = { created: 'A', modified: 'M', deleted: 'D' } as const;
-  const lines = r.changes.map((c) => `sbx: ${mark[c.kind]} ${c.path}${c.type === 'dir' ? '/' : ''}`);
+  const lines = r.changes.map((c) => {
+    let l = `sbx: ${mark[c.kind]} ${escapeBytes(c.pathBuffer)}${c.type === 'dir' ? '/' : ''}`;
+    if (c.applied === false) l += ` (not applied: ${printable(c.reason ?? 'unknown')})`;
+    if (c.leftover) l += ` (what it replaced is left in ${escapeBytes(c.leftover)})`;
+    return l;
+  });
   if (!r.changes.length) lines.push('sbx: cow: no changes');
-  if (r.error) lines.push(`sbx: cow: ${r.error}`);
-  if (r.upper) lines.push(`sbx: cow: changes kept in ${r.upper}`);
-  if (r.applied) lines.push(`sbx: cow: ${r.changes.length} change(s) applied`);
+  if (r.error) lines.push(`sbx: cow: ${printable(r.error)}`);
+  if (r.upper) lines.push(`sbx: cow: changes kept in ${printable(r.upper)}`);
+  if (r.applied !== undefined) lines.push(`sbx: cow: ${r.changes.filter((c) => c.applied).length} of ${r.changes.length} changes applied`);
   return lines.join('\n') + '\n';
 }
