@@ -148,6 +148,39 @@ describe('copy-on-write', () => {
     expect(snapshot(d)).toBe(a.stdout);
   });
 
+  test("cow: 'apply' carries type changes (file, directory, symlink into one another), also beneath a replaced directory", async () => {
+    const d = project();
+    fs.writeFileSync(path.join(d, 'f1'), 'file\n');
+    fs.mkdirSync(path.join(d, 'd1', 'deep'), { recursive: true });
+    fs.writeFileSync(path.join(d, 'd1', 'deep', 'x'), 'x\n');
+    fs.symlinkSync('src', path.join(d, 's1'));
+    fs.writeFileSync(path.join(d, 'f2'), 'file\n');
+    fs.mkdirSync(path.join(d, 'd2'));
+    fs.writeFileSync(path.join(d, 'd2', 'y'), 'y\n');
+    fs.writeFileSync(path.join(d, 'build', 'x'), 'was a file\n');
+    // Each entry: its type, mode, link text or content; symlinks are not followed.
+    const list = "find . -mindepth 1 -printf '%y %m %p %l\\n' | LC_ALL=C sort; find . -type f | LC_ALL=C sort | xargs cat";
+    const script = [
+      'set -e',
+      'rm f1 && mkdir f1 && echo in > f1/in',
+      'rm -r d1 && echo now-a-file > d1',
+      'rm s1 && mkdir s1 && echo s > s1/s',
+      'rm f2 && ln -s elsewhere f2',
+      'rm -r d2 && ln -s ../elsewhere d2',
+      'rm -rf build && mkdir -p build/x && echo deeper > build/x/y',
+      list,
+    ].join('\n');
+    const r = await sbx.run('/bin/sh', ['-c', script], { cwd: d, cow: 'apply' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.cow!.applied).toBe(true);
+    expect(r.changes!.every((c) => c.applied)).toBe(true);
+    const host = spawnSync('/bin/sh', ['-c', list], { cwd: d, encoding: 'utf8' }).stdout;
+    expect(host).toBe(r.stdout);
+    expect(host).toContain('l 777 ./d2 ../elsewhere');
+    expect(host).toContain('d 755 ./build/x');
+  });
+
   test.skipIf(!isRoot())('works as uid 65534 too', () => {
     const pkg = unprivPackage();
     const d = project();
