@@ -113,5 +113,9 @@ void sbx_bpf_ret_name(uint32_t ret, char *buf, size_t cap);
  * AUDIT_ARCH_* value) whatever its arguments? false when it depends on
  * anything else, or denies. */
 bool sbx_bpf_const_allows(const struct sock_filter *prog, size_t len, uint32_t arch, uint32_t nr);
+/* The same walk: true with the SECCOMP_RET_* value when the program gives
+ * one whatever the arguments, false when it is not known. */
+bool sbx_bpf_const_ret(const struct sock_filter *prog, size_t len, uint32_t arch, uint32_t nr,
+		       uint32_t *ret);
 
 #endif

@@ -12,7 +12,8 @@
  * instruction not listed here means "not known", i.e. no. cBPF jumps only
  * forward, so the walk ends.
  */
-bool sbx_bpf_const_allows(const struct sock_filter *prog, size_t len, uint32_t arch, uint32_t nr)
+bool sbx_bpf_const_ret(const struct sock_filter *prog, size_t len, uint32_t arch, uint32_t nr,
+		       uint32_t *ret)
 {
 	uint32_t a = 0;
 
@@ -47,10 +48,18 @@ bool sbx_bpf_const_allows(const struct sock_filter *prog, size_t len, uint32_t a
 			pc += (a & f->k) ? f->jt : f->jf;
 			break;
 		case BPF_RET | BPF_K:
-			return f->k == SECCOMP_RET_ALLOW;
+			*ret = f->k;
+			return true;
 		default:
 			return false;
 		}
 	}
 	return false;
+}
+
+bool sbx_bpf_const_allows(const struct sock_filter *prog, size_t len, uint32_t arch, uint32_t nr)
+{
+	uint32_t ret;
+
+	return sbx_bpf_const_ret(prog, len, arch, nr, &ret) && ret == SECCOMP_RET_ALLOW;
 }

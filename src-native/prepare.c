@@ -233,7 +233,8 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 	plan_rlimits(pp, p);
 	plan_caps(pp, p);
 	/* Before the filter: it depends on the rings found. */
-	if (door == SBX_DOOR_SELF && (r = sbx_self_rings_check(pp, err)))
+	if (door == SBX_DOOR_SELF && ((r = sbx_self_rings_check(pp, err)) ||
+				      (r = sbx_self_rings_policy(pp, p, err))))
 		goto fail;
 	if ((r = sbx_prepare_seccomp(pp, p, err)))
 		goto fail;

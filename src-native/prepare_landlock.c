@@ -196,9 +196,15 @@ static int add_net(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 		want |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
 	if (n->bind.set)
 		want |= LANDLOCK_ACCESS_NET_BIND_TCP;
+	/* Self door with io_uring rings held (self_rings.c): no internet
+	 * socket means no TCP connect or bind, said to Landlock too, which
+	 * sees the rings' operations where seccomp does not. */
+	if (pp->door == SBX_DOOR_SELF && pp->self_nrings && n->inet == 0 &&
+	    abi >= 4)
+		want |= LANDLOCK_ACCESS_NET_CONNECT_TCP | LANDLOCK_ACCESS_NET_BIND_TCP;
 	if (!want)
 		return 0;
-	pl->net_pointer = n->connect.set ? "/net/connect" : "/net/bind";
+	pl->net_pointer = n->connect.set ? "/net/connect" : n->bind.set ? "/net/bind" : "/net/inet";
 	if ((want & ~abi_net(abi)) && best) {
 		note_dropped(pp, sbx_landlock_net_name, "network right",
 			     want & ~abi_net(abi), 4, abi, pl->net_pointer);

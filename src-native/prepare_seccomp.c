@@ -157,14 +157,10 @@ static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
 	for (int i = 0; i < pp->self_nrings && i < SBX_SELF_RING_FDS; i++)
 		off += (size_t)snprintf(fds + off, sizeof(fds) - off, "%s%d",
 					i ? ", " : "", pp->self_ring_fds[i]);
-	sbx_notebuf_add(&pp->notes, "self: io_uring_enter allowed for the %d "
-			"io_uring ring%s this process held (fd %s%s; libuv's in "
-			"Node 22+): their operations run with the locked-down "
-			"credentials, so Landlock applies, and seccomp does not "
-			"see them; new rings and registrations stay refused as "
-			"the policy says (docs/security-model.md, \"Self door: "
-			"io_uring rings\")", pp->self_nrings,
-			pp->self_nrings == 1 ? "" : "s", fds,
+	sbx_notebuf_add(&pp->notes, "self: io_uring_enter kept for the %d io_uring "
+			"ring%s held before lockdown (fd %s%s; libuv, Node 22+): Landlock "
+			"governs their operations, seccomp does not see them",
+			pp->self_nrings, pp->self_nrings == 1 ? "" : "s", fds,
 			pp->self_nrings > SBX_SELF_RING_FDS ? ", ..." : "");
 	return 0;
 }

@@ -145,11 +145,22 @@ int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
 
 /* self_rings.c: every io_uring ring the process holds must be accounted
  * for (no SQPOLL thread, no registered personality, state readable); at
- * prepare (counted into pp->self_nrings, nothing changed) and once more
- * after seccomp is in force. 0, or the error (SBX_EUNSUPPORTED naming the
+ * prepare (counted into pp->self_nrings and recorded, nothing changed) and
+ * once more when every thread is confined, before seccomp (a process that
+ * held rings at prepare), or after it (one that held none). 0, or the error (SBX_EUNSUPPORTED naming the
  * ring and what to do, SBX_ESYS when /proc cannot tell). */
 int sbx_self_rings_check(struct sbx_prepared *pp, struct sbx_error *err);
-int sbx_self_rings_recheck(const struct sbx_prepared *pp, struct sbx_error *err);
+int sbx_self_rings_recheck(struct sbx_prepared *pp, struct sbx_error *err);
+/* What the policy asks that the held rings defeat: refused sockets are an
+ * error in enforce mode (skipped in best-effort); the rest is listed in
+ * pp->skipped. */
+int sbx_self_rings_policy(struct sbx_prepared *pp, const struct sbx_policy *p,
+			  struct sbx_error *err);
+/* After a lockdown's seccomp filter is in force: if it refuses
+ * io_uring_register, later lockdowns of this process may take a ring whose
+ * probe that filter refuses as accounted for (nothing can have been
+ * registered since this one). */
+void sbx_self_rings_sealed(const struct sbx_prepared *pp);
 
 /* Whether thread `tid` (a name in the /proc/<pid>/task directory
  * `task_dir`) is an io_uring worker of the kernel: it runs no user code, so

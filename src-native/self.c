@@ -1062,7 +1062,9 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 		return r;
 	SELF_TRACE("caller");
 	/* While the threads answer: nothing left to do here but seccomp. */
-	if (sent > 0 && seccomp_early_ok(&sc)) {
+	/* Not with rings held: their second check asks each ring, which the
+	 * filter would refuse (see below). */
+	if (sent > 0 && !pp->self_nrings && seccomp_early_ok(&sc)) {
 		early = true;
 		if ((r = load_seccomp(pp, &sc, err)))
 			return r;
@@ -1105,6 +1107,11 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 				"credentials)", run->io_workers,
 				run->io_workers == 1 ? "" : "s");
 
+	/* Every thread confined: rings made and personalities registered
+	 * since prepare by a thread that was not are found now, while the
+	 * rings can still be asked (io_uring_register). */
+	if (pp->self_nrings && (r = sbx_self_rings_recheck(pp, err)))
+		return r;
 	/* Unless it was loaded early (a filter that allows all of the above),
 	 * seccomp may deny what the steps above need: last. The handler goes
 	 * back first for the same reason. */
@@ -1115,8 +1122,10 @@ static int confine(struct self_run *run, struct sbx_prepared *pp,
 	SELF_TRACE("seccomp");
 	/* No ring can be made from here on (every preset refuses
 	 * io_uring_setup): one made since prepare must be accounted for too. */
-	if (sc.prog && (r = sbx_self_rings_recheck(pp, err)))
+	if (sc.prog && !pp->self_nrings && (r = sbx_self_rings_recheck(pp, err)))
 		return r;
+	if (sc.prog)
+		sbx_self_rings_sealed(pp);
 	SELF_TRACE("rings");
 	res->failed_step = SBX_STEP_NONE;
 	return 0;

@@ -26,14 +26,19 @@
  * docs/security-model.md, "Self door: io_uring rings", has the threat model.
  */
 
+#include "bpf.h"
+#include "policy.h"
 #include "prepared.h"
+#include "seccomp_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,7 +142,12 @@ static const char *field(const char *text, const char *key)
 	return NULL;
 }
 
-enum ring_state { RING_OK, RING_SQPOLL, RING_PERSONALITIES, RING_UNREADABLE };
+enum ring_state { RING_OK, RING_SQPOLL, RING_PERSONALITIES, RING_UNREADABLE,
+		  RING_UNPROBED };
+
+/* A lockdown of this process accounted for its rings and then refused
+ * io_uring_register: nothing can have been registered since. */
+static bool rings_frozen;
 
 /*
  * What /proc/self/fdinfo/<fd> says of the ring. The kernel prints the ring's
@@ -183,10 +193,32 @@ static enum ring_state ring_state(int fdinfo_dir, const char *fd, long *sq_tid,
 	return RING_UNREADABLE;
 }
 
+/*
+ * Whether the ring has (or had) registered personalities. Linux 6.16 stopped
+ * listing them in fdinfo, so the ring is asked: registering one gives the
+ * next free id, and ids are given in turn (cyclic, from 1), so a ring that
+ * never had one gives 1, and the same ring asked again gives the id after
+ * the last. The probe's own personality (this thread's credentials, which
+ * are either not yet confined, or confined) is unregistered at once.
+ * Returns the id the probe got, or -errno (the probe itself refused).
+ */
+static int probe_personality(int fd)
+{
+	long id = syscall(SYS_io_uring_register, fd, IORING_REGISTER_PERSONALITY,
+			  NULL, 0);
+
+	if (id < 0)
+		return -errno;
+	if (syscall(SYS_io_uring_register, fd, IORING_UNREGISTER_PERSONALITY,
+		    NULL, (unsigned)id) < 0)
+		return -errno;
+	return (int)id;
+}
+
 static int refuse_ring(struct sbx_error *err, enum ring_state st, long fd,
 		       long sq_tid, int errnum, bool after)
 {
-	const char *when = after ? "made during lockdown" : "held";
+	const char *when = after ? "found during lockdown" : "held";
 
 	switch (st) {
 	case RING_SQPOLL:
@@ -201,10 +233,18 @@ static int refuse_ring(struct sbx_error *err, enum ring_state st, long fd,
 	case RING_PERSONALITIES:
 		return sbx_error_set(err, SBX_EUNSUPPORTED, EPERM, NULL,
 			"self: fd %ld is an io_uring ring %s by this process "
-			"with registered personalities "
+			"that has or had registered personalities "
 			"(IORING_REGISTER_PERSONALITY): a submission could run "
-			"with credentials from before lockdown. Unregister "
-			"them or close the ring before lockdown", fd, when);
+			"with credentials from before lockdown. Lock down "
+			"before personalities are registered, or close the "
+			"ring", fd, when);
+	case RING_UNPROBED:
+		return sbx_error_sys(err, errnum, "io_uring_register", NULL,
+			"self: fd %ld is an io_uring ring %s by this process, "
+			"and whether it has registered personalities cannot be "
+			"asked (IORING_REGISTER_PERSONALITY: %s; an earlier "
+			"seccomp filter that is not sbx's?), so it cannot be "
+			"accounted for", fd, when, strerror(errnum));
 	default:
 		return sbx_error_sys(err, errnum, "read", NULL,
 			"self: fd %ld is an io_uring ring %s by this process "
@@ -215,11 +255,81 @@ static int refuse_ring(struct sbx_error *err, enum ring_state st, long fd,
 }
 
 /*
- * Every io_uring ring in this process's fd table: each must be accounted
- * for (no SQPOLL, no personalities). Counts them in *nrings and keeps the
- * first fds in `fds`. 0 or the error (set in err).
+ * What this process's own probes got from each ring, by the ring's inode, so
+ * that a later probe (a second prepare, the check during lockdown) knows the
+ * id to expect: the last one plus one. A ring whose probe once got another
+ * id has or had a personality of someone else's: refused from then on. A
+ * probe that gets 1 where more was expected is a new ring (a ring's ids only
+ * grow until they wrap at 65535; an inode number can be reused).
  */
-static int scan_rings(int *nrings, int *fds, size_t cap, bool after,
+#define PROBED_MAX 256
+static struct {
+	uint64_t ino;
+	int last;                /* the id our last probe got; -1: tainted */
+} probed[PROBED_MAX];
+static size_t nprobed;
+static char probed_lock;
+
+static void probed_take(void)
+{
+	while (__atomic_test_and_set(&probed_lock, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void probed_give(void)
+{
+	__atomic_clear(&probed_lock, __ATOMIC_RELEASE);
+}
+
+/* The personality check of one ring. */
+static enum ring_state check_personality(long fd, uint64_t ino, int *errnum)
+{
+	enum ring_state st = RING_OK;
+	size_t i;
+	int id, want;
+
+	probed_take();
+	for (i = 0; i < nprobed && probed[i].ino != ino; i++)
+		;
+	want = i < nprobed ? probed[i].last + 1 : 1;
+	if (i < nprobed && probed[i].last < 0) {
+		probed_give();
+		return RING_PERSONALITIES;
+	}
+	id = probe_personality((int)fd);
+	if (id == -EPERM || id == -EACCES) {
+		/* An earlier lockdown of ours accounted for the rings and
+		 * refused registrations from then on. */
+		probed_give();
+		if (rings_frozen)
+			return RING_OK;
+		*errnum = -id;
+		return RING_UNPROBED;
+	}
+	if (id < 0) {
+		probed_give();
+		*errnum = -id;
+		return RING_UNPROBED;
+	}
+	if (id != want && !(id == 1 && i < nprobed))
+		st = RING_PERSONALITIES;
+	if (i == nprobed && nprobed < PROBED_MAX)
+		probed[nprobed++].ino = ino;
+	if (i < PROBED_MAX)
+		probed[i].last = st == RING_OK ? id : -1;
+	probed_give();
+	/* A full table forgets: a later probe of this ring expects 1 and
+	 * refuses it (fail closed). */
+	return st;
+}
+
+/*
+ * Every io_uring ring in this process's fd table: each must be accounted
+ * for (no SQPOLL, no personality now or before). At prepare (`ledger`) the
+ * rings are counted into pp, the first fds kept for the note. 0 or the
+ * error (set in err).
+ */
+static int scan_rings(struct sbx_prepared *ledger, int *nrings, bool after,
 		      struct sbx_error *err)
 {
 	char buf[4096], link[64];
@@ -247,6 +357,7 @@ static int scan_rings(int *nrings, int *fds, size_t cap, bool after,
 			long fd, sq_tid = -1;
 			int errnum = 0;
 			enum ring_state st;
+			struct stat sb;
 
 			off += d->d_reclen;
 			if (parse_uint(d->d_name, &fd) || fd == dir || fd == info)
@@ -259,12 +370,21 @@ static int scan_rings(int *nrings, int *fds, size_t cap, bool after,
 			/* Closed since it was listed: nothing to account. */
 			if (st == RING_UNREADABLE && errnum == ENOENT)
 				continue;
+			if (st == RING_OK && fstat((int)fd, &sb)) {
+				if (errno == EBADF)
+					continue;
+				st = RING_UNREADABLE;
+				errnum = errno;
+			}
+			if (st == RING_OK)
+				st = check_personality(fd, (uint64_t)sb.st_ino,
+						       &errnum);
 			if (st != RING_OK) {
 				r = refuse_ring(err, st, fd, sq_tid, errnum, after);
 				break;
 			}
-			if ((size_t)*nrings < cap)
-				fds[*nrings] = (int)fd;
+			if (ledger && *nrings < SBX_SELF_RING_FDS)
+				ledger->self_ring_fds[*nrings] = (int)fd;
 			(*nrings)++;
 		}
 	}
@@ -276,11 +396,20 @@ static int scan_rings(int *nrings, int *fds, size_t cap, bool after,
 	return r;
 }
 
-/* "(comm) state ppid pgrp session tty tpgid flags": the flags, and whether
- * the name is an SQPOLL thread's. 0 or -errno. */
-static int task_stat(int task_dir, pid_t tid, unsigned long *flags, bool *sqpoll)
+/* What a thread of this process is, from its /proc stat. */
+enum task_kind {
+	TASK_USER,               /* runs user code                            */
+	TASK_IO_WRK,             /* io_uring's io-wq worker ("iou-wrk-N")     */
+	TASK_IO_SQP,             /* io_uring's SQPOLL thread ("iou-sqp-N")    */
+	TASK_IO_UNNAMED,         /* an io_uring thread not named yet          */
+};
+
+/* "(comm) state ppid pgrp session tty tpgid flags": the flags (field 9)
+ * tell a kernel io_uring thread, its name which one. 0 or -errno. */
+static int task_kind(int task_dir, pid_t tid, enum task_kind *kind)
 {
-	char name[32], buf[512], *p;
+	char name[32], buf[512], *p, *comm;
+	unsigned long flags;
 	ssize_t n;
 	int fd;
 
@@ -293,10 +422,9 @@ static int task_stat(int task_dir, pid_t tid, unsigned long *flags, bool *sqpoll
 	if (n <= 0)
 		return n < 0 ? -errno : -EIO;
 	buf[n] = '\0';
-	p = strchr(buf, '(');
-	*sqpoll = p && !strncmp(p + 1, "iou-sqp-", 8);
+	comm = strchr(buf, '(');
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!comm || !p)
 		return -EIO;
 	p++;
 	for (int i = 0; i < 7; i++) {
@@ -307,26 +435,54 @@ static int task_stat(int task_dir, pid_t tid, unsigned long *flags, bool *sqpoll
 		while (*p && *p != ' ')
 			p++;
 	}
-	*flags = strtoul(p, NULL, 10);
+	flags = strtoul(p, NULL, 10);
+	if (!(flags & SBX_PF_IO_WORKER))
+		*kind = TASK_USER;
+	else if (!strncmp(comm + 1, "iou-sqp-", 8))
+		*kind = TASK_IO_SQP;
+	else if (!strncmp(comm + 1, "iou-wrk-", 8))
+		*kind = TASK_IO_WRK;
+	else     /* it names itself when it first runs */
+		*kind = TASK_IO_UNNAMED;
 	return 0;
+}
+
+/* task_kind(), waiting up to ~100 ms for a new io_uring thread's name. */
+static int task_kind_settled(int task_dir, pid_t tid, enum task_kind *kind)
+{
+	int r = task_kind(task_dir, tid, kind);
+
+	for (int tries = 0; !r && *kind == TASK_IO_UNNAMED && tries < 2000; tries++) {
+		struct timespec ts = { 0, 50000 };
+
+		if (tries < 8)
+			sched_yield();
+		else
+			nanosleep(&ts, NULL);
+		r = task_kind(task_dir, tid, kind);
+	}
+	return r;
 }
 
 bool sbx_self_task_is_io_worker(int task_dir, pid_t tid)
 {
-	unsigned long flags = 0;
-	bool sqpoll = false;
+	enum task_kind kind;
 
-	return task_stat(task_dir, tid, &flags, &sqpoll) == 0 &&
-	       (flags & SBX_PF_IO_WORKER);
+	return task_kind(task_dir, tid, &kind) == 0 && kind != TASK_USER;
 }
 
 /*
- * A second witness for SQPOLL, independent of fdinfo (which older kernels
- * print in part, SqThread -1 included, when the ring is busy): the kernel
- * submission thread is a thread of the process that made the ring.
+ * SQPOLL, by its thread: the kernel submission thread is a thread of the
+ * process that made the ring, whether or not the ring still has an fd (a
+ * ring kept only by its mapping has none in /proc/self/fd, and its thread
+ * runs what is written into the mapping, no system call needed). So the
+ * threads are read at every check, rings or not; an io_uring thread that
+ * has no name yet is waited for (it names itself when it first runs) and
+ * refused if it stays unnamed. Also the witness where fdinfo is printed
+ * in part (older kernels, a busy ring: SqThread -1).
  *
  * At prepare (`seed`), the same pass lists the threads for the self door's
- * apply, io_uring workers left out (what sbx_self_prepare_threads() would
+ * apply, io_uring threads left out (what sbx_self_prepare_threads() would
  * list with a second pass): the directory stays open in seed->self_task_fd.
  */
 static int check_sqpoll_threads(struct sbx_prepared *seed, struct sbx_error *err)
@@ -344,23 +500,22 @@ static int check_sqpoll_threads(struct sbx_prepared *seed, struct sbx_error *err
 	while (!r && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; !r && off < n;) {
 			struct dirent64_ *d = (void *)(buf + off);
-			unsigned long flags = 0;
-			bool sqpoll = false;
+			enum task_kind kind = TASK_USER;
 			long tid;
 			int st;
 
 			off += d->d_reclen;
 			if (parse_uint(d->d_name, &tid))
 				continue;
-			st = task_stat(dir, (pid_t)tid, &flags, &sqpoll);
-			/* As the second pass did: a worker is left out, a
-			 * thread whose state cannot be read is not. */
-			if (listed && (st || !(flags & SBX_PF_IO_WORKER)) &&
+			st = task_kind_settled(dir, (pid_t)tid, &kind);
+			/* As the second pass did: an io_uring thread is left
+			 * out, a thread whose state cannot be read is not. */
+			if (listed && (st || kind == TASK_USER) &&
 			    sbx_self_seed_add(seed, (pid_t)tid))
 				listed = false;
 			if (st)
 				continue;
-			if (sqpoll && (flags & SBX_PF_IO_WORKER))
+			if (kind == TASK_IO_SQP)
 				r = sbx_error_set(err, SBX_EUNSUPPORTED, EPERM,
 					NULL, "self: thread %ld is an io_uring "
 					"kernel submission thread (SQPOLL) of "
@@ -371,6 +526,14 @@ static int check_sqpoll_threads(struct sbx_prepared *seed, struct sbx_error *err
 					"is made (libuv makes one for file "
 					"operations when UV_USE_IO_URING=1: "
 					"start Node without it)", tid);
+			else if (kind == TASK_IO_UNNAMED)
+				r = sbx_error_set(err, SBX_EUNSUPPORTED, EAGAIN,
+					NULL, "self: thread %ld is an io_uring "
+					"kernel thread that did not say which "
+					"kind it is within 100 ms (a submission "
+					"thread would run operations beside "
+					"Landlock and seccomp): it cannot be "
+					"accounted for", tid);
 		}
 	}
 	if (!r && n < 0)
@@ -391,21 +554,89 @@ static int check_sqpoll_threads(struct sbx_prepared *seed, struct sbx_error *err
 
 int sbx_self_rings_check(struct sbx_prepared *pp, struct sbx_error *err)
 {
-	int r = scan_rings(&pp->self_nrings, pp->self_ring_fds,
-			   SBX_SELF_RING_FDS, false, err);
+	int r = scan_rings(pp, &pp->self_nrings, false, err);
 
-	if (!r && pp->self_nrings)
-		r = check_sqpoll_threads(pp, err);
+	return r ? r : check_sqpoll_threads(pp, err);
+}
+
+/*
+ * Once every thread is confined and before seccomp (the probe registers):
+ * a ring made, or a personality registered, since prepare by a thread not
+ * yet confined is found here. One made or registered after this comes from
+ * a confined thread and carries its credentials.
+ */
+int sbx_self_rings_recheck(struct sbx_prepared *pp, struct sbx_error *err)
+{
+	int n;
+	int r = scan_rings(NULL, &n, true, err);
+
+	if (!r)
+		r = check_sqpoll_threads(NULL, err);
 	return r;
 }
 
-int sbx_self_rings_recheck(const struct sbx_prepared *pp, struct sbx_error *err)
+void sbx_self_rings_sealed(const struct sbx_prepared *pp)
 {
-	int n, fds[1];
-	int r = scan_rings(&n, fds, 0, true, err);
+	const struct sbx_plan_seccomp *sc = &pp->plan.seccomp;
+	int nr = sbx_syscall_lookup(sbx_arch_native(), "io_uring_register");
+	uint32_t ret, action;
 
-	(void)pp;
-	if (!r && n)
-		r = check_sqpoll_threads(NULL, err);
-	return r;
+	/* Refused whatever the arguments (errno, kill, trap): no ring can get
+	 * a personality any more. Allowed, logged, traced or notified: it
+	 * may, and later lockdowns must still ask each ring. */
+	if (nr < 0 || !sc->prog || !sbx_bpf_const_ret(sc->prog, sc->len,
+			sbx_arch_info(sbx_arch_native())->audit_arch, (uint32_t)nr, &ret))
+		return;
+	action = ret & SECCOMP_RET_ACTION_FULL;
+	if (action == SECCOMP_RET_ERRNO || action == SECCOMP_RET_KILL_PROCESS ||
+	    action == SECCOMP_RET_KILL_THREAD || action == SECCOMP_RET_TRAP)
+		rings_frozen = true;
+}
+
+/*
+ * What the policy asks that the held rings defeat. Seccomp does not see ring
+ * operations, so a policy that refuses sockets (net.inet false, net.unix
+ * other than "all") cannot be given to a process holding rings: a ring
+ * makes and connects them (Landlock still refuses TCP connect and bind, see
+ * prepare_landlock.c, but not UDP or unix sockets). In enforce mode that is
+ * an error; best-effort lists it in skipped. The rules that only narrow the
+ * kernel's surface (other families, netlink, creation modes of files) are
+ * listed in skipped whatever the mode.
+ */
+int sbx_self_rings_policy(struct sbx_prepared *pp, const struct sbx_policy *p,
+			  struct sbx_error *err)
+{
+	const struct sbx_policy_net *n = &p->net;
+	const char *ptr = NULL, *what = NULL;
+
+	if (!pp->self_nrings)
+		return 0;
+	if (n->present && n->inet == 0) {
+		ptr = "/net/inet";
+		what = "internet sockets (net.inet: false; Landlock still refuses "
+		       "TCP connect and bind, not UDP)";
+	} else if (n->present && n->unix_mode != SBX_UNSET &&
+		   n->unix_mode != SBX_UNIX_ALL) {
+		ptr = "/net/unix";
+		what = "unix sockets (net.unix)";
+	}
+	if (ptr && sbx_policy_section_compat(p, n->compat) != SBX_COMPAT_BEST_EFFORT)
+		return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP, ptr,
+			"self: this process holds %d io_uring ring%s (libuv's, in "
+			"Node 22 and later), whose operations seccomp does not see: "
+			"through one, code loaded after lockdown could still make %s. "
+			"Use sbx.spawn() for this policy, or set \"net\": "
+			"{\"compat\": \"best-effort\"} to lock down with them refused "
+			"to system calls only (listed in skipped)", pp->self_nrings,
+			pp->self_nrings == 1 ? "" : "s", what);
+	if (ptr)
+		sbx_notebuf_add(&pp->skipped, "%s: sockets refused to system calls "
+				"only: io_uring rings held before lockdown can "
+				"still make them%s", ptr, n->inet == 0 ?
+				" (TCP connect and bind refused by Landlock)" : "");
+	sbx_notebuf_add(&pp->skipped, "/seccomp: io_uring rings held before "
+			"lockdown (libuv, Node 22+) are not seen by seccomp: socket "
+			"families, file creation modes and argument rules hold "
+			"against system calls only");
+	return 0;
 }
