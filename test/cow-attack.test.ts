@@ -117,13 +117,13 @@ interface ApiResult {
 }
 
 /** sbx.run(sh -c script, { cow: 'apply' }) in a Node child as the user. */
-function apiApply(e: Env, script: string): ApiResult {
+function apiApply(e: Env, script: string, cow: 'apply' | 'keep' = 'apply'): ApiResult & { upper?: string } {
   const pkg = e.user === 'root' ? repoRoot : unprivPackage();
   const js = `
     const sbx = require(${JSON.stringify(path.join(pkg, 'dist', 'index.js'))});
-    sbx.run('sh', ['-c', process.env.SCRIPT], { cwd: process.cwd(), cow: 'apply' }).then((r) => {
+    sbx.run('sh', ['-c', process.env.SCRIPT], { cwd: process.cwd(), cow: '${cow}' }).then((r) => {
       const c = r.cow || { changes: [] };
-      process.stdout.write(JSON.stringify({ code: r.code, stdout: r.stdout, stderr: r.stderr, applied: c.applied, error: c.error,
+      process.stdout.write(JSON.stringify({ code: r.code, stdout: r.stdout, stderr: r.stderr, applied: c.applied, error: c.error, upper: c.upper,
         changes: c.changes.map((x) => ({ ...x, pathBuffer: undefined, pathHex: Buffer.isBuffer(x.pathBuffer) ? x.pathBuffer.toString('hex') : null })) }));
     });`;
   const env = { ...process.env, HOME: e.home, SCRIPT: NAMES + script };
@@ -590,4 +590,82 @@ describe.each(USERS)('cow apply attacks, as %s', (user) => {
     expect(read(path.join(e.ws, 'more.txt'))).toBe('m\n');
     expect(lst(path.join(e.ws, left[0]))).toBeUndefined();
   });
+
+  /*
+   * The apply opens every name with openat2(RESOLVE_*); where openat2 is refused with ENOSYS (an older
+   * kernel; a seccomp filter such as the presets', which cannot read its mode) it falls back to openat
+   * with O_NOFOLLOW and a mount-root check. The upper layer comes from a real run (cow: 'keep'); the
+   * launcher then applies it itself, once plainly and once under the preload door with the workspace
+   * preset, whose filter answers openat2 with ENOSYS (checked in strace's log).
+   */
+  function launcherApply(e: Env, upper: string, noOpenat2: boolean) {
+    const rel = e.user === 'root' ? path.join(repoRoot, 'build', 'Release') : path.join(unprivPackage(), 'build', 'Release');
+    const log = path.join(e.base, `strace-${Math.random().toString(36).slice(2)}.log`);
+    const pre = noOpenat2 ? ['-E', `LD_PRELOAD=${preloadCopy(rel)}`, '-E', 'SBX_POLICY=workspace'] : [];
+    const argv = ['strace', '-f', '-qq', '-e', 'trace=openat2', '-o', log, ...pre, path.join(rel, 'sbx-launcher'), '--cow-apply', upper, e.ws];
+    const r = e.user === 'root' ? spawnSync(argv[0], argv.slice(1), { cwd: e.ws, encoding: 'utf8' }) : runUnpriv(argv[0], argv.slice(1), { cwd: e.ws });
+    const trace = fs.readFileSync(log, 'utf8');
+    return { status: r.status, stderr: String(r.stderr), lines: String(r.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), trace };
+  }
+  const hasStrace = spawnSync('strace', ['-V']).status === 0;
+  /** libsbx.so where the workspace preset does not let the program write (the preload door refuses /tmp). */
+  function preloadCopy(rel: string): string {
+    const d = fs.mkdtempSync('/var/tmp/sbx-cowatk-lib-');
+    dirs.push(d);
+    fs.chmodSync(d, 0o755);
+    fs.copyFileSync(path.join(rel, 'libsbx.so'), path.join(d, 'libsbx.so'));
+    fs.chmodSync(path.join(d, 'libsbx.so'), 0o755);
+    return path.join(d, 'libsbx.so');
+  }
+
+  for (const noOpenat2 of [false, true]) {
+    const how = noOpenat2 ? 'without openat2 (ENOSYS: O_NOFOLLOW walk)' : 'with openat2';
+    t.skipIf(!hasStrace)(`${how}: a symlink in a parent directory is not followed (strace, to see which path ran)`, () => {
+      const e = setup(user);
+      fs.mkdirSync(path.join(e.ws, 's/u/w'), { recursive: true });
+      own(e);
+      const k = apiApply(e, 'echo evil > s/u/w/x && echo ok > ok.txt', 'keep');
+      expect(k.code).toBe(0);
+      dirs.push(path.dirname(k.upper!));
+      // The host's s/u/w becomes a symlink to cron.d before the apply.
+      fs.rmSync(path.join(e.ws, 's/u/w'), { recursive: true });
+      fs.symlinkSync(path.join(e.victim, 'cron.d'), path.join(e.ws, 's/u/w'));
+      own(e);
+      const r = launcherApply(e, k.upper!, noOpenat2);
+      if (noOpenat2) expect(r.trace, r.stderr).toMatch(/openat2\(.*= -1 ENOSYS/);
+      else expect(r.trace).not.toMatch(/openat2\(.*= -1 ENOSYS/);
+      // Denied: nothing reached cron.d; the apply stopped at s/u/w.
+      expect(r.status).toBe(3);
+      expect(lst(path.join(e.victim, 'cron.d', 'x'))).toBeUndefined();
+      expect(r.lines).toContainEqual({ event: 'abort', hex: B('s/u/w').toString('hex'), reason: expect.stringMatching(/^not what/) });
+      // Allowed: what came before it, or after it in the listing, says so.
+      const ok = r.lines.find((l) => l.hex === B('ok.txt').toString('hex'))!;
+      expect(lst(path.join(e.ws, 'ok.txt')) !== undefined).toBe(ok.applied);
+    });
+
+    t.skipIf(!isRoot() || !hasStrace)(`${how}: the apply stops at a mount point under the working directory`, () => {
+      const e = setup(user);
+      fs.mkdirSync(path.join(e.ws, 'm'));
+      own(e);
+      const k = apiApply(e, 'echo f > m/f', 'keep');
+      expect(k.code).toBe(0);
+      dirs.push(path.dirname(k.upper!));
+      expect(spawnSync('mount', ['-t', 'tmpfs', 'none', path.join(e.ws, 'm')]).status).toBe(0);
+      try {
+        if (e.user === 'unpriv') spawnSync('chown', [`${UNPRIV_UID}:${UNPRIV_UID}`, path.join(e.ws, 'm')]);
+        const r = launcherApply(e, k.upper!, noOpenat2);
+        if (noOpenat2) expect(r.trace, r.stderr).toMatch(/openat2\(.*= -1 ENOSYS/);
+        expect(r.status).toBe(3);
+        expect(r.lines).toContainEqual({ event: 'abort', hex: B('m').toString('hex'), reason: 'a mount point on the host' });
+        expect(r.lines).toContainEqual(expect.objectContaining({ kind: 'created', hex: B('m/f').toString('hex'), applied: false }));
+        expect(fs.readdirSync(path.join(e.ws, 'm'))).toEqual([]);
+      } finally {
+        spawnSync('umount', [path.join(e.ws, 'm')]);
+      }
+      // The neighbour: without the mount the same upper applies.
+      const r2 = launcherApply(e, k.upper!, noOpenat2);
+      expect(r2.status).toBe(0);
+      expect(read(path.join(e.ws, 'm', 'f'))).toBe('f\n');
+    });
+  }
 });
