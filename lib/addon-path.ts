@@ -55,8 +55,10 @@ function readdir(dir: string): string[] {
   }
 }
 
+// No regular expressions on the way to the usual answer: V8 compiles each
+// on its first use, 0.1-0.5 ms in a fresh process.
 function first(dir: string): string | undefined {
-  const file = readdir(dir).find((name) => /\.node$/.test(name));
+  const file = readdir(dir).find((name) => name.endsWith('.node'));
   return file && path.join(dir, file);
 }
 
@@ -144,11 +146,16 @@ function fromPrebuilds(dir: string, rt: Runtime): string | undefined {
   return winner && path.join(prebuilds, winner.file);
 }
 
-/** The `name` of `dir`/package.json, or null when it cannot be read. */
-export function packageName(dir: string): string | null {
+/**
+ * The environment variable that names another directory for the package in
+ * `dir`: its package.json's `name` in upper case, `-` as `_`, then `_PREBUILD`;
+ * null without a package.json or a name in it.
+ */
+export function prebuildVariable(dir: string): string | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(path.join(path.resolve(dir), 'package.json')) as { name: string }).name;
+    const { name } = require(path.join(path.resolve(dir), 'package.json')) as { name: string };
+    return name.toUpperCase().replaceAll('-', '_') + '_PREBUILD';
   } catch {
     return null;
   }
@@ -156,17 +163,12 @@ export function packageName(dir: string): string | null {
 
 /**
  * The addon's path for the package in `dir`, or an Error whose first line is node-gyp-build's
- * ("No native build was found for platform=... arch=... ..."). `name`: the package's name when
- * the caller has read it already (packageName(dir)); otherwise it is read here.
+ * ("No native build was found for platform=... arch=... ..."). `variable`: prebuildVariable(dir),
+ * when the caller has it already; otherwise it is read here.
  */
-export function addonPath(dir: string, name: string | null = packageName(dir)): string {
+export function addonPath(dir: string, variable: string | null = prebuildVariable(dir)): string {
   dir = path.resolve(dir);
-  try {
-    const key = (name as string).toUpperCase().replace(/-/g, '_') + '_PREBUILD';
-    if (process.env[key]) dir = process.env[key] as string;
-  } catch {
-    /* no package.json (or no name in it): the directory as given */
-  }
+  if (variable && process.env[variable]) dir = process.env[variable] as string;
   if (!process.env.PREBUILDS_ONLY) {
     const found = first(path.join(dir, 'build/Release')) ?? first(path.join(dir, 'build/Debug'));
     if (found) return found;

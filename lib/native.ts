@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { addonPath, packageName } from './addon-path';
+import { addonPath, prebuildVariable } from './addon-path';
 import { SbxError } from './errors';
 
 export interface NativeAddon {
@@ -42,14 +42,14 @@ export interface ArtifactPaths {
 const packageRoot = path.resolve(__dirname, '..');
 // Read with the package (index.ts reads the same file for its version): not on
 // the first call's path.
-const name = packageName(packageRoot);
+const prebuildVar = prebuildVariable(packageRoot);
 
 let cached: { addon: NativeAddon; paths: ArtifactPaths } | undefined;
 
 function locate(): string {
   // build/Release first, then prebuilds/<platform>-<arch> (node-gyp-build's order).
   try {
-    return addonPath(packageRoot, name);
+    return addonPath(packageRoot, prebuildVar);
   } catch (e) {
     throw new SbxError(
       'SBX_ENOTBUILT',
