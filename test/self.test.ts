@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RINGS_AT_START, forNode } from './helpers/node';
 import { repoRoot } from './helpers/paths';
 import { UNPRIV_UID, isRoot, runUnpriv, unprivNode, unprivPackage } from './helpers/unpriv';
 
@@ -115,7 +116,7 @@ function nodeFor(user: User): string {
  */
 function policyP(user: User) {
   const nodeDir = path.dirname(nodeFor(user));
-  return { extends: 'strict', fs: { read: [nodeDir], exec: [nodeDir] }, net: { inet: true, connect: [connectAllowed], bind: [bindAllowed] } };
+  return forNode({ extends: 'strict', fs: { read: [nodeDir], exec: [nodeDir] }, net: { inet: true, connect: [connectAllowed], bind: [bindAllowed] } });
 }
 function probeCfg(user: User) {
   return {
@@ -175,12 +176,11 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
     const core = run(user, 'report.js', { policy, way: 'core' });
     // The thread count in the apply note may differ between two processes,
     // and so may the io_uring rings libuv holds (Node 22+: one per event
-    // loop, the fixture's worker's among them or not yet): their count, their
-    // fds and so where the note's text is cut (SBX_NOTE_LEN).
+    // loop, the fixture's worker's among them or not yet): their count and fds.
     const norm = (r: { notes: string[] }) => ({
       ...r,
       notes: r.notes
-        .map((n) => n.replace(/\d+ other thread/, 'N other thread').replace(/the \d+ io_uring rings? this process held \(fd .*/, 'the N io_uring rings this process held (fd ...'))
+        .map((n) => n.replace(/\d+ other thread/, 'N other thread').replace(/the \d+ io_uring rings? held before lockdown \(fd [^;]*;/, 'the N io_uring rings held before lockdown (fd ...;'))
         .sort(),
     });
     expect(api.state).toBe('applied');
@@ -190,7 +190,7 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
   });
 
   test('no thread is left unconfined: every task in /proc, and a denied read from every JS thread', () => {
-    const out = run(user, 'threads.js', { policy: 'strict', allowed, denied });
+    const out = run(user, 'threads.js', { policy: forNode('strict'), allowed, denied });
     // main, V8 platform workers, libuv pool, inspector, 6 workers and theirs
     expect(out.tasks.length).toBeGreaterThanOrEqual(10);
     for (const t of out.tasks) {
@@ -218,7 +218,7 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
       [{ extends: 'strict', seccomp: { deny: ['capget'] } }, false],
       [{ extends: 'strict', seccomp: { deny: ['landlock_restrict_self'] } }, false],
     ] as const) {
-      const out = run(user, 'threads.js', { policy, allowed, denied });
+      const out = run(user, 'threads.js', { policy: forNode(policy), allowed, denied });
       expect(out.tasks.length).toBeGreaterThanOrEqual(10);
       for (const t of out.tasks) {
         expect({ seccomp: t.seccomp, nnp: t.nnp, capEff: t.capEff }, `task ${t.tid} (${t.name})`).toEqual({
@@ -229,7 +229,8 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
       }
       for (const r of out.reads) expect(r).toEqual({ denied: 'EACCES', allowed: 'ok' });
       expect(out.pool).toEqual(Array(8).fill('EACCES'));
-      expect(out.notes.some((n: string) => n.includes('seccomp loaded meanwhile')), JSON.stringify(policy)).toBe(early);
+      // With io_uring rings held (Node 22+) seccomp always comes last.
+      expect(out.notes.some((n: string) => n.includes('seccomp loaded meanwhile')), JSON.stringify(policy)).toBe(early && !RINGS_AT_START);
     }
   });
 
@@ -242,8 +243,28 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
     expect(out.report.enforced.landlock.net).toEqual([{ port: expect.any(Number), access: ['connect_tcp'] }]);
   });
 
+  test(`lockdown('strict') ${RINGS_AT_START
+    ? 'is refused while libuv holds io_uring rings (SBX_EUNSUPPORTED), the process unchanged; with net.compat best-effort it applies'
+    : 'applies: Node 20 holds no io_uring ring'}`, () => {
+    const confined = { lockdown: 'applied', status: { seccomp: '2', nnp: '1' }, readDenied: 'EACCES', readAllowed: 'ok' };
+    const out = run(user, 'node-service.js', { scenario: 'preset', policy: 'strict', denied });
+    if (RINGS_AT_START) {
+      expect(out.rings).toBeGreaterThan(0);
+      expect(out.lockdown).toEqual({ name: 'SbxError', code: 'SBX_EUNSUPPORTED', isSbxError: true, message: expect.any(String) });
+      expect(out.lockdown.message).toMatch(/io_uring ring/);
+      expect(out.lockdown.message).toMatch(/best-effort/);
+      expect({ status: out.status, readDenied: out.readDenied, readAllowed: out.readAllowed })
+        .toEqual({ status: { seccomp: '0', nnp: '0' }, readDenied: 'ok', readAllowed: 'ok' });
+      const be = run(user, 'node-service.js', { scenario: 'preset', policy: forNode('strict'), denied });
+      expect(be).toMatchObject(confined);
+    } else {
+      expect(out.rings).toBe(0);
+      expect(out).toMatchObject(confined);
+    }
+  });
+
   test('bad input throws SbxError before anything is applied; the process stays usable', () => {
-    const out = run(user, 'bad.js', { denied });
+    const out = run(user, 'bad.js', { denied, strict: forNode('strict') });
     const sbxErr = (code: string, pointer: string | RegExp) => ({
       thrown: true,
       name: 'SbxError',
@@ -271,7 +292,7 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
   });
 
   test('a second lockdown only narrows, and a wider third one does not widen', () => {
-    const out = run(user, 'stack.js', { deniedDir, denied });
+    const out = run(user, 'stack.js', { deniedDir, denied, strict: forNode('strict') });
     expect(out.first).toEqual({ main: 'ok', worker: 'ok' });
     expect(out.second).toEqual({ main: 'EACCES', worker: 'EACCES' });
     expect(out.third).toEqual({ main: 'EACCES', worker: 'EACCES' });
@@ -282,7 +303,7 @@ describe.each(users)(`self door on Node ${process.version} as %s`, (user) => {
 describe(`other spellings of the same call on Node ${process.version}`, () => {
   const user = users[0];
   test.each(['sandbox', 'compile'])('%s', (via) => {
-    const out = run(user, 'probe.js', { policy: via === 'sandbox' ? 'strict' : policyP(user), via, probe: { allowed, denied } });
+    const out = run(user, 'probe.js', { policy: via === 'sandbox' ? forNode('strict') : policyP(user), via, probe: { allowed, denied } });
     for (const ctx of ['main', 'workerBefore', 'workerAfter']) {
       expect(out[ctx].readDenied, ctx).toBe('EACCES');
       expect(out[ctx].readAllowed, ctx).toBe('ok');
