@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run bench [-- <name>...] [--quick] [--json] [--no-write]`
+// `npm run bench [-- <name>...] [--quick] [--json] [--no-write] [--write]`
 // Runs the benchmarks in bench/*.bench.js (each measures sbx beside its peers
 // in the same run), prints their tables, and, for a full run of every
-// benchmark, rewrites docs/benchmarks.md.
+// benchmark, rewrites docs/benchmarks.md. A run of named benchmarks with
+// --write replaces only their sections, goal rows and charts there, and says
+// in the page's first lines when they were measured again.
 const fs = require('node:fs');
 const path = require('node:path');
 const { machineFacts, table } = require('./harness');
@@ -47,11 +49,12 @@ async function main() {
     // Chart specs carry every raw sample: the figures are in `data`.
     process.stdout.write(JSON.stringify({ facts, quick, results: results.map(({ charts, ...r }) => r) }, null, 2) + '\n');
   } else {
-    const write = !quick && !names.length && !args.includes('--no-write');
+    const write = !quick && !args.includes('--no-write') && (!names.length || args.includes('--write'));
     if (write) writeCharts(results);
     const out = render(facts, quick, results);
     process.stdout.write(out);
-    if (write) fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), out);
+    const doc = path.join(root, 'docs', 'benchmarks.md');
+    if (write) fs.writeFileSync(doc, names.length ? splice(fs.readFileSync(doc, 'utf8'), facts, results, names) : out);
   }
 }
 
@@ -95,6 +98,40 @@ function installPeers(benches) {
     r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'ignore', env });
   }
   if (r.status !== 0) process.stderr.write(`bench: could not install ${missing.join(' ')}: those peers will be reported as unavailable\n`);
+}
+
+/**
+ * docs/benchmarks.md with the sections and goal rows of `results` replaced
+ * (a benchmark new to the page is appended), the rest as it was.
+ */
+function splice(doc, facts, results, names) {
+  const today = new Date().toISOString().slice(0, 10);
+  // The machine of this run, which may not be the one of the page's table.
+  const machine = `*Measured on ${today} (\`npm run bench -- ${names.join(' ')} --write\`) on: ` +
+    `${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(', ')}.*`;
+  const parts = doc.split(/^(?=## )/m);
+  const goalRows = (r) => (r.goals ?? []).map((g) => `| ${[r.name, g.goal, g.measured, g.pass ? 'PASS' : 'FAIL'].join(' | ')} |`);
+  for (const r of results) {
+    const heading = `## ${r.title ?? r.name}`;
+    const body = [heading, '', machine, '', r.markdown.trim(), '', ...(r.chartLinks ?? []).flatMap((l) => [l, '']), ''].join('\n');
+    const i = parts.findIndex((p) => p.split('\n')[0].trim() === heading);
+    if (i >= 0) parts[i] = body;
+    else parts.push(body);
+    const g = parts.findIndex((p) => p.startsWith('## Goals'));
+    if (g >= 0) {
+      const lines = parts[g].split('\n');
+      const mine = (l) => l.startsWith(`| ${r.name} | `);
+      const at = lines.findIndex(mine);
+      const kept = lines.filter((l) => !mine(l));
+      const end = kept.reduce((last, l, k) => (l.startsWith('|') ? k : last), 0);
+      kept.splice(at >= 0 ? at : end + 1, 0, ...goalRows(r));
+      parts[g] = kept.join('\n');
+    }
+  }
+  // The first lines say what was measured when.
+  parts[0] = parts[0].replace(/^(Written by `npm run bench`[^\n]*?)(?:; measured again on .*?\))?\.$/m,
+    `$1; measured again on ${today}: ${names.join(', ')} (\`npm run bench -- ${names.join(' ')} --write\`).`);
+  return parts.join('');
 }
 
 function render(facts, quick, results) {
