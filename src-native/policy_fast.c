@@ -157,7 +157,8 @@ int sbx_policy_compiled_fast(const struct sbx_policy *p, struct sbx_compiled **o
 	    s->layers != fs->layers || s->nlayers != fs->nlayers ||
 	    n->present != fn->present || n->compat != fn->compat || n->inet != fn->inet ||
 	    n->netlink != fn->netlink || n->other != fn->other ||
-	    n->unix_mode != fn->unix_mode || !same_ports(&n->connect, &fn->connect) ||
+	    n->unix_mode != fn->unix_mode || n->unix_paths.set != fn->unix_paths.set ||
+	    n->unix_paths.count != fn->unix_paths.count || !same_ports(&n->connect, &fn->connect) ||
 	    !same_ports(&n->bind, &fn->bind))
 		return 0;
 	return sbx_preset_fast_compiled(p->fast_preset - 1, out) ? 0 : 1;

@@ -148,7 +148,7 @@ static int add_layer(struct spec_box *b, const struct sbx_seccomp_layer *l, enum
 static bool net_restricts(const struct sbx_policy_net *n)
 {
 	return n->present && (n->inet == 0 || n->netlink == 0 || n->other == 0 ||
-			      (n->unix_mode != SBX_UNSET && n->unix_mode != SBX_UNIX_ALL));
+			      !sbx_net_unix_sockets(n));
 }
 
 static int add_net(struct spec_box *b, const struct sbx_policy_net *n, struct sbx_error *err)
@@ -157,7 +157,7 @@ static int add_net(struct spec_box *b, const struct sbx_policy_net *n, struct sb
 	static const struct sbx_action deny = { SBX_ACT_ERRNO, EPERM };
 	bool other = n->other != 0;
 	struct { uint64_t family; bool ok; } fam[] = {
-		{ AF_UNIX_NR, n->unix_mode == SBX_UNSET || n->unix_mode == SBX_UNIX_ALL },
+		{ AF_UNIX_NR, sbx_net_unix_sockets(n) },
 		{ AF_INET_NR, n->inet != 0 },
 		{ AF_INET6_NR, n->inet != 0 },
 		{ AF_NETLINK_NR, n->netlink != 0 },
