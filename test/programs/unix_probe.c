@@ -292,6 +292,14 @@ static int own(const char *dir)
 		DENIED("socket(SOCK_DGRAM)", errno);
 	if (bind(d, (struct sockaddr *)&da, dl))
 		DENIED("bind(dgram)", errno);
+	/* an abstract one of our own too (Landlock's scope: the same domain) */
+	struct sockaddr_un aa;
+	char an[64];
+	snprintf(an, sizeof an, "sbx-own-%d", getpid());
+	socklen_t al = mkabstract(&aa, an);
+	int ab = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ab < 0 || bind(ab, (struct sockaddr *)&aa, al) || listen(ab, 4))
+		DENIED("bind(abstract)", errno);
 	pid_t c = fork();
 	if (c == 0) {
 		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -302,12 +310,17 @@ static int own(const char *dir)
 		int u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (u < 0 || sendto(u, "dg", 2, 0, (struct sockaddr *)&da, dl) != 2)
 			_exit(12);
+		int x = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (x < 0 || connect(x, (struct sockaddr *)&aa, al))
+			_exit(13);
 		_exit(0);
 	}
 	int st;
 	waitpid(c, &st, 0);
+	unlink(sp);
+	unlink(dp);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		line(3, "DENIED own-child exit %d (10 connect, 11 write, 12 sendto)",
+		line(3, "DENIED own-child exit %d (10 connect, 11 write, 12 sendto, 13 abstract)",
 		     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	int a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	char buf[16] = { 0 };
@@ -318,9 +331,7 @@ static int own(const char *dir)
 		DENIED("socketpair", errno);
 	if (write(sv[0], "x", 1) != 1 || read(sv[1], buf, 1) != 1)
 		ERROR("socketpair: no byte");
-	unlink(sp);
-	unlink(dp);
-	OK("own stream and dgram servers in %s reached; socketpair works", dir);
+	OK("own stream, dgram and abstract servers in %s reached; socketpair works", dir);
 }
 
 /* ---- races --------------------------------------------------------------------- */
