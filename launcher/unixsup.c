@@ -38,7 +38,8 @@
  *
  * A call that may block (a blocking socket, no MSG_DONTWAIT: connect() waits
  * for a TCP handshake or a full backlog, a send for buffer space) is done by
- * a forked worker, so that one slow call does not hold every other thread's.
+ * a worker thread, so that one slow call does not hold every other thread's;
+ * a worker whose caller stops waiting (a signal, or it died) is interrupted.
  *
  * With `report: true` this process is the report supervisor too (one filter,
  * one listener): denials are answered by notify.c's code.
@@ -58,7 +59,9 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,11 +246,9 @@ struct usup_state {
 	int chan;            /* report: the channel, else -1             */
 	bool have_proc;      /* /proc/self/fd works here                  */
 	struct stat root;    /* our "/"                                    */
-	/* Workers doing a call that blocks: a worker whose caller stopped
-	 * waiting (a signal, or it died) is killed, so no call outlives it. */
+	/* Worker threads doing a call that blocks (struct job). */
 	int workers;
-	pid_t worker_pid[USUP_MAX_WORKERS];
-	uint64_t worker_id[USUP_MAX_WORKERS];
+	struct job *jobs[USUP_MAX_WORKERS];
 	int lfd;
 };
 
@@ -689,18 +690,62 @@ static long long perform(struct call *k, struct pending *p, bool wait, size_t *p
 	return -ENOSYS;
 }
 
+/* A call that blocks, done by a thread of its own; it owns its copies. */
+struct job {
+	struct seccomp_notif req;
+	struct call k;
+	struct pending p;
+	size_t progress;
+	pthread_t thread;
+	atomic_int done;
+};
+
+/* SIGUSR1 interrupts a worker's blocking call (no SA_RESTART). */
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+	sigset_t kick;
+	long long r;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	r = perform(&j->k, &j->p, true, &j->progress);
+	reply(j->k.lfd, j->req.id, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+static void job_free(struct job *j)
+{
+	pending_free(&j->p);
+	if (j->k.sock >= 0)
+		close(j->k.sock);
+	if (j->k.pidfd >= 0)
+		close(j->k.pidfd);
+	free(j);
+}
+
+/* Finished workers joined; one whose caller stopped waiting (a signal, or
+ * it died) is interrupted, so that no call completes after its caller was
+ * told it failed. */
 static void reap_workers(struct usup_state *st)
 {
 	for (int i = 0; i < st->workers;) {
-		pid_t w = st->worker_pid[i];
-		if (waitpid(w, NULL, WNOHANG) == w) {
-			st->workers--;
-			st->worker_pid[i] = st->worker_pid[st->workers];
-			st->worker_id[i] = st->worker_id[st->workers];
+		struct job *j = st->jobs[i];
+		if (atomic_load(&j->done)) {
+			pthread_join(j->thread, NULL);
+			job_free(j);
+			st->jobs[i] = st->jobs[--st->workers];
 			continue;
 		}
-		if (!valid(st->lfd, st->worker_id[i]))
-			kill(w, SIGKILL);     /* reaped on a later round */
+		if (!valid(st->lfd, j->req.id))
+			pthread_kill(j->thread, SIGUSR1);
 		i++;
 	}
 }
@@ -823,20 +868,23 @@ static void handle(struct usup_state *st, int lfd, const struct seccomp_notif *r
 			e = EAGAIN;
 			goto answer;
 		}
-		pid_t w = fork();
-		if (w == 0) {
-			r = perform(&k, &p, true, &progress);
-			reply(lfd, req->id, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
-			_exit(0);
+		struct job *j = calloc(1, sizeof(*j));
+		if (!j) {
+			e = ENOMEM;
+			goto answer;
 		}
-		if (w > 0) {
-			st->worker_pid[st->workers] = w;
-			st->worker_id[st->workers] = req->id;
-			st->workers++;
-			goto done;
+		j->req = *req;
+		j->k = k;
+		j->k.req = &j->req;
+		j->p = p;
+		j->progress = progress;
+		if (pthread_create(&j->thread, NULL, job_run, j)) {
+			free(j);      /* its copies are still ours, freed below */
+			e = EAGAIN;
+			goto answer;
 		}
-		e = errno;
-		goto answer;
+		st->jobs[st->workers++] = j;
+		return;           /* the job owns the socket, the pidfd, the copies */
 	}
 	reply(lfd, req->id, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
 	goto done;
@@ -898,6 +946,9 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 	if (lfd < 0)
 		_exit(1);
 	st->lfd = lfd;
+	struct sigaction sa = { .sa_handler = on_kick };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	for (;;) {
 		struct pollfd pfd[3] = { { .fd = lfd, .events = POLLIN },
 					 { .fd = exec_seen ? -1 : u->num_rd, .events = POLLIN },
@@ -942,9 +993,7 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 		if (pfd[2].revents)
 			break;      /* the init: the program ended */
 	}
-	/* No call of ours outlives the supervisor. */
-	for (int i = 0; i < st->workers; i++)
-		kill(st->worker_pid[i], SIGKILL);
+	/* _exit ends the worker threads too: no call of ours outlives us. */
 	if (st->pp->notify_denials)
 		ln_notify_exit(st->chan, 0);
 	_exit(0);

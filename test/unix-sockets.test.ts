@@ -368,6 +368,35 @@ describe.each(USERS)('pathname unix sockets of the host, as %s', (user) => {
   );
 
   test(
+    'a blocking connect() interrupted by a signal fails with EINTR, and no connect completes behind the program\'s back afterwards',
+    async () => {
+      const full = sock('full.stream');
+      const gate = sock('full.gate');
+      if (!fs.existsSync(full)) {
+        await new Promise<void>((resolve, reject) => {
+          const proc = spawn(PROBE, ['serve-full', full, gate], { stdio: ['ignore', 'pipe', 'inherit'] });
+          const s: Server = { proc, out: '' };
+          servers.push(s);
+          proc.stdout!.on('data', (d: Buffer) => {
+            s.out += d.toString();
+            if (s.out.startsWith('READY\n')) resolve();
+          });
+          proc.on('exit', (code) => reject(new Error(`serve-full exited ${code}: ${s.out}`)));
+        });
+      }
+      const probe = [['stream-intr', full, gate, '300']];
+      const want = 'OK connect interrupted: EINTR, and not connected after the backlog drained';
+      // the kernel's own behaviour, without the supervisor
+      const old = await runProbes(user, OLD_HOST_NET, probe);
+      expect(old.lines[0], old.stderr).toBe(want);
+      // the same through the supervisor: its worker is interrupted with the caller
+      const b = await runProbes(user, [...HOST_NET, '--unix', full, '--unix', gate], probe);
+      expect(b.lines[0], b.stderr).toBe(want);
+    },
+    T,
+  );
+
+  test(
     'abstract sockets: the host\'s is refused by Landlock\'s scope (EPERM), not by the list; with the scope off it is reached',
     async () => {
       const b = await runProbes(user, HOST_NET, [['abstract', abstractName], ['own', '/tmp']]);

@@ -40,6 +40,15 @@
  *   inet PORT                 TCP connect to 127.0.0.1:PORT (a neighbour: the
  *                             supervisor performs non-unix connects too)
  *   udp PORT MSG              sendto()/sendmsg() of UDP datagrams to 127.0.0.1:PORT
+ *   stream-intr PATH GATE MS  a blocking connect() to PATH (whose backlog is full)
+ *                             interrupted by SIGALRM after MS; then GATE (a datagram
+ *                             socket) is told to let the backlog drain, and the
+ *                             socket must still be unconnected: no connect may
+ *                             complete after the program was told it failed
+ *
+ * Server for stream-intr:
+ *   unix_probe serve-full PATH GATE   a listener whose backlog is full; a
+ *                             datagram on GATE accepts everything pending
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,6 +65,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -202,6 +212,77 @@ static int serve(int argc, char **argv)
 			close(c);
 		}
 	}
+}
+
+static int serve_full(const char *path, const char *gate)
+{
+	struct sockaddr_un sa, ga;
+	socklen_t sl = mkaddr(&sa, path), gl = mkaddr(&ga, gate);
+	unlink(path);
+	unlink(gate);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int g = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || g < 0 || bind(l, (struct sockaddr *)&sa, sl) || listen(l, 0) ||
+	    bind(g, (struct sockaddr *)&ga, gl))
+		ERROR("serve-full: %s", ename(errno));
+	chmod(path, 0666);
+	chmod(gate, 0666);
+	/* One pending connection fills a backlog of 0. */
+	int f = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (f < 0 || connect(f, (struct sockaddr *)&sa, sl))
+		ERROR("serve-full: filling: %s", ename(errno));
+	printf("READY\n");
+	fflush(stdout);
+	for (;;) {
+		char b[16];
+		if (recv(g, b, sizeof b, 0) < 0)
+			continue;
+		int c;
+		while ((c = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+			close(c);
+		printf("GATE opened\n");
+		fflush(stdout);
+		/* full again for the next client (a connect that was still
+		 * waiting may have taken the place already) */
+		close(f);
+		f = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (f >= 0 && connect(f, (struct sockaddr *)&sa, sl) && errno != EAGAIN)
+			ERROR("serve-full: refilling: %s", ename(errno));
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int stream_intr(const char *path, const char *gate, long ms)
+{
+	struct sockaddr_un sa, ga;
+	socklen_t sl = mkaddr(&sa, path), gl = mkaddr(&ga, gate);
+	struct sigaction act = { .sa_handler = on_alarm };   /* no SA_RESTART */
+	struct itimerval it = { .it_value = { ms / 1000, (ms % 1000) * 1000 } };
+	sigaction(SIGALRM, &act, NULL);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int g = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || g < 0)
+		DENIED("socket", errno);
+	setitimer(ITIMER_REAL, &it, NULL);
+	int r = connect(s, (struct sockaddr *)&sa, sl);
+	int e = errno;
+	if (r == 0)
+		ERROR("connect() returned 0 on a full backlog");
+	if (e != EINTR)
+		DENIED("connect", e);
+	usleep(400 * 1000);
+	if (sendto(g, "go", 2, 0, (struct sockaddr *)&ga, gl) != 2)
+		DENIED("sendto(gate)", errno);
+	usleep(400 * 1000);
+	struct sockaddr_un peer;
+	socklen_t pl = sizeof peer;
+	if (getpeername(s, (struct sockaddr *)&peer, &pl) == 0)
+		line(1, "ESCAPED connected after connect() said EINTR");
+	OK("connect interrupted: EINTR, and not connected after the backlog drained");
 }
 
 /* ---- clients ------------------------------------------------------------------- */
@@ -548,6 +629,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1], *a = argc > 2 ? argv[2] : "";
 	if (!strcmp(cmd, "serve") && argc > 3)
 		return serve(argc, argv);
+	if (!strcmp(cmd, "serve-full") && argc > 3)
+		return serve_full(a, argv[3]);
+	if (!strcmp(cmd, "stream-intr") && argc > 4)
+		return stream_intr(a, argv[3], atol(argv[4]));
 	if (!strcmp(cmd, "stream") && argc > 2)
 		stream_to(SOCK_STREAM, &sa, mkaddr(&sa, a), a);
 	if (!strcmp(cmd, "seqpacket") && argc > 2)
