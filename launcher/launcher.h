@@ -102,9 +102,6 @@ __attribute__((noreturn)) void ln_relay(pid_t init, int status_fd, int report_fd
 struct ln_supervisor {
 	pid_t pid;
 	int end_fd;
-	/* unixsup.c: the supervisor is the program's grandchild, and tells
-	 * its pid on this pipe (read when the program ends); -1 otherwise. */
-	int pid_fd;
 };
 /* The init: reap everything, forward signals to the program, write the
  * program's wait status to status_fd and exit when it ends (after the
@@ -159,6 +156,7 @@ void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
 /* A denial's violation line (and count), answered by the caller. */
 void ln_notify_report(int chan, const struct seccomp_notif *req, int e);
 __attribute__((noreturn)) void ln_notify_exit(int chan, int code);
+void ln_notify_counts(int chan);
 
 /* ---- unixsup.c (net.unixPaths: the unix-socket supervisor) ---- */
 struct ln_usup;
@@ -170,12 +168,13 @@ void ln_usup_own_fs(struct ln_ctx *c, const char *path);
 /* After the view and the working directory: the listed sockets, opened and
  * checked (a socket) in the sandbox's view. */
 int ln_usup_open(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err);
-/* The init, before forking the program: the pipes of the supervisor's end
- * (fills sup->end_fd, sup->pid_fd); after the fork, its leftovers closed. */
-int ln_usup_init_pipes(struct ln_ctx *c, struct ln_supervisor *sup, struct sbx_error *err);
+/* The init, after forking the program: the listed sockets are not its. */
 void ln_usup_init_forked(struct ln_ctx *c);
-/* The program, after every step but seccomp: fork the supervisor (it shares
- * the program's Landlock domain). Then, under the filter: its listener. */
+/* The program, after every step but seccomp: fork. The child goes on as the
+ * program; this process becomes its supervisor (the same Landlock domain,
+ * the program's parent: an ancestor, as Yama wants for pidfd_getfd), which
+ * forwards signals to it and ends like it. Then, in the program under the
+ * filter: the listener to the supervisor. */
 int ln_usup_fork(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
 int ln_usup_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
 

@@ -230,9 +230,6 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		run_program(c, pp, c->parent_pid, old_mask);
 	}
 
-	struct ln_supervisor sup = { -1, -1, -1 };
-	if (ln_usup_init_pipes(c, &sup, &err))  /* net.unixPaths: unixsup.c */
-		ln_fail(c, "unixPaths", &err);
 	pid_t prog = fork();
 	if (prog < 0) {
 		sbx_error_sys(&err, errno, "fork", NULL, "forking the program: %s", strerror(errno));
@@ -242,8 +239,9 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		close(status_fd);
 		run_program(c, pp, 1, old_mask);
 	}
-	ln_usup_init_forked(c);
+	ln_usup_init_forked(c);                 /* net.unixPaths: unixsup.c */
 	/* report: the supervisor, after the program so that it stays pid 2 */
+	struct ln_supervisor sup = { -1, -1 };
 	if (ln_notify_fork(c, pp, false, &sup, &err)) {
 		kill(prog, SIGKILL);
 		ln_fail(c, "report", &err);
@@ -261,7 +259,7 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	 * open only in the program. */
 	close(c->chan_fd);
 	for (int fd = 0; fd < c->keep_fds; fd++)
-		if (fd != status_fd && fd != sup.end_fd && fd != sup.pid_fd)
+		if (fd != status_fd && fd != sup.end_fd)
 			close(fd);
 	ln_init_loop(prog, status_fd, &sup, c->report_fd);
 }

@@ -135,7 +135,7 @@ static struct sbx_report_tally tally;
  * {"event":"violations-unshown","syscall":"connect","nr":42,"arch":...,"count":900}
  * ("syscall": null and "shared": true for the bucket of calls beyond
  * SBX_REPORT_CALLS). */
-__attribute__((noreturn)) void ln_notify_exit(int chan, int code)
+void ln_notify_counts(int chan)
 {
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
 	for (size_t i = 0; i < tally.ncalls; i++) {
@@ -156,6 +156,11 @@ __attribute__((noreturn)) void ln_notify_exit(int chan, int code)
 		if (n > 0 && (size_t)n < sizeof(line))
 			send_line(chan, line, (size_t)n);
 	}
+}
+
+__attribute__((noreturn)) void ln_notify_exit(int chan, int code)
+{
+	ln_notify_counts(chan);
 	_exit(code);
 }
 

@@ -86,18 +86,11 @@ void ln_relay(pid_t init, int status_fd, int report_fd)
 
 static void supervisor_end(const struct ln_supervisor *sup, const sigset_t *set)
 {
-	pid_t pid = sup ? sup->pid : -1;
-
-	/* The unix-socket supervisor (unixsup.c) is the program's grandchild,
-	 * an orphan of this init now: its pid came on a pipe. */
-	if (sup && pid <= 0 && sup->pid_fd >= 0 &&
-	    read(sup->pid_fd, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
-		pid = -1;
-	if (!sup || pid <= 0)
+	if (!sup || sup->pid <= 0)
 		return;
 	close(sup->end_fd);
 	for (int waited = 0; waited < LN_SUPERVISOR_END_MS; waited += 50) {
-		if (waitpid(pid, NULL, WNOHANG) != 0)
+		if (waitpid(sup->pid, NULL, WNOHANG) != 0)
 			return;
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		siginfo_t si;

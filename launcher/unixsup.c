@@ -22,15 +22,18 @@
  *     /proc/self/fd/<that O_PATH fd>, which names that inode and no other,
  *     whatever happens to the path afterwards. Refused: EACCES.
  *
- * Who: a process forked by the program after every step but seccomp (caps
- * dropped, no_new_privs, the same Landlock domain, since a fork shares it),
- * then forked once more so that the program never waits for it. So the calls
- * it makes for the program meet the same Landlock rules (TCP ports, abstract
- * unix sockets scoped to the domain, where the sandbox's own abstract sockets
- * are in scope) and the same credentials (file permissions on sockets) as the
- * program's own would. It is not dumpable: the program cannot ptrace it or
- * take its fds. It may kill it; then notified calls fail with ENOSYS (the
- * kernel's answer when no one listens): closed, not open.
+ * Who: the program's process itself, after every step but seccomp (caps
+ * dropped, no_new_privs, Landlock), forks; the child goes on as the program
+ * and this process becomes its supervisor. So the supervisor has the same
+ * Landlock domain (a fork shares it) and credentials: the calls it makes for
+ * the program meet the same rules (TCP ports, the abstract-socket scope, in
+ * which the sandbox's own abstract sockets are, file permissions on
+ * sockets). It is the program's parent and a child subreaper, so every
+ * process of the program stays its descendant, as Yama's ptrace_scope 1
+ * requires for pidfd_getfd and process_vm_readv; it forwards the signals the
+ * init or the launcher send it and ends like the program. It is not
+ * dumpable: the program cannot ptrace it or take its fds. The program may
+ * kill it, and dies with it (parent-death signal).
  *
  * The listener reaches it without a system call the filter notifies: the
  * program writes the fd number to a pipe and waits for an answer byte;
@@ -68,6 +71,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -106,8 +110,6 @@ struct ln_usup {
 	/* Filesystems the sandbox made itself (rootfs.c): their sockets are its own. */
 	size_t nown;
 	dev_t own[USUP_MAX_OWN];
-	/* The init's pipes: the supervisor's pid to it, the end from it. */
-	int pid_rd, pid_wr, end_rd, end_wr;
 	/* Program <-> supervisor: the listener's fd number, then an answer. */
 	int num_rd, num_wr, ack_rd, ack_wr;
 };
@@ -124,7 +126,6 @@ int ln_usup_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, "/net/unixPaths", "out of memory");
-	u->pid_rd = u->pid_wr = u->end_rd = u->end_wr = -1;
 	u->num_rd = u->num_wr = u->ack_rd = u->ack_wr = -1;
 	c->usup = u;
 	return 0;
@@ -188,40 +189,12 @@ int ln_usup_open(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error 
 	return 0;
 }
 
-int ln_usup_init_pipes(struct ln_ctx *c, struct ln_supervisor *sup, struct sbx_error *err)
-{
-	struct ln_usup *u = c->usup;
-	int a[2], b[2];
-
-	if (!u)
-		return 0;
-	if (pipe2(a, O_CLOEXEC))
-		return sbx_error_sys(err, errno, "pipe2", "/net/unixPaths", "%s", strerror(errno));
-	if (pipe2(b, O_CLOEXEC | O_NONBLOCK)) {
-		close(a[0]);
-		close(a[1]);
-		return sbx_error_sys(err, errno, "pipe2", "/net/unixPaths", "%s", strerror(errno));
-	}
-	u->end_rd = a[0];
-	u->end_wr = a[1];
-	u->pid_rd = b[0];
-	u->pid_wr = b[1];
-	sup->end_fd = a[1];
-	sup->pid_fd = b[0];
-	return 0;
-}
-
 void ln_usup_init_forked(struct ln_ctx *c)
 {
 	struct ln_usup *u = c->usup;
 
 	if (!u)
 		return;
-	/* The init keeps the end's write side and the pid's read side. */
-	if (u->end_rd >= 0)
-		close(u->end_rd);
-	if (u->pid_wr >= 0)
-		close(u->pid_wr);
 	for (size_t i = 0; i < u->n; i++)
 		close(u->fd[i]);
 	u->n = 0;
@@ -919,8 +892,30 @@ static bool policy_allows(const struct sbx_prepared *pp, const struct seccomp_no
 	       (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_LOG;
 }
 
+/*
+ * A signal for the program: the launcher or the init send them to us, the
+ * program's parent; a signal its own process group sent (kill(0, ...)) or
+ * the terminal sent to the group reached the program already.
+ */
+static bool forward_signal(const struct signalfd_siginfo *si, pid_t prog)
+{
+	if ((int)si->ssi_code > 0)
+		return false;       /* from the kernel: the terminal, to the group */
+	pid_t g = getpgid((pid_t)si->ssi_pid);
+	return g < 0 || g != getpgid(prog);
+}
+
+/* The program ended: its status, then the counts of unshown denials. */
+static __attribute__((noreturn)) void finish(struct usup_state *st, int status)
+{
+	if (st->pp->notify_denials)
+		ln_notify_counts(st->chan);
+	/* _exit (in ln_exit_like) ends the worker threads too. */
+	ln_exit_like(status);
+}
+
 static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln_usup *u,
-						 pid_t prog)
+						 pid_t prog, int sigfd)
 {
 	static const char started[] = "{\"event\":\"started\"}\n";
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
@@ -928,13 +923,18 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 	int nr_sendto = sbx_syscall_lookup(sbx_arch_native(), "sendto");
 	int nr_sendmsg = sbx_syscall_lookup(sbx_arch_native(), "sendmsg");
 	int nr_sendmmsg = sbx_syscall_lookup(sbx_arch_native(), "sendmmsg");
-	int num = -1, lfd = -1, pidfd;
+	int num = -1, lfd = -1, pidfd, status;
 	unsigned char ack;
 	bool exec_seen = false;
 
 	/* The listener: its number from the program, the fd itself by pidfd. */
-	if (read(u->num_rd, &num, sizeof(num)) != (ssize_t)sizeof(num))
-		_exit(0);    /* the program ended before its filter was in */
+	if (read(u->num_rd, &num, sizeof(num)) != (ssize_t)sizeof(num)) {
+		/* The program ended before its filter was in (a setup error,
+		 * which it reported): end like it. */
+		while (waitpid(prog, &status, 0) < 0 && errno == EINTR)
+			;
+		ln_exit_like(status);
+	}
 	pidfd = (int)syscall(SYS_pidfd_open, prog, 0);
 	if (pidfd >= 0)
 		lfd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
@@ -943,8 +943,6 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 		close(pidfd);
 	(void)!write(u->ack_wr, &ack, 1);
 	close(u->ack_wr);
-	if (lfd < 0)
-		_exit(1);
 	st->lfd = lfd;
 	struct sigaction sa = { .sa_handler = on_kick };
 	sigemptyset(&sa.sa_mask);
@@ -952,27 +950,36 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 	for (;;) {
 		struct pollfd pfd[3] = { { .fd = lfd, .events = POLLIN },
 					 { .fd = exec_seen ? -1 : u->num_rd, .events = POLLIN },
-					 { .fd = u->end_rd, .events = POLLIN } };
-		if (poll(pfd, 3, st->workers ? 200 : -1) < 0) {
-			if (errno == EINTR)
-				continue;
+					 { .fd = sigfd, .events = POLLIN } };
+		if (poll(pfd, 3, st->workers ? 200 : -1) < 0 && errno != EINTR)
 			break;
-		}
 		reap_workers(st);
+		if (pfd[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo != SIGCHLD) {
+					if (forward_signal(&si, prog))
+						kill(prog, (int)si.ssi_signo);
+					continue;
+				}
+				/* orphans of the program are ours too (subreaper) */
+				pid_t r;
+				while ((r = waitpid(-1, &status, WNOHANG)) > 0)
+					if (r == prog)
+						finish(st, status);
+			}
+		}
 		if (pfd[1].revents) {
 			/* The program's end is close-on-exec: it was executed. */
 			exec_seen = true;
 			if (st->chan >= 0)
 				(void)!send(st->chan, started, sizeof(started) - 1, MSG_NOSIGNAL);
 		}
-		if (pfd[0].revents & POLLIN) {
+		if (lfd >= 0 && (pfd[0].revents & POLLIN)) {
 			struct seccomp_notif req;
 			memset(&req, 0, sizeof(req));
-			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-				if (errno == EINTR || errno == ENOENT)
-					continue;
-				break;
-			}
+			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+				continue;   /* EINTR, or ENOENT: the caller went meanwhile */
 			int nr = (int)req.data.nr;
 			bool native = ai && req.data.arch == ai->audit_arch;
 			enum call_kind kind = CALL_CONNECT;
@@ -987,16 +994,16 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 				ln_notify_answer(st->pp, lfd, st->chan, &req);   /* report: notify.c */
 			else
 				reply(lfd, req.id, 0, EPERM);
-		} else if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			break;      /* no process uses the filter any more */
+		} else if (lfd >= 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			/* No process uses the filter any more: the program is on
+			 * its way out; its SIGCHLD ends this loop. */
+			close(lfd);
+			lfd = -1;
 		}
-		if (pfd[2].revents)
-			break;      /* the init: the program ended */
 	}
-	/* _exit ends the worker threads too: no call of ours outlives us. */
-	if (st->pp->notify_denials)
-		ln_notify_exit(st->chan, 0);
-	_exit(0);
+	/* poll failed: nothing to supervise with; the program cannot go on
+	 * without answers, so it goes (its parent-death signal). */
+	_exit(LN_EXIT_SETUP);
 }
 
 /* Close every fd but these and the listed sockets. */
@@ -1031,10 +1038,11 @@ static void keep_only(int a, int b, int c, int d, const struct ln_usup *u)
 int ln_usup_fork(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err)
 {
 	struct ln_usup *u = c->usup;
-	int a[2], b[2], st;
+	int a[2], b[2];
 	long need[2];
 	const struct sbx_plan_seccomp *sc = &pp->plan.seccomp;
-	pid_t prog = getpid(), mid;
+	pid_t me = getpid(), prog;
+	sigset_t all, fwd;
 
 	if (!pp->unix_supervise)
 		return 0;
@@ -1061,47 +1069,60 @@ int ln_usup_fork(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_err
 		close(a[1]);
 		return sbx_error_sys(err, errno, "pipe2", "/net/unixPaths", "%s", strerror(errno));
 	}
-	mid = fork();
-	if (mid < 0)
-		return sbx_error_sys(err, errno, "fork", "/net/unixPaths",
-				     "forking the unix-socket supervisor: %s", strerror(errno));
-	if (mid == 0) {
-		if (fork() != 0)
-			_exit(0);
-		/* The supervisor. Signals the launcher forwards do not end it:
-		 * it ends with the filter's users, or when the init says so. */
-		sigset_t all;
-		sigfillset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		signal(SIGPIPE, SIG_IGN);
-		setsid();
-		prctl(PR_SET_DUMPABLE, 0);
-		struct usup_state s = { .pp = pp, .u = u, .chan = -1 };
-		if (pp->notify_denials && c->chan_fd >= 0)
-			s.chan = c->chan_fd;
-		/* Keep our fds only: the program's stdio and channel must see
-		 * their end when the program's go. */
-		if (u->pid_wr >= 0) {
-			pid_t me = getpid();
-			(void)!write(u->pid_wr, &me, sizeof(me));
-		}
-		keep_only(a[0], b[1], u->end_rd, s.chan, u);
-		u->num_rd = a[0];
-		u->ack_wr = b[1];
-		struct stat rs;
-		s.have_proc = stat("/", &s.root) == 0 && stat("/proc/self/fd", &rs) == 0;
-		supervise(&s, u, prog);
+	/* Signals wait for the supervisor's signalfd (forwarded to the
+	 * program) from here on; the program restores its mask. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &fwd);
+	prog = fork();
+	if (prog < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &fwd, NULL);
+		return sbx_error_sys(err, e, "fork", "/net/unixPaths",
+				     "forking the program from its unix-socket supervisor: %s",
+				     strerror(e));
 	}
-	while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-		;
-	close(a[0]);
-	close(b[1]);
-	u->num_wr = a[1];
-	u->ack_rd = b[0];
-	/* The program keeps none of the listed sockets. */
-	for (size_t i = 0; i < u->n; i++)
-		close(u->fd[i]);
-	return 0;
+	if (prog == 0) {
+		/* The program: its supervisor is its parent (an ancestor, as
+		 * Yama's ptrace_scope 1 wants for pidfd_getfd and
+		 * process_vm_readv), and it does not outlive it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != me)
+			_exit(LN_EXIT_SETUP);
+		sigprocmask(SIG_SETMASK, &fwd, NULL);
+		close(a[0]);
+		close(b[1]);
+		u->num_wr = a[1];
+		u->ack_rd = b[0];
+		for (size_t i = 0; i < u->n; i++)
+			close(u->fd[i]);
+		u->n = 0;
+		return 0;
+	}
+	/* The supervisor: this process, the program's parent. It is not
+	 * dumpable (the program cannot ptrace it or take its fds), keeps its
+	 * own fds only (the program's stdio and channel must see their end
+	 * when the program's go; with report it keeps the channel for the
+	 * lines), and ends like the program. */
+	prctl(PR_SET_DUMPABLE, 0);
+	/* What the program's processes leave behind stays below us, where
+	 * pidfd_getfd and process_vm_readv still reach it under Yama. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	struct usup_state s = { .pp = pp, .u = u, .chan = -1 };
+	if (pp->notify_denials && c->chan_fd >= 0)
+		s.chan = c->chan_fd;
+	ln_forward_sigset(&fwd);
+	int sigfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+	keep_only(a[0], b[1], sigfd, s.chan, u);
+	u->num_rd = a[0];
+	u->ack_wr = b[1];
+	struct stat rs;
+	s.have_proc = stat("/", &s.root) == 0 && stat("/proc/self/fd", &rs) == 0;
+	if (sigfd < 0) {
+		kill(prog, SIGKILL);
+		_exit(LN_EXIT_SETUP);
+	}
+	supervise(&s, u, prog, sigfd);
 }
 
 int ln_usup_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err)
