@@ -219,10 +219,14 @@ int sbx_policy_seccomp_spec(const struct sbx_policy *p, enum sbx_arch arch,
 	struct spec_box *b;
 	int rc = 0;
 
-	(void)notes;
 	*out = NULL;
 	if (!p || (unsigned)arch >= SBX_ARCH_COUNT)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, "", "bad policy or architecture");
+	if (p->net.unix_paths.set && notes)
+		sbx_notes_add(notes, "net.unixPaths is not in this program: the spawn door "
+			      "adds to it (connect, sendto with an address, sendmsg and sendmmsg "
+			      "go to its supervisor; io_uring_setup is denied), the preload and "
+			      "self doors refuse the key (docs/network.md)");
 	if (!p->seccomp.present && !net_restricts(&p->net))
 		return 0;
 	b = calloc(1, sizeof(*b));
