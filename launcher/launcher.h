@@ -52,6 +52,9 @@ struct ln_ctx {
 	 * as soon as its pid namespace is empty, before its own (slow)
 	 * namespace teardown; -1 outside the server. */
 	int report_fd;
+	/* unixsup.c (net.unixPaths): the listed sockets, the sandbox's own
+	 * filesystems, the supervisor's pipes; NULL without unixPaths. */
+	struct ln_usup *usup;
 };
 
 /* main.c: one JSON line on the channel (and on stderr with --verbose). */
@@ -152,6 +155,38 @@ int ln_notify_fork(struct ln_ctx *c, const struct sbx_prepared *pp, bool detach,
 		   struct ln_supervisor *sup, struct sbx_error *err);
 /* In the program, right after sbx_prepared_apply: send the listener fd. */
 int ln_notify_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
+/* The policy says "report": true. */
+bool ln_notify_reports(const struct sbx_policy *p);
+/* The report supervisor's answer to one notification (a denial: the
+ * policy's errno and a line on `chan`), and its end (the unshown counts). */
+struct seccomp_notif;
+void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
+		      const struct seccomp_notif *req);
+/* A denial's violation line (and count), answered by the caller. */
+void ln_notify_report(int chan, const struct seccomp_notif *req, int e);
+__attribute__((noreturn)) void ln_notify_exit(int chan, int code);
+void ln_notify_counts(int chan);
+
+/* ---- unixsup.c (net.unixPaths: the unix-socket supervisor) ---- */
+struct ln_usup;
+/* Before the view: state for net.unixPaths in c->usup (NULL without). */
+int ln_usup_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err);
+/* rootfs.c: `path` (staging root) is a filesystem this sandbox made: the
+ * sockets on it are the sandbox's own. */
+void ln_usup_own_fs(struct ln_ctx *c, const char *path);
+/* After the view and the working directory: the listed sockets, opened and
+ * checked (a socket) in the sandbox's view. */
+int ln_usup_open(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err);
+/* The init, after forking the program: the listed sockets are not its. */
+void ln_usup_init_forked(struct ln_ctx *c);
+/* The program, after every step but seccomp: fork. The child goes on as the
+ * program; this process becomes its supervisor (the same Landlock domain,
+ * the program's parent: an ancestor, as Yama wants for pidfd_getfd), which
+ * forwards signals to it and ends like it. Then, in the program under the
+ * filter: the listener to the supervisor. */
+int ln_usup_fork(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
+int ln_usup_handoff(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
+
 /* `--explain`: the plan as JSON on stdout, then exit 0. */
 __attribute__((noreturn)) void ln_explain(const struct sbx_spawn_plan *plan, bool report);
 

@@ -166,6 +166,9 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 	bool early = c->slot_sock >= 0 && ln_slot_seccomp_early_ok(pp);
 	if (sbx_prepared_apply_phase(pp, SBX_APPLY_BEFORE_SECCOMP, &err))
 		ln_fail(c, "apply", &err);
+	/* net.unixPaths: the supervisor, in this Landlock domain (unixsup.c) */
+	if (ln_usup_fork(c, pp, &err))
+		ln_fail(c, "unixPaths", &err);
 	if (early && sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
 		ln_fail(c, "apply", &err);
 	if (c->slot_sock >= 0 && ln_slot_activate(c, &err))
@@ -177,6 +180,8 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 	}
 	if (!early && sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
 		ln_fail(c, "apply", &err);
+	if (ln_usup_handoff(c, pp, &err))       /* net.unixPaths: unixsup.c */
+		ln_fail(c, "unixPaths", &err);
 	if (ln_notify_handoff(c, pp, &err))     /* report: notify.c */
 		ln_fail(c, "report", &err);
 	int code = ln_exec(c->argv, c->argv0, envp, &err);
@@ -194,6 +199,8 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	struct sbx_error err;
 	const char *step = "rootfs";
 	sbx_error_clear(&err);
+	if (ln_usup_begin(c, p, &err))         /* net.unixPaths: unixsup.c */
+		ln_fail(c, "unixPaths", &err);
 	if (c->ns_done & CLONE_NEWNS) {
 		if (ln_rootfs_build(c, &step, &err))
 			ln_fail(c, step, &err);
@@ -209,6 +216,9 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		sbx_error_sys(&err, errno, "sethostname", "/hostname", "%s", strerror(errno));
 		ln_fail(c, "hostname", &err);
 	}
+	/* net.unixPaths: the listed sockets, as the view shows them */
+	if (ln_usup_open(c, p, &err))
+		ln_fail(c, "unixPaths", &err);
 	struct sbx_prepared *pp = NULL;
 	if (sbx_prepare(p, SBX_DOOR_SPAWN, ln_notify_prepare_flags(p), &pp, &err))
 		ln_fail(c, "prepare", &err);
@@ -230,6 +240,7 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		close(status_fd);
 		run_program(c, pp, 1, old_mask);
 	}
+	ln_usup_init_forked(c);                 /* net.unixPaths: unixsup.c */
 	/* report: the supervisor, after the program so that it stays pid 2 */
 	struct ln_supervisor sup = { -1, -1 };
 	if (ln_notify_fork(c, pp, false, &sup, &err)) {
@@ -258,7 +269,7 @@ int main(int argc, char **argv)
 {
 	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid(),
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = -1, .slot_buf = -1,
-			    .report_fd = -1 };
+			    .report_fd = -1, .usup = NULL };
 	bool explain = false;
 	int i = 1;
 	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c),
@@ -318,7 +329,7 @@ int main(int argc, char **argv)
 		ln_fail(&c, "plan", &err);
 	c.plan = plan;
 	if (explain)
-		ln_explain(c.plan, ln_notify_prepare_flags(p) != 0);
+		ln_explain(c.plan, ln_notify_reports(p));
 	ln_launch(&c, p);
 }
 

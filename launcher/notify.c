@@ -71,9 +71,15 @@
 #define SECCOMP_RET_DATA 0x0000ffffU
 #endif
 
+bool ln_notify_reports(const struct sbx_policy *p)
+{
+	return p && p->report == 1;
+}
+
 unsigned ln_notify_prepare_flags(const struct sbx_policy *p)
 {
-	return p && p->report == 1 ? SBX_PREPARE_LISTENER : 0;
+	/* net.unixPaths: the unix-socket supervisor (unixsup.c) needs one too. */
+	return p && (p->report == 1 || p->net.unix_paths.set) ? SBX_PREPARE_LISTENER : 0;
 }
 
 static bool allowed(const struct sbx_prepared *pp, const char *name, uint64_t a0)
@@ -92,7 +98,9 @@ int ln_notify_setup(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_
 	int sv[2];
 	c->notify_sock = -1;
 	c->notify_peer = -1;
-	if (!pp->notify_denials)
+	/* With net.unixPaths the unix-socket supervisor (unixsup.c) answers
+	 * the denials too: one filter, one listener. */
+	if (!pp->notify_denials || pp->unix_supervise)
 		return 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return sbx_error_sys(err, errno, "socketpair", "/report",
@@ -127,7 +135,7 @@ static struct sbx_report_tally tally;
  * {"event":"violations-unshown","syscall":"connect","nr":42,"arch":...,"count":900}
  * ("syscall": null and "shared": true for the bucket of calls beyond
  * SBX_REPORT_CALLS). */
-static __attribute__((noreturn)) void supervise_exit(int chan, int code)
+void ln_notify_counts(int chan)
 {
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
 	for (size_t i = 0; i < tally.ncalls; i++) {
@@ -148,29 +156,29 @@ static __attribute__((noreturn)) void supervise_exit(int chan, int code)
 		if (n > 0 && (size_t)n < sizeof(line))
 			send_line(chan, line, (size_t)n);
 	}
+}
+
+__attribute__((noreturn)) void ln_notify_exit(int chan, int code)
+{
+	ln_notify_counts(chan);
 	_exit(code);
 }
 
-static void answer(const struct sbx_prepared *pp, int lfd, int chan,
-		   const struct seccomp_notif *req)
+/* One denial: counted, and its line sent unless too many of this call
+ * were (the caller waits for its answer, so the line is on the channel
+ * before it goes on). */
+void ln_notify_report(int chan, const struct seccomp_notif *req, int e)
 {
-	struct seccomp_notif_resp resp;
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
 	const char *name = NULL;
 	const struct sbx_report_call *c;
-	enum sbx_report_show show = SBX_REPORT_COUNT;
+	enum sbx_report_show show;
 	char line[768];
-	int e, n;
+	int n;
 
-	e = sbx_notify_decide(pp, req, &resp);
-	if (e >= 0)
-		show = sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c);
-	if (show == SBX_REPORT_COUNT) {
-		/* Notified for another reason and allowed by the policy, or
-		 * one denial too many of this call to send it: counted. */
-		ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-		return;
-	}
+	show = sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c);
+	if (show == SBX_REPORT_COUNT)
+		return;     /* one denial too many of this call to send it */
 	if (ai && req->data.arch == ai->audit_arch)
 		name = sbx_syscall_name(sbx_arch_native(), req->data.nr);
 	/* Numbers beyond 2^53 would lose precision in JavaScript: hex strings. */
@@ -193,10 +201,19 @@ static void answer(const struct sbx_prepared *pp, int lfd, int chan,
 	/* "last": further denials of this call are counted, not sent. */
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "],\"pid\":%d,\"errno\":%d%s}\n",
 		      (int)req->pid, e, show == SBX_REPORT_SHOW_LAST ? ",\"last\":true" : "");
-	/* The line first: the caller waits for the answer, so its report is
-	 * on the channel before it goes on (and before it can exit). */
 	if (n > 0 && (size_t)n < sizeof(line))
 		send_line(chan, line, (size_t)n);
+}
+
+void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
+		      const struct seccomp_notif *req)
+{
+	struct seccomp_notif_resp resp;
+	int e = sbx_notify_decide(pp, req, &resp);
+
+	/* e < 0: notified for another reason and allowed by the policy. */
+	if (e >= 0)
+		ln_notify_report(chan, req, e);
 	/* ENOENT: the caller died meanwhile. Nothing to do. */
 	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
@@ -220,7 +237,7 @@ static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, i
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			supervise_exit(chan, 1);
+			ln_notify_exit(chan, 1);
 		}
 		if (pfd[1].revents) {
 			/* The program's end is close-on-exec: it was executed
@@ -234,14 +251,14 @@ static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, i
 			if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 				if (errno == EINTR || errno == ENOENT)
 					continue;
-				supervise_exit(chan, 1);
+				ln_notify_exit(chan, 1);
 			}
-			answer(pp, lfd, chan, &req);
+			ln_notify_answer(pp, lfd, chan, &req);
 		} else if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			supervise_exit(chan, 0);   /* no process uses the filter any more */
+			ln_notify_exit(chan, 0);   /* no process uses the filter any more */
 		}
 		if (pfd[2].revents)
-			supervise_exit(chan, 0);   /* the program ended; the namespace goes next */
+			ln_notify_exit(chan, 0);   /* the program ended; the namespace goes next */
 	}
 }
 

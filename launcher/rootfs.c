@@ -273,6 +273,8 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 				     strerror(errno));
 	if ((rc = build_root(plan, err)))
 		return rc;
+	if (plan->root == SBX_SPAWN_ROOT_EMPTY)
+		ln_usup_own_fs(c, NEWROOT);     /* net.unixPaths: a filesystem of its own */
 
 	for (size_t i = 0; i < plan->nmounts; i++) {
 		const struct sbx_spawn_mount *m = &plan->mounts[i];
@@ -292,6 +294,17 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 		}
 		if (rc < 0)
 			return rc;
+		/* net.unixPaths (unixsup.c): a socket on a tmpfs this sandbox
+		 * made is its own; nothing of the host's can be on it. */
+		if (rc == 0 && m->type == SBX_SPAWN_TMPFS) {
+			ln_usup_own_fs(c, dst);
+		} else if (rc == 0 && m->type == SBX_SPAWN_DEV) {
+			ln_usup_own_fs(c, dst);
+			if (strlen(dst) + 5 <= sizeof(dst)) {
+				strcat(dst, "/shm");
+				ln_usup_own_fs(c, dst);
+			}
+		}
 	}
 
 	/* After every mount, so that what is covered is what the view shows. */

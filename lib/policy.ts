@@ -39,6 +39,13 @@ export interface NetSection {
   netlink?: boolean;
   other?: boolean;
   unix?: 'none' | 'socketpair' | 'all';
+  /**
+   * The unix sockets the program may connect (or send datagrams) to, besides
+   * its own: when present (even `[]`), AF_UNIX sockets may be created and every
+   * other pathname socket is refused (EACCES). Spawn door only; the preload and
+   * self doors refuse it unless best-effort. docs/policy.md, "net.unixPaths".
+   */
+  unixPaths?: PolicyPath[];
   connect?: number[];
   bind?: number[];
   compat?: Compat;

@@ -31,6 +31,8 @@ export interface SeccompReport {
   tsync: boolean;
   listener: boolean;
   notifyDenials: boolean;
+  /** Spawn door with `net.unixPaths`: the unix-socket calls go to the launcher's supervisor. */
+  unixSupervisor: boolean;
 }
 
 /** What is enforced now, one key per layer that applied. */

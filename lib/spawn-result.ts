@@ -138,12 +138,17 @@ export class EventLines {
 // ---- policy additions ----------------------------------------------------------
 
 /** Add keys to the policy text the launcher gets (preset name, absolute file path or JSON text). */
-export function extendPolicyText(text: string, add: { report?: boolean; mounts?: unknown[] }): string {
-  if (!add.report && !add.mounts?.length) return text;
+export function extendPolicyText(text: string, add: { report?: boolean; mounts?: unknown[]; unixPaths?: string[] }): string {
+  if (!add.report && !add.mounts?.length && !add.unixPaths) return text;
   const t = text.trim();
   const p: Record<string, unknown> = t.startsWith('{') ? (JSON.parse(t) as Record<string, unknown>) : { extends: t || 'default' };
   if (add.report) p.report = true;
   if (add.mounts?.length) p.mounts = [...((p.mounts as unknown[] | undefined) ?? []), ...add.mounts];
+  if (add.unixPaths) {
+    // net.unixPaths of the layer: a list (even empty) turns the allowlist on.
+    const net = (p.net as Record<string, unknown> | undefined) ?? {};
+    p.net = { ...net, unixPaths: [...((net.unixPaths as unknown[] | undefined) ?? []), ...add.unixPaths] };
+  }
   return JSON.stringify(p);
 }
 

@@ -44,6 +44,12 @@ export interface SandboxSpawnOptions extends SpawnOptions {
   /** Report denied system calls (`report: true` in the policy): `child.on('violation')`, `result.violations`. */
   report?: boolean;
   /**
+   * Unix sockets the program may connect (or send datagrams) to, added to the policy's
+   * `net.unixPaths` (`sbx run --unix`): with it, AF_UNIX sockets may be created and every
+   * other socket outside the sandbox is refused (EACCES). Absolute paths, or relative to `cwd`.
+   */
+  unixPaths?: readonly string[];
+  /**
    * Fork the sandbox from the spawn server (default true; docs/spawn.md, "The spawn server").
    * false: start the launcher with child_process.spawn, a libuv-backed ChildProcess (what `sbx run`
    * does: a one-shot command gains nothing from a server).
@@ -212,7 +218,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     args = [];
   }
   if (typeof command !== 'string' || command.length === 0) throw new TypeError('command must be a non-empty string');
-  const { policy, verbose, shell, argv0, cow, report: reportOpt, server, ...rest } = options ?? {};
+  const { policy, verbose, shell, argv0, cow, report: reportOpt, unixPaths, server, ...rest } = options ?? {};
   let cmd = command;
   let argv = [...(args as readonly string[])];
   if (shell) {
@@ -231,10 +237,15 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   // ---- cow / report (spawn-result.ts) ----
   let cowState: CowState | undefined;
   let text = launcherPolicy(policy);
-  if (cow || reportOpt) {
-    const cowSetup = cow ? cowPrepare(cow, typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : process.cwd()) : undefined;
+  if (cow || reportOpt || unixPaths) {
+    const cwdDir = typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : process.cwd();
+    const cowSetup = cow ? cowPrepare(cow, cwdDir) : undefined;
     cowState = cowSetup?.state;
-    text = extendPolicyText(text, { report: reportOpt, mounts: cowSetup ? [cowSetup.mount] : [] });
+    text = extendPolicyText(text, {
+      report: reportOpt,
+      mounts: cowSetup ? [cowSetup.mount] : [],
+      unixPaths: unixPaths?.map((u) => path.resolve(cwdDir, u)),
+    });
   }
   // ---- end cow / report ----
   // The spawn server (spawn-server.ts) when the options allow it; else the

@@ -1,5 +1,6 @@
 /*
- * Landlock UAPI as of ABI 8, independent of the installed kernel headers.
+ * Landlock UAPI as of ABI 8 (and ABI 9's unix-socket right, for reference),
+ * independent of the installed kernel headers.
  *
  * Why: the build machines carry Linux 6.1 headers (ABI 2 at most, without
  * handled_access_net or scoped in struct landlock_ruleset_attr) while sbx must
@@ -22,6 +23,14 @@
  *             support for landlock_restrict_self()" (uapi landlock.h,
  *             LANDLOCK_RESTRICT_SELF_TSYNC = 1U << 3, landlock_abi_version
  *             = 8) and the kernel selftests that use it.
+ *   9         FS_RESOLVE_UNIX: connect(2) and sendmsg(2) with a recipient to a
+ *             pathname unix socket created outside the domain (sockets of the
+ *             domain stay reachable). Value from the upstream series
+ *             "landlock: Control pathname UNIX domain socket resolution by
+ *             path" (Linux 7.1; util-linux setpriv's table: 1ULL << 16).
+ *             Defined for reference only: sbx does not handle it yet (this
+ *             kernel has ABI 7); net.unixPaths is enforced by the spawn
+ *             door's supervisor instead (src-native/prepare_unix.c).
  */
 #ifndef SBX_LANDLOCK_DEFS_H
 #define SBX_LANDLOCK_DEFS_H
@@ -101,6 +110,10 @@
 #endif
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV			(1ULL << 15)
+#endif
+/* ABI 9; not used yet (see the history above). */
+#ifndef LANDLOCK_ACCESS_FS_RESOLVE_UNIX
+#define LANDLOCK_ACCESS_FS_RESOLVE_UNIX			(1ULL << 16)
 #endif
 
 /* network rights (ABI 4) */

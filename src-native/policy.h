@@ -109,7 +109,18 @@ struct sbx_policy_net {
 	int other;         /* every other family (packet, vsock, alg, ...)        */
 	int unix_mode;     /* SBX_UNSET or enum sbx_unix_mode                     */
 	struct sbx_ports connect, bind;          /* TCP ports (Landlock)        */
+	/* unixPaths: when set (even []), AF_UNIX sockets may be created (unless
+	 * unix is "none") and connect()/sendto()/sendmsg() reach only these
+	 * sockets and the sandbox's own (docs/policy.md, "net.unixPaths"). */
+	struct sbx_ppaths unix_paths;
 };
+
+/* AF_UNIX sockets may be created (socket(2), not only socketpair). */
+static inline bool sbx_net_unix_sockets(const struct sbx_policy_net *n)
+{
+	return n->unix_mode == SBX_UNSET || n->unix_mode == SBX_UNIX_ALL ||
+	       (n->unix_paths.set && n->unix_mode != SBX_UNIX_NONE);
+}
 
 /* Landlock scopes: true = confined to the sandbox. */
 struct sbx_policy_scope {

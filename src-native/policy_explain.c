@@ -119,7 +119,8 @@ static void explain_net(struct out *o, const struct sbx_policy *p)
 	static const char *const unix_words[] = {
 		"no unix sockets at all (not even socketpair)",
 		"no unix sockets except socketpair() between related processes",
-		"unix sockets allowed",
+		"unix sockets allowed, including connecting to every host daemon's socket "
+		"the program can see (docker.sock, D-Bus, ssh-agent: see net.unixPaths)",
 	};
 
 	if (!n->present) {
@@ -127,10 +128,25 @@ static void explain_net(struct out *o, const struct sbx_policy *p)
 		return;
 	}
 	put(o, "Network: IPv4/IPv6 sockets %s; netlink sockets %s; other socket families "
-	       "(packet, vsock, alg, bluetooth, ...) %s; %s.",
+	       "(packet, vsock, alg, bluetooth, ...) %s; ",
 	    n->inet == 0 ? "denied" : "allowed", n->netlink == 0 ? "denied" : "allowed",
-	    n->other == 0 ? "denied" : "allowed",
-	    unix_words[n->unix_mode == SBX_UNSET ? SBX_UNIX_ALL : n->unix_mode]);
+	    n->other == 0 ? "denied" : "allowed");
+	if (n->unix_paths.set) {
+		put(o, "unix sockets may be created, and connect(), sendto(), sendmsg() and "
+		       "sendmmsg() reach only the sandbox's own pathname sockets (made in its "
+		       "private /tmp, $TMPDIR, $HOME or /dev/shm) and ");
+		if (!n->unix_paths.count)
+			put(o, "no other");
+		for (size_t i = 0; i < n->unix_paths.count; i++)
+			put(o, "%s%s%s", i ? ", " : "", n->unix_paths.items[i].path,
+			    n->unix_paths.items[i].optional ? " (if present)" : "");
+		put(o, " (pathname sockets, compared by inode; abstract ones as the scope "
+		       "says). Enforced by the spawn door, whose supervisor performs those calls "
+		       "after the check (io_uring is denied there); the preload and self doors "
+		       "refuse net.unixPaths unless it is best-effort.");
+	} else {
+		put(o, "%s.", unix_words[n->unix_mode == SBX_UNSET ? SBX_UNIX_ALL : n->unix_mode]);
+	}
 	if (n->inet != 0) {
 		port_list(o, "connect", &n->connect);
 		port_list(o, "bind", &n->bind);

@@ -159,7 +159,8 @@ static bool seccomp_as_loaded(const struct sbx_policy *p)
 	       s->layers == fs->layers && s->nlayers == fs->nlayers &&
 	       n->present == fn->present && n->compat == fn->compat && n->inet == fn->inet &&
 	       n->netlink == fn->netlink && n->other == fn->other &&
-	       n->unix_mode == fn->unix_mode && same_ports(&n->connect, &fn->connect) &&
+	       n->unix_mode == fn->unix_mode && n->unix_paths.set == fn->unix_paths.set &&
+	       n->unix_paths.count == fn->unix_paths.count && same_ports(&n->connect, &fn->connect) &&
 	       same_ports(&n->bind, &fn->bind);
 }
 

@@ -253,6 +253,7 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 		kv_tri(&w, "other", p->net.other);
 		if (p->net.unix_mode != SBX_UNSET)
 			sbx_jsonw_kv_string(&w, "unix", unix_name(p->net.unix_mode));
+		paths(&w, "unixPaths", &p->net.unix_paths);
 		ports(&w, "connect", &p->net.connect);
 		ports(&w, "bind", &p->net.bind);
 		sbx_jsonw_object_end(&w);

@@ -150,7 +150,8 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 		tri(&acc->net.other, l->net.other);
 		tri(&acc->net.unix_mode, l->net.unix_mode);
 		if (merge_ports(a, &acc->net.connect, &l->net.connect) ||
-		    merge_ports(a, &acc->net.bind, &l->net.bind))
+		    merge_ports(a, &acc->net.bind, &l->net.bind) ||
+		    merge_paths(a, &acc->net.unix_paths, &l->net.unix_paths))
 			return oom(err);
 	}
 	if (l->scope.present) {

@@ -350,7 +350,7 @@ static int parse_ports(struct pctx *p, const struct sbx_json *v, struct sbx_port
 static int parse_net(struct pctx *p, const struct sbx_json *v)
 {
 	static const char *const keys[] = { "compat", "inet", "netlink", "other", "unix",
-					    "connect", "bind" };
+					    "unixPaths", "connect", "bind" };
 	static const char *const unix_modes[] = { "none", "socketpair", "all" };
 	struct sbx_policy_net *net = &p->L->net;
 	int rc;
@@ -373,6 +373,8 @@ static int parse_net(struct pctx *p, const struct sbx_json *v)
 			rc = get_bool(p, m->value, &net->other);
 		else if (!strcmp(m->key, "unix"))
 			rc = get_choice(p, m->value, unix_modes, 3, &net->unix_mode);
+		else if (!strcmp(m->key, "unixPaths"))
+			rc = parse_path_list(p, m->value, &net->unix_paths);
 		else if (!strcmp(m->key, "connect"))
 			rc = parse_ports(p, m->value, &net->connect);
 		else

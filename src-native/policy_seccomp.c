@@ -148,7 +148,7 @@ static int add_layer(struct spec_box *b, const struct sbx_seccomp_layer *l, enum
 static bool net_restricts(const struct sbx_policy_net *n)
 {
 	return n->present && (n->inet == 0 || n->netlink == 0 || n->other == 0 ||
-			      (n->unix_mode != SBX_UNSET && n->unix_mode != SBX_UNIX_ALL));
+			      !sbx_net_unix_sockets(n));
 }
 
 static int add_net(struct spec_box *b, const struct sbx_policy_net *n, struct sbx_error *err)
@@ -157,7 +157,7 @@ static int add_net(struct spec_box *b, const struct sbx_policy_net *n, struct sb
 	static const struct sbx_action deny = { SBX_ACT_ERRNO, EPERM };
 	bool other = n->other != 0;
 	struct { uint64_t family; bool ok; } fam[] = {
-		{ AF_UNIX_NR, n->unix_mode == SBX_UNSET || n->unix_mode == SBX_UNIX_ALL },
+		{ AF_UNIX_NR, sbx_net_unix_sockets(n) },
 		{ AF_INET_NR, n->inet != 0 },
 		{ AF_INET6_NR, n->inet != 0 },
 		{ AF_NETLINK_NR, n->netlink != 0 },
@@ -219,10 +219,14 @@ int sbx_policy_seccomp_spec(const struct sbx_policy *p, enum sbx_arch arch,
 	struct spec_box *b;
 	int rc = 0;
 
-	(void)notes;
 	*out = NULL;
 	if (!p || (unsigned)arch >= SBX_ARCH_COUNT)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, "", "bad policy or architecture");
+	if (p->net.unix_paths.set && notes)
+		sbx_notes_add(notes, "net.unixPaths is not in this program: the spawn door "
+			      "adds to it (connect, sendto with an address, sendmsg and sendmmsg "
+			      "go to its supervisor; io_uring_setup is denied), the preload and "
+			      "self doors refuse the key (docs/network.md)");
 	if (!p->seccomp.present && !net_restricts(&p->net))
 		return 0;
 	b = calloc(1, sizeof(*b));

@@ -444,6 +444,21 @@ static void one_line(struct sbx_error *err)
 			*c = '?';
 }
 
+/* What only the merged policy can tell: keys of different layers that
+ * contradict each other. */
+static int check_merged(const struct sbx_policy *p, struct sbx_error *err)
+{
+	const struct sbx_ppaths *up = &p->net.unix_paths;
+
+	if (up->set && p->net.unix_mode == SBX_UNIX_NONE)
+		return sbx_error_set(err, SBX_EVALUE, EINVAL,
+				     up->count ? up->items[0].pointer : "/net/unixPaths",
+				     "net.unixPaths names unix sockets to connect to, but "
+				     "net.unix is \"none\" (no unix socket can be created): "
+				     "drop one of the two");
+	return 0;
+}
+
 static int load_top(const char *text, size_t len, bool inline_only,
 		    const struct sbx_policy_load_opts *opts, struct sbx_policy **out,
 		    struct sbx_error *err)
@@ -503,6 +518,8 @@ static int load_top(const char *text, size_t len, bool inline_only,
 	}
 	if (!rc)
 		rc = load_imports(&L);
+	if (!rc)
+		rc = check_merged(p, err);
 	if (rc) {
 		one_line(err);
 		sbx_policy_free(p);

@@ -160,6 +160,7 @@ static void seccomp(struct sbx_jsonw *w, const struct sbx_prepared *pp)
 	sbx_jsonw_kv_bool(w, "tsync", pp->flags & SBX_PREPARE_TSYNC);
 	sbx_jsonw_kv_bool(w, "listener", pp->flags & SBX_PREPARE_LISTENER);
 	sbx_jsonw_kv_bool(w, "notifyDenials", pp->notify_denials);
+	sbx_jsonw_kv_bool(w, "unixSupervisor", pp->unix_supervise);
 	sbx_jsonw_object_end(w);
 }
 

@@ -172,7 +172,9 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 	bool listen = pp->flags & SBX_PREPARE_LISTENER;
 	int r;
 
-	if (p->report == 1 && listen)
+	if (pp->unix_supervise)
+		r = sbx_prepare_unix_seccomp(pp, p, err);   /* prepare_unix.c */
+	else if (p->report == 1 && listen)
 		r = prepare_notifying(pp, p, err);
 	else if (sbx_policy_compiled_fast(p, &pp->compiled))
 		r = 0;     /* a preset's program, compiled at build time */

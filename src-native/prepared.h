@@ -64,6 +64,10 @@ struct sbx_prepared {
 	 * supervisor which errno each one would have returned. */
 	bool notify_denials;
 	struct sbx_filter_model *denial_model;
+	/* net.unixPaths in the spawn door (prepare_unix.c): connect, sendto
+	 * with an address, sendmsg and sendmmsg are notified where the policy
+	 * allows them, for the launcher's supervisor to perform. */
+	bool unix_supervise;
 
 	/* Self door: the threads as listed at prepare time (self.c), so that
 	 * apply signals them at once and only re-scans after; the listing
@@ -122,6 +126,14 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
  * preset at build time (preset_fast.h). */
 int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
 				  struct sbx_compiled **out, struct sbx_error *err);
+
+/* prepare_unix.c: net.unixPaths for the door (spawn: sets unix_supervise;
+ * preload and self: refused in enforce mode, a skipped note in best-effort),
+ * and the spawn door's filter with the unix-socket calls notified. */
+int sbx_prepare_unix_check(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
+			   struct sbx_error *err);
+int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
+			     struct sbx_error *err);
 
 /*
  * For a supervisor answering USER_NOTIF requests of a filter prepared with

@@ -200,6 +200,40 @@ next:;
 	return 0;
 }
 
+/*
+ * net.unixPaths: a listed socket beneath a directory the defaults hide (the
+ * ssh-agent's under /tmp, a daemon's under $HOME) is bound read-only into the
+ * view (connect() needs no write access to the mount), or it could not be
+ * reached. The working directory, /proc and /dev have their own mounts.
+ */
+static int unix_mounts(struct holder *h, const struct sbx_policy *p,
+		       const struct sbx_spawn_ctx *ctx)
+{
+	const char *hidden[] = { "/tmp", ctx->tmpdir, ctx->home };
+
+	for (size_t i = 0; i < p->net.unix_paths.count; i++) {
+		const struct sbx_ppath *pp = &p->net.unix_paths.items[i];
+		bool under_hidden = false;
+
+		if (beneath(pp->path, "/proc") || beneath(pp->path, "/dev") ||
+		    beneath(pp->path, ctx->cwd))
+			continue;
+		for (size_t k = 0; k < sizeof(hidden) / sizeof(hidden[0]); k++)
+			if (usable_dir(hidden[k]) && strcmp(pp->path, hidden[k]) &&
+			    beneath(pp->path, hidden[k]))
+				under_hidden = true;
+		if (!under_hidden)
+			continue;
+		for (size_t m = 0; m < h->plan.nmounts; m++)
+			if (!strcmp(h->plan.mounts[m].target, pp->path))
+				goto next;
+		if (add_default_opt(h, SBX_SPAWN_BIND, pp->path, pp->path, false, pp->optional))
+			return -ENOMEM;
+next:;
+	}
+	return 0;
+}
+
 static int policy_mounts(struct holder *h, const struct sbx_policy *p)
 {
 	for (size_t i = 0; i < p->nmounts; i++) {
@@ -300,6 +334,8 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 		rc = default_mounts(h, ctx);
 		if (!rc)
 			rc = fs_mounts(h, p, ctx);
+		if (!rc)
+			rc = unix_mounts(h, p, ctx);
 		if (!rc)
 			rc = policy_mounts(h, p);
 		sort_by_depth(pl->mounts, pl->nmounts);

@@ -112,7 +112,7 @@ afterAll(() => {
 });
 
 const WORKER_CONFINED = { readAllowed: 'ok', write: 'ok', readBack: 'ok', readDenied: 'EACCES', readDeniedSync: 'EACCES' };
-const ringNotes = (report: { notes: string[] }) => report.notes.filter((n) => /^self: io_uring_enter allowed for the \d+ io_uring ring/.test(n));
+const ringNotes = (report: { notes: string[] }) => report.notes.filter((n) => /^self: io_uring_enter kept for the \d+ io_uring ring/.test(n));
 
 describe.each(users)(`self door on ${NODE} as %s: lockdown('node-service')`, (user) => {
   // One locked-down service per user; the tests below read its verdict.
@@ -175,7 +175,7 @@ describe.each(users)(`self door on ${NODE} as %s: lockdown('node-service')`, (us
     if (RINGS_AT_START) {
       expect(out.ringsAtLockdown).toBeGreaterThan(0);
       expect(notes, JSON.stringify(out.report.notes)).toHaveLength(1);
-      expect(notes[0]).toMatch(new RegExp(`^self: io_uring_enter allowed for the ${out.ringsAtLockdown} io_uring rings? this process held`));
+      expect(notes[0]).toMatch(new RegExp(`^self: io_uring_enter kept for the ${out.ringsAtLockdown} io_uring rings? held before lockdown`));
       // A worker's loop makes its ring before lockdown; after, io_uring_setup
       // is refused, so libuv falls back (the worker still works, above).
       expect(out.ringsForWorkerBefore).toBeGreaterThan(0);

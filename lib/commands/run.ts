@@ -9,9 +9,11 @@ import { explainRun, printChanges, printUnshown, printViolations, RUN_EXTRAS_HEL
 /** The policy the flags describe: the given one (or `default`) with the flags on top. */
 export function runPolicy(
   base: string | undefined,
-  flags: { ro: string[]; rw: string[]; net?: string; env: string[]; memory?: string; pids?: string; timeout?: string },
+  flags: { ro: string[]; rw: string[]; net?: string; unix?: string[]; env: string[]; memory?: string; pids?: string; timeout?: string },
 ): string {
-  const none = !flags.ro.length && !flags.rw.length && !flags.net && !flags.env.length && !flags.memory && !flags.pids && !flags.timeout;
+  const unix = flags.unix ?? [];
+  const none =
+    !flags.ro.length && !flags.rw.length && !flags.net && !unix.length && !flags.env.length && !flags.memory && !flags.pids && !flags.timeout;
   const src = base ?? 'default';
   const t = src.trimStart();
   const isInline = t.startsWith('{');
@@ -29,14 +31,18 @@ export function runPolicy(
       if (writable) (fs.write ??= []).push(a);
     }
   }
+  // The host's network does not open the host's unix daemons (docker.sock,
+  // D-Bus, ssh-agent): unix sockets may be made and connected to the
+  // sandbox's own and to those --unix names (net.unixPaths), nothing else.
   if (flags.net === 'host') {
     p.namespaces = { ...p.namespaces, net: false };
-    p.net = { ...p.net, inet: true, netlink: true, unix: 'all' };
+    p.net = { ...p.net, inet: true, netlink: true, unixPaths: [...(p.net?.unixPaths ?? [])] };
   } else if (flags.net === 'none') {
     p.namespaces = { ...p.namespaces, net: true };
   } else if (flags.net !== undefined) {
     throw new UsageError(`run: --net must be none or host, not '${flags.net}'`);
   }
+  if (unix.length) p.net = { ...p.net, unixPaths: [...(p.net?.unixPaths ?? []), ...unix.map(abs)] };
   for (const kv of flags.env) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`run: --env expects NAME=VALUE, not '${kv}'`);
@@ -74,7 +80,11 @@ export const runCommand: Command = {
     '  --ro PATH           bind PATH read-only into the sandbox and allow reading it (repeatable)',
     '  --rw PATH           bind PATH writable and allow reading and writing it (repeatable)',
     '  --net none|host     none: own network namespace with loopback only (default);',
-    '                      host: the host network, inet/netlink/unix sockets allowed',
+    '                      host: the host network (inet and netlink sockets); unix',
+    '                      sockets reach only the sandbox\'s own and those of --unix',
+    '  --unix PATH         the command may connect to this unix socket (docker.sock,',
+    '                      an ssh-agent...; net.unixPaths; repeatable). Any other',
+    '                      socket outside the sandbox is refused (EACCES)',
     '  --env NAME=VALUE    set a variable in the sandbox (repeatable)',
     '  --memory SIZE       memory limit of the whole sandbox (limits.memory: 512M, 2G)',
     '  --pids N            at most N processes in the sandbox (limits.pids)',
@@ -92,7 +102,7 @@ export const runCommand: Command = {
     const { args, cow } = takeCowFlag(argsIn); // run-extras.ts
     const { values, switches, positionals } = parseArgs('run', args, {
       values: ['--policy', '--net', '--memory', '--pids', '--timeout'],
-      repeatable: ['--ro', '--rw', '--env'],
+      repeatable: ['--ro', '--rw', '--env', '--unix'],
       switches: ['--verbose', '--report', '--explain'],
     });
     if (!positionals.length && !switches.has('--explain')) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
@@ -100,6 +110,7 @@ export const runCommand: Command = {
       ro: values.get('--ro') ?? [],
       rw: values.get('--rw') ?? [],
       net: values.get('--net')?.[0],
+      unix: values.get('--unix') ?? [],
       env: values.get('--env') ?? [],
       memory: values.get('--memory')?.[0],
       pids: values.get('--pids')?.[0],

@@ -188,6 +188,13 @@ static void ports(const char *var, const struct sbx_ports *l)
 
 static void build(int idx, const struct sbx_policy *p)
 {
+	/* No preset lists unix sockets; one that did would need them written
+	 * here (and compared in sbx_policy_compiled_fast). */
+	if (p->net.unix_paths.set) {
+		fprintf(stderr, "gen-presets: preset %d sets net.unixPaths, which this "
+			"generator does not write\n", idx);
+		exit(1);
+	}
 	fprintf(out, "static int build_%d(struct sbx_fast_builder *b)\n{\n"
 		"\tstruct sbx_policy *p = b->p;\n\n", idx);
 	fprintf(out, "\tp->version = %d; p->compat = %d;\n", p->version, p->compat);
