@@ -90,10 +90,14 @@ module.exports = {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bench-preload-'));
     // uid 65534 must be able to read the library and use the directory.
     fs.chmodSync(cwd, 0o777);
-    const lib = path.join(cwd, 'libsbx.so');
+    // The libraries outside the writable working directory: the door
+    // refuses to load from where the program may write (preload_guard.c).
+    const libDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bench-preload-lib-'));
+    fs.chmodSync(libDir, 0o755);
+    const lib = path.join(libDir, 'libsbx.so');
     fs.copyFileSync(libPath(root), lib);
     fs.chmodSync(lib, 0o755);
-    const floorLib = path.join(cwd, 'preload_floor.so');
+    const floorLib = path.join(libDir, 'preload_floor.so');
     fs.copyFileSync(nativeHelper(root, 'bench_preload_floor', 'preload_floor.c', 'preload_floor.so'), floorLib);
     fs.chmodSync(floorLib, 0o755);
     const base = { PATH: '/usr/bin:/bin', HOME: cwd, TMPDIR: cwd, LANG: 'C.UTF-8' };
@@ -156,6 +160,7 @@ module.exports = {
       }
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
+      fs.rmSync(libDir, { recursive: true, force: true });
     }
     const markdown = [
       'Each start is `spawnSync` from Node (fork/exec, wait), contenders alternating after a warm-up (iterations per',
