@@ -353,6 +353,7 @@ static __attribute__((noreturn)) void worker(struct srv_entry *en, const struct 
 	int n = (int)r->nfds;
 	struct ln_ctx c = { .chan_fd = n, .keep_fds = n, .parent_pid = getppid(), .notify_sock = -1,
 			    .notify_peer = -1, .slot_sock = -1, .slot_buf = -1, .report_fd = n + 1,
+			    .empty_dir = -1, .empty_file = -1,
 			    .verbose = r->flags & LN_REQ_VERBOSE, .argv = r->argv, .argv0 = r->argv0 };
 	struct sbx_error err;
 	sbx_error_clear(&err);
@@ -415,7 +416,7 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = SLOT_FD_BASE,
 			    .slot_buf = SLOT_FD_BASE + 2, .report_fd = SLOT_FD_BASE,
 			    .verbose = en->verbose, .argv = no_argv,
-			    .plan = en->plan };
+			    .plan = en->plan, .empty_dir = -1, .empty_file = -1 };
 	if (chdir(en->cwd))
 		_exit(LN_EXIT_SETUP);
 	ln_launch(&c, en->p);
