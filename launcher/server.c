@@ -31,6 +31,7 @@
 #include "sbx_policy.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,6 +81,7 @@ struct srv_entry {
 	int slot_sock;
 	uint64_t slot_born, last_used;
 	int slot_failures;
+	uint64_t slot_fp;               /* protect_fingerprint() before the slot */
 };
 
 struct srv_job {
@@ -422,6 +424,47 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
 	ln_launch(&c, en->p);
 }
 
+/*
+ * What the host looks like at the plan's protected and hidden paths (paths.c
+ * decides from it: present or not, of which kind, and for a missing one,
+ * whether its parent is there). Taken before a sandbox is prepared and again
+ * at its request: a path that appeared meanwhile (`git init`, a new
+ * .vscode) would be unprotected in the prepared view, so a different answer
+ * sends the request down the cold path, which looks again.
+ */
+static uint64_t protect_fingerprint(const struct sbx_spawn_plan *plan)
+{
+	uint64_t h = 1469598103934665603ULL;
+	char parent[PATH_MAX];
+
+	for (size_t i = 0; i < plan->nprotect; i++) {
+		const char *path = plan->protect[i].host;
+		struct stat st;
+		uint64_t v[3] = { 0, 0, 0 };
+
+		if (lstat(path, &st) == 0) {
+			v[0] = (uint64_t)(st.st_mode & S_IFMT);
+			v[1] = (uint64_t)st.st_ino;
+			v[2] = (uint64_t)st.st_dev;
+		} else {
+			const char *slash = strrchr(path, '/');
+			size_t n = slash ? (size_t)(slash - path) : 0;
+
+			v[0] = (uint64_t)errno << 32;
+			if (n && n < sizeof(parent)) {
+				memcpy(parent, path, n);
+				parent[n] = '\0';
+				if (lstat(parent, &st) == 0)
+					v[1] = (uint64_t)(st.st_mode & S_IFMT) << 32 | (uint64_t)st.st_ino;
+			}
+		}
+		for (int k = 0; k < 3; k++)
+			for (int b = 0; b < 8; b++)
+				h = (h ^ ((v[k] >> (8 * b)) & 0xff)) * 1099511628211ULL;
+	}
+	return h;
+}
+
 static void slot_start(struct srv *s, int i)
 {
 	struct srv_entry *en = &s->e[i];
@@ -430,6 +473,7 @@ static void slot_start(struct srv *s, int i)
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
 		return;
+	en->slot_fp = protect_fingerprint(en->plan);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
@@ -459,7 +503,8 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 	struct srv_entry *en = entry >= 0 ? &s->e[entry] : NULL;
 	if (en && en->slot > 0 && (r->flags & LN_REQ_WARM)) {
 		pid_t pid = en->slot;
-		bool fresh = now_ms() - en->slot_born <= SLOT_MAX_AGE_MS;
+		bool fresh = now_ms() - en->slot_born <= SLOT_MAX_AGE_MS &&
+			     protect_fingerprint(en->plan) == en->slot_fp;
 		/* Node is answered before the sandbox is woken: woken first,
 		 * the sandbox took this CPU (its execve) while Node, blocked
 		 * on this answer and woken onto the same CPU, waited behind
