@@ -51,12 +51,15 @@ const CASES: Array<[string, string, string[]]> = [
   ['policy-file', 'the policy file kept in the project rewritten or moved (sbx run --policy ./file)', []],
   ['vscode', '.vscode/tasks.json added to an existing .vscode, settings rewritten', []],
   ['home-bashrc', 'with a writable home (--rw ~): ~/.bashrc and ~/.ssh/authorized_keys', []],
+  ['cwd-inside-git', 'a working directory inside .git: hooks/ and config stay read-only', ['git']],
+  ['hide', 'fs.hide: a project file and directory and a host file shown empty and not writable', []],
   ['cwd-symlink', 'sub/ replaced by a symlink to ~/.ssh, then sbx.spawn({ cwd: sub })', []],
   ['cwd-symlink-relative', 'the same with a relative link (../home/.ssh)', []],
   ['cwd-symlink-direct', 'the same through the direct path (server: false)', []],
   ['cwd-symlink-cli', 'the same through `cd sub && sbx run` (PWD is sub)', []],
   ['rw-symlink', '--rw sub/data where sub was replaced by a symlink to another directory', []],
   ['cwd-home', 'a working directory of $HOME or its parent', []],
+  ['trusted-symlink', 'a link in the project is refused; one in $HOME, or with followSymlinks, is followed', []],
 ];
 
 describe.each([
