@@ -197,7 +197,9 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		if (ln_rootfs_build(c, &step, &err))
 			ln_fail(c, step, &err);
 	} else if (plan->nmounts && (plan->ns_flags & CLONE_NEWNS)) {
-		ln_event_skipped(c, "root and mounts", "no mount namespace");
+		ln_event_skipped(c, "root and mounts", plan->nprotect ? "no mount namespace (nor "
+				 "fs.protect/fs.hide: paths under the working directory stay writable)"
+				 : "no mount namespace");
 	}
 	if (chdir(plan->cwd)) {
 		sbx_error_sys(&err, errno, "chdir", "/cwd", "working directory %s: %s", plan->cwd,

@@ -22,6 +22,7 @@ const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).statu
 interface Verdict {
   attack?: { blocked: boolean; detail: string };
   neighbour?: { ok: boolean; detail: string };
+  limit?: { reported: boolean; planted: boolean; detail: string };
   error?: string;
 }
 
@@ -60,6 +61,7 @@ const CASES: Array<[string, string, string[]]> = [
   ['rw-symlink', '--rw sub/data where sub was replaced by a symlink to another directory', []],
   ['cwd-home', 'a working directory of $HOME or its parent', []],
   ['trusted-symlink', 'a link in the project is refused; one in $HOME, or with followSymlinks, is followed', []],
+  ['no-userns', 'without user namespaces: the planted link is still refused; protections are not applied, and that is reported (limit)', ['git', 'unshare']],
 ];
 
 describe.each([
@@ -75,6 +77,11 @@ describe.each([
       expect(v.error).toBeUndefined();
       expect(v.attack?.blocked, v.attack?.detail).toBe(true);
       expect(v.neighbour?.ok, v.neighbour?.detail).toBe(true);
+      // A documented limit is asserted as what it is: not protected, and said so.
+      if (v.limit) {
+        expect(v.limit.reported, v.limit.detail).toBe(true);
+        expect(v.limit.planted, v.limit.detail).toBe(true);
+      }
     });
   }
 });
