@@ -468,13 +468,20 @@ static int empty_obj(struct ln_ctx *c, bool dir)
 	return *slot;
 }
 
-static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_protect *e,
-		       struct sbx_error *err)
+/*
+ * Walk one entry from its root. `dry`: change nothing, only say whether there
+ * is something to do (1) or not (0), so that nothing is pinned on the way to
+ * a path that is not there (pinning node_modules for an absent
+ * node_modules/sbx would make `rm -rf node_modules` fail). Else do it: 0, or
+ * -1 with err.
+ */
+static int protect_walk(struct ln_ctx *c, int newroot, const struct sbx_spawn_protect *e,
+			bool dry, struct sbx_error *err)
 {
 	char rem[2 * PATH_MAX], tmp[2 * PATH_MAX];
 	const char *what = e->hide ? "hiding" : "protecting";
 	const char *ptr = e->pointer;
-	int cur, links = 0, rc = 0;
+	int cur, links = 0, rc = 0, act = 0;
 	struct sbx_error ignore;
 	const char *rest = e->path;
 
@@ -525,6 +532,10 @@ static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_pro
 			 * hidden or optional ones, or a missing parent: nothing. */
 			if (errno != ENOENT || e->hide || e->optional || !last || !writable_mount(cur))
 				break;
+			if (dry) {
+				act = 1;
+				break;
+			}
 			if (mkdirat(cur, name, 0755) && errno != EEXIST)
 				break;     /* cannot be made here, by the sandbox neither */
 			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -540,7 +551,7 @@ static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_pro
 			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
 
 			/* Pinned: the link cannot be replaced; then followed. */
-			if (!e->hide && writable_mount(fd))
+			if (!dry && !e->hide && writable_mount(fd))
 				rc = attach(clone_tree(fd, false), fd, 0, false, "pinning", e->path, ptr, err);
 			close(fd);
 			if (rc || n < 0 || ++links > 40)
@@ -560,7 +571,7 @@ static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_pro
 		if (!last && S_ISDIR(st.st_mode)) {
 			/* A directory on the way: pinned, so that it cannot be
 			 * renamed away and replaced by one the sandbox made. */
-			if (!e->hide && writable_mount(fd) && !mount_root(fd)) {
+			if (!dry && !e->hide && writable_mount(fd) && !mount_root(fd)) {
 				rc = attach(clone_tree(fd, true), fd, 0, true, "pinning", e->path, ptr, err);
 				close(fd);
 				fd = rc ? -1 : openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -571,7 +582,9 @@ static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_pro
 			cur = fd;
 			continue;
 		}
-		if (e->hide) {
+		if (dry) {
+			act = e->hide ? last : writable_mount(fd);
+		} else if (e->hide) {
 			if (last) {
 				int src = empty_obj(c, S_ISDIR(st.st_mode));
 				rc = src < 0 ? sbx_error_sys(err, errno, "mkdir", ptr, "%s %s: %s", what,
@@ -590,7 +603,15 @@ static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_pro
 		break;
 	}
 	close(cur);
-	return rc;
+	return rc ? -1 : dry ? act : 0;
+}
+
+static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_protect *e,
+		       struct sbx_error *err)
+{
+	int r = protect_walk(c, newroot, e, true, err);
+
+	return r > 0 ? protect_walk(c, newroot, e, false, err) : r;
 }
 
 int ln_protect(struct ln_ctx *c, int newroot, struct sbx_error *err)

@@ -465,10 +465,37 @@ static uint64_t protect_fingerprint(const struct sbx_spawn_plan *plan)
 	return h;
 }
 
+/* Would the view make an empty directory on the host for a missing
+ * protected path (paths.c)? Then no sandbox is prepared ahead: that would
+ * change the host after the request that asked for it ended (and race with
+ * whoever removes the directory meanwhile); the next request makes it, cold,
+ * and the sandboxes after it find it there. */
+static bool needs_placeholder(const struct sbx_spawn_plan *plan)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < plan->nprotect; i++) {
+		const struct sbx_spawn_protect *e = &plan->protect[i];
+		const char *slash = strrchr(e->host, '/');
+		size_t n = slash ? (size_t)(slash - e->host) : 0;
+
+		if (e->hide || e->optional || !n || n >= sizeof(parent) || lstat(e->host, &st) == 0 ||
+		    errno != ENOENT)
+			continue;
+		memcpy(parent, e->host, n);
+		parent[n] = '\0';
+		if (stat(parent, &st) == 0 && S_ISDIR(st.st_mode) && access(parent, W_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void slot_start(struct srv *s, int i)
 {
 	struct srv_entry *en = &s->e[i];
-	if (!en->used || !en->warmable || en->slot > 0 || en->slot_failures >= SLOT_MAX_FAILURES)
+	if (!en->used || !en->warmable || en->slot > 0 || en->slot_failures >= SLOT_MAX_FAILURES ||
+	    needs_placeholder(en->plan))
 		return;
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
