@@ -87,7 +87,6 @@ struct ln_trust {
 };
 
 static struct ln_trust trust;
-static bool trust_ready;
 
 static void trust_add(const struct stat *st)
 {
@@ -321,7 +320,6 @@ int ln_paths_check(struct ln_ctx *c, struct sbx_error *err)
 		if (h >= 0)
 			close(h);
 	}
-	trust_ready = true;
 	if (!cwd || cwd[0] != '/') {
 		close(root);
 		return 0;

@@ -434,8 +434,8 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
  */
 static uint64_t protect_fingerprint(const struct sbx_spawn_plan *plan)
 {
-	uint64_t h = 1469598103934665603ULL;
-	char parent[PATH_MAX];
+	uint64_t h = 1469598103934665603ULL, last_v = 0;
+	char parent[PATH_MAX], last[PATH_MAX] = "";
 
 	for (size_t i = 0; i < plan->nprotect; i++) {
 		const char *path = plan->protect[i].host;
@@ -454,8 +454,13 @@ static uint64_t protect_fingerprint(const struct sbx_spawn_plan *plan)
 			if (n && n < sizeof(parent)) {
 				memcpy(parent, path, n);
 				parent[n] = '\0';
-				if (lstat(parent, &st) == 0)
-					v[1] = (uint64_t)(st.st_mode & S_IFMT) << 32 | (uint64_t)st.st_ino;
+				/* Entries share parents (the working directory): asked once. */
+				if (strcmp(parent, last)) {
+					last_v = lstat(parent, &st) ? 0 :
+						 (uint64_t)(st.st_mode & S_IFMT) << 32 | (uint64_t)st.st_ino;
+					memcpy(last, parent, n + 1);
+				}
+				v[1] = last_v;
 			}
 		}
 		for (int k = 0; k < 3; k++)
