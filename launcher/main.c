@@ -343,6 +343,30 @@ int main(int argc, char **argv)
 	ln_launch(&c, p);
 }
 
+/* The directory this launcher was started from (sbx's own artifacts): the
+ * plan protects it where a writable bind shows it (paths.c). */
+static const char *self_dir(void)
+{
+	static char dir[PATH_MAX];
+	static bool done;
+
+	if (!done) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		char *slash;
+
+		done = true;
+		dir[n > 0 ? n : 0] = '\0';
+		slash = strrchr(dir, '/');
+		if (n <= 0 || dir[0] != '/' || !slash || strstr(dir, " (deleted)"))
+			dir[0] = '\0';
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return dir[0] ? dir : NULL;
+}
+
 int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err)
 {
@@ -350,6 +374,7 @@ int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_
 	struct sbx_spawn_ctx sctx = {
 		.cwd = cwd, .home = getenv("HOME"),
 		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
+		.self_dir = self_dir(),
 	};
 	return sbx_spawn_plan_build(p, &sctx, out, err);
 }
