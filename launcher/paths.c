@@ -340,9 +340,10 @@ int ln_paths_check(struct ln_ctx *c, struct sbx_error *err)
 		return 0;
 	{
 		const char *is = "a parent of $HOME";
+		bool is_root = st.st_dev == rs.st_dev && st.st_ino == rs.st_ino;
 
-		if (st.st_dev == rs.st_dev && st.st_ino == rs.st_ino)
-			is = "/";
+		if (is_root)
+			is = "the root directory";
 		else if (plan->home && stat(plan->home, &hs) == 0 && hs.st_dev == st.st_dev &&
 			 hs.st_ino == st.st_ino)
 			is = "$HOME";
@@ -351,7 +352,8 @@ int ln_paths_check(struct ln_ctx *c, struct sbx_error *err)
 			"beneath it (shell start-up files, ~/.ssh, other projects), which the host "
 			"runs or trusts later. Start it in a project directory, or set "
 			"\"allowBroadCwd\": true in the policy", cwd, is,
-			plan->home ? " (" : "", plan->home ? plan->home : "", plan->home ? ")" : "");
+			!is_root && plan->home ? " (" : "", !is_root && plan->home ? plan->home : "",
+			!is_root && plan->home ? ")" : "");
 	}
 }
 
