@@ -84,7 +84,22 @@ void ln_explain(const struct sbx_spawn_plan *plan, bool report)
 		str(m->pointer);
 		fputc('}', stdout);
 	}
-	printf("],\"env\":{\"clear\":%s,\"keep\":[", plan->env_clear ? "true" : "false");
+	fputs("],\"protect\":[", stdout);
+	for (size_t i = 0; i < plan->nprotect; i++) {
+		const struct sbx_spawn_protect *e = &plan->protect[i];
+		printf("%s{\"path\":", i ? "," : "");
+		str(e->path);
+		fputs(",\"host\":", stdout);
+		str(e->host);
+		printf(",\"hide\":%s,\"optional\":%s,\"implicit\":%s,\"pointer\":",
+		       e->hide ? "true" : "false", e->optional ? "true" : "false",
+		       e->implicit ? "true" : "false");
+		str(e->pointer);
+		fputc('}', stdout);
+	}
+	printf("],\"allowBroadCwd\":%s,\"followSymlinks\":%s",
+	       plan->allow_broad_cwd ? "true" : "false", plan->follow_symlinks ? "true" : "false");
+	printf(",\"env\":{\"clear\":%s,\"keep\":[", plan->env_clear ? "true" : "false");
 	for (size_t i = 0; i < plan->nkeep; i++) {
 		if (i)
 			fputc(',', stdout);

@@ -55,6 +55,9 @@ struct ln_ctx {
 	/* unixsup.c (net.unixPaths): the listed sockets, the sandbox's own
 	 * filesystems, the supervisor's pipes; NULL without unixPaths. */
 	struct ln_usup *usup;
+	/* paths.c: the empty directory and file fs.hide mounts (-1: none yet). */
+	int empty_dir;
+	int empty_file;
 };
 
 /* main.c: one JSON line on the channel (and on stderr with --verbose). */
@@ -95,6 +98,20 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err);
 /* secrets.c: for a root caller, cover the root-only secrets under /etc
  * in the view being built under /newroot (before pivot_root). */
 int ln_hide_root_secrets(struct ln_ctx *c, struct sbx_error *err);
+
+/* paths.c (docs/spawn.md, "Paths"): before the namespaces, the working
+ * directory as the caller gave it is walked (a symlink is followed only in
+ * /, $HOME and the directories on the way to it, unless followSymlinks) and
+ * refused when it is /, $HOME or a parent of it (unless allowBroadCwd). */
+int ln_paths_check(struct ln_ctx *c, struct sbx_error *err);
+/* A bind of the host's m->source (walked from `oldroot`) at m->target
+ * (walked from `newroot`, mount points made), by fd. 1: an optional source
+ * is missing (skipped); 0; -1 with err. */
+struct sbx_spawn_mount;
+int ln_bind_host(struct ln_ctx *c, const struct sbx_spawn_mount *m, int oldroot, int newroot,
+		 struct sbx_error *err);
+/* fs.protect / fs.hide over the finished view (still under `newroot`). */
+int ln_protect(struct ln_ctx *c, int newroot, struct sbx_error *err);
 
 /* proc.c */
 /* The launcher with a pid namespace: wait for the init, forward signals,

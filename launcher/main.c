@@ -112,7 +112,7 @@ void ln_fail(struct ln_ctx *c, const char *step, const struct sbx_error *err)
 static __attribute__((noreturn)) void usage(const char *why)
 {
 	dprintf(2, "sbx-launcher: %s\nusage: sbx-launcher [--policy-fd N] [--keep-fds N] "
-		   "[--argv0 NAME] [--verbose] [--explain] -- CMD [ARGS...]\n"
+		   "[--argv0 NAME] [--cwd PATH] [--verbose] [--explain] -- CMD [ARGS...]\n"
 		   "       sbx-launcher --cow-diff UPPER LOWER\n"
 		   "       sbx-launcher --cow-apply UPPER TARGET [DEV:INO]\n", why);
 	_exit(LN_EXIT_SETUP);
@@ -205,7 +205,9 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 		if (ln_rootfs_build(c, &step, &err))
 			ln_fail(c, step, &err);
 	} else if (plan->nmounts && (plan->ns_flags & CLONE_NEWNS)) {
-		ln_event_skipped(c, "root and mounts", "no mount namespace");
+		ln_event_skipped(c, "root and mounts", plan->nprotect ? "no mount namespace (nor "
+				 "fs.protect/fs.hide: paths under the working directory stay writable)"
+				 : "no mount namespace");
 	}
 	if (chdir(plan->cwd)) {
 		sbx_error_sys(&err, errno, "chdir", "/cwd", "working directory %s: %s", plan->cwd,
@@ -269,8 +271,9 @@ int main(int argc, char **argv)
 {
 	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid(),
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = -1, .slot_buf = -1,
-			    .report_fd = -1, .usup = NULL };
+			    .report_fd = -1, .usup = NULL, .empty_dir = -1, .empty_file = -1 };
 	bool explain = false;
+	const char *named_cwd = NULL;
 	int i = 1;
 	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c),
 	 * and applies them (cow_apply.c). */
@@ -294,6 +297,8 @@ int main(int argc, char **argv)
 			c.keep_fds = parse_fd(argv[++i]);
 		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
 			c.argv0 = argv[++i];
+		} else if (!strcmp(argv[i], "--cwd") && i + 1 < argc) {
+			named_cwd = argv[++i];
 		} else if (!strcmp(argv[i], "--verbose")) {
 			c.verbose = true;
 		} else if (!strcmp(argv[i], "--explain")) {
@@ -318,11 +323,31 @@ int main(int argc, char **argv)
 		ln_fail(&c, "policy", &err);
 	}
 
+	/* The working directory as the caller named it (--cwd, which must be
+	 * where we are: sbx.spawn passes what it chdir'ed to, links and all),
+	 * else the kernel's, or $PWD when that is the same directory (the
+	 * shell's name for it: `cd sub` through a link). paths.c walks it. */
 	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof(cwd))) {
+	struct stat here, named;
+	const char *pwd = getenv("PWD");
+	if (!getcwd(cwd, sizeof(cwd)) || stat(".", &here)) {
 		sbx_error_sys(&err, errno, "getcwd", NULL, "%s", strerror(errno));
 		ln_fail(&c, "cwd", &err);
 	}
+	if (!named_cwd && pwd && pwd[0] == '/' && strcmp(pwd, cwd))
+		named_cwd = pwd;
+	if (named_cwd && (named_cwd[0] != '/' || strlen(named_cwd) >= sizeof(cwd) ||
+			  stat(named_cwd, &named) || named.st_dev != here.st_dev ||
+			  named.st_ino != here.st_ino)) {
+		if (named_cwd != pwd) {
+			sbx_error_set(&err, SBX_EPATH, ENOENT, "/cwd",
+				      "--cwd %s is not the launcher's working directory", named_cwd);
+			ln_fail(&c, "cwd", &err);
+		}
+		named_cwd = NULL;
+	}
+	if (named_cwd)
+		strcpy(cwd, named_cwd);
 	struct sbx_policy *p = load_policy(&c, cwd);
 	struct sbx_spawn_plan *plan = NULL;
 	if (ln_plan_build(p, cwd, &plan, &err))
@@ -333,6 +358,30 @@ int main(int argc, char **argv)
 	ln_launch(&c, p);
 }
 
+/* The directory this launcher was started from (sbx's own artifacts): the
+ * plan protects it where a writable bind shows it (paths.c). */
+static const char *self_dir(void)
+{
+	static char dir[PATH_MAX];
+	static bool done;
+
+	if (!done) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		char *slash;
+
+		done = true;
+		dir[n > 0 ? n : 0] = '\0';
+		slash = strrchr(dir, '/');
+		if (n <= 0 || dir[0] != '/' || !slash || strstr(dir, " (deleted)"))
+			dir[0] = '\0';
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return dir[0] ? dir : NULL;
+}
+
 int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err)
 {
@@ -340,6 +389,7 @@ int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_
 	struct sbx_spawn_ctx sctx = {
 		.cwd = cwd, .home = getenv("HOME"),
 		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
+		.self_dir = self_dir(),
 	};
 	return sbx_spawn_plan_build(p, &sctx, out, err);
 }
@@ -358,6 +408,10 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 
 	if (plan->die_with_parent && ln_die_with_parent(c.parent_pid, &err))
 		ln_fail(&c, "dieWithParent", &err);
+	/* paths.c: the working directory as the caller named it (no planted
+	 * symlink on the way, not /, $HOME or a parent of it). */
+	if (ln_paths_check(&c, &err))
+		ln_fail(&c, "cwd", &err);
 	const char *step = "namespaces";
 	if (ln_ns_enter(&c, &step, &err))
 		ln_fail(&c, step, &err);

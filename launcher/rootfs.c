@@ -116,33 +116,6 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 			     dst + strlen(NEWROOT), strerror(e));
 }
 
-static int mount_bind(const struct sbx_spawn_mount *m, const char *dst, struct ln_ctx *c,
-		      struct sbx_error *err)
-{
-	char src[PATH_MAX];
-	struct stat st;
-	snprintf(src, sizeof(src), OLDROOT "%s", m->source);
-	if (stat(src, &st)) {
-		int e = errno;
-		if (m->optional) {
-			char why[PATH_MAX + 32];
-			snprintf(why, sizeof(why), "%s: %s", m->source, strerror(e));
-			ln_event_skipped(c, "mount", why);
-			return 1;
-		}
-		return sbx_error_sys(err, e, "stat", m->pointer, "bind source %s: %s",
-				     m->source, strerror(e));
-	}
-	int e = make_target(dst, S_ISDIR(st.st_mode));
-	if (e)
-		return target_error(err, e, m->target, m->pointer);
-	int rc = do_mount(src, dst, NULL, MS_BIND | MS_REC, NULL, "bind", m->pointer, err);
-	if (rc)
-		return rc;
-	return set_attrs(dst, LN_ATTR_NOSUID | LN_ATTR_NODEV | (m->writable ? 0 : LN_ATTR_RDONLY),
-			 m->pointer, err);
-}
-
 static int mount_tmpfs(const struct sbx_spawn_mount *m, const char *dst, struct sbx_error *err)
 {
 	char data[64];
@@ -273,6 +246,11 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 				     strerror(errno));
 	if ((rc = build_root(plan, err)))
 		return rc;
+	/* paths.c: binds are walked and attached by fd, from these. */
+	int oldroot = open(OLDROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int newroot = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0 || newroot < 0)
+		return sbx_error_sys(err, errno, "open", "/root", "the staging roots: %s", strerror(errno));
 	if (plan->root == SBX_SPAWN_ROOT_EMPTY)
 		ln_usup_own_fs(c, NEWROOT);     /* net.unixPaths: a filesystem of its own */
 
@@ -282,7 +260,7 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 		if (snprintf(dst, sizeof(dst), NEWROOT "%s", m->target) >= (int)sizeof(dst))
 			return sbx_error_set(err, SBX_EPATH, ENAMETOOLONG, m->pointer, "target too long");
 		switch (m->type) {
-		case SBX_SPAWN_BIND: rc = mount_bind(m, dst, c, err); break;
+		case SBX_SPAWN_BIND: rc = ln_bind_host(c, m, oldroot, newroot, err); break;
 		case SBX_SPAWN_TMPFS: rc = mount_tmpfs(m, dst, err); break;
 		case SBX_SPAWN_PROC: rc = mount_proc(m, dst, err); break;
 		case SBX_SPAWN_DEV: rc = mount_dev(m, dst, err); break;
@@ -306,6 +284,12 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 			}
 		}
 	}
+	/* paths.c: fs.protect and fs.hide over the finished view. */
+	*step = "protect";
+	if (ln_protect(c, newroot, err))
+		return -1;
+	close(oldroot);
+	close(newroot);
 
 	/* After every mount, so that what is covered is what the view shows. */
 	*step = "rootfs (root-only secrets)";

@@ -31,6 +31,7 @@
 #include "sbx_policy.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,6 +81,7 @@ struct srv_entry {
 	int slot_sock;
 	uint64_t slot_born, last_used;
 	int slot_failures;
+	uint64_t slot_fp;               /* protect_fingerprint() before the slot */
 };
 
 struct srv_job {
@@ -353,6 +355,7 @@ static __attribute__((noreturn)) void worker(struct srv_entry *en, const struct 
 	int n = (int)r->nfds;
 	struct ln_ctx c = { .chan_fd = n, .keep_fds = n, .parent_pid = getppid(), .notify_sock = -1,
 			    .notify_peer = -1, .slot_sock = -1, .slot_buf = -1, .report_fd = n + 1,
+			    .empty_dir = -1, .empty_file = -1,
 			    .verbose = r->flags & LN_REQ_VERBOSE, .argv = r->argv, .argv0 = r->argv0 };
 	struct sbx_error err;
 	sbx_error_clear(&err);
@@ -415,20 +418,94 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = SLOT_FD_BASE,
 			    .slot_buf = SLOT_FD_BASE + 2, .report_fd = SLOT_FD_BASE,
 			    .verbose = en->verbose, .argv = no_argv,
-			    .plan = en->plan };
+			    .plan = en->plan, .empty_dir = -1, .empty_file = -1 };
 	if (chdir(en->cwd))
 		_exit(LN_EXIT_SETUP);
 	ln_launch(&c, en->p);
 }
 
+/*
+ * What the host looks like at the plan's protected and hidden paths (paths.c
+ * decides from it: present or not, of which kind, and for a missing one,
+ * whether its parent is there). Taken before a sandbox is prepared and again
+ * at its request: a path that appeared meanwhile (`git init`, a new
+ * .vscode) would be unprotected in the prepared view, so a different answer
+ * sends the request down the cold path, which looks again.
+ */
+static uint64_t protect_fingerprint(const struct sbx_spawn_plan *plan)
+{
+	uint64_t h = 1469598103934665603ULL, last_v = 0;
+	char parent[PATH_MAX], last[PATH_MAX] = "";
+
+	for (size_t i = 0; i < plan->nprotect; i++) {
+		const char *path = plan->protect[i].host;
+		struct stat st;
+		uint64_t v[3] = { 0, 0, 0 };
+
+		if (lstat(path, &st) == 0) {
+			v[0] = (uint64_t)(st.st_mode & S_IFMT);
+			v[1] = (uint64_t)st.st_ino;
+			v[2] = (uint64_t)st.st_dev;
+		} else {
+			const char *slash = strrchr(path, '/');
+			size_t n = slash ? (size_t)(slash - path) : 0;
+
+			v[0] = (uint64_t)errno << 32;
+			if (n && n < sizeof(parent)) {
+				memcpy(parent, path, n);
+				parent[n] = '\0';
+				/* Entries share parents (the working directory): asked once. */
+				if (strcmp(parent, last)) {
+					last_v = lstat(parent, &st) ? 0 :
+						 (uint64_t)(st.st_mode & S_IFMT) << 32 | (uint64_t)st.st_ino;
+					memcpy(last, parent, n + 1);
+				}
+				v[1] = last_v;
+			}
+		}
+		for (int k = 0; k < 3; k++)
+			for (int b = 0; b < 8; b++)
+				h = (h ^ ((v[k] >> (8 * b)) & 0xff)) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Would the view make an empty directory on the host for a missing
+ * protected path (paths.c)? Then no sandbox is prepared ahead: that would
+ * change the host after the request that asked for it ended (and race with
+ * whoever removes the directory meanwhile); the next request makes it, cold,
+ * and the sandboxes after it find it there. */
+static bool needs_placeholder(const struct sbx_spawn_plan *plan)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < plan->nprotect; i++) {
+		const struct sbx_spawn_protect *e = &plan->protect[i];
+		const char *slash = strrchr(e->host, '/');
+		size_t n = slash ? (size_t)(slash - e->host) : 0;
+
+		if (e->hide || e->optional || !n || n >= sizeof(parent) || lstat(e->host, &st) == 0 ||
+		    errno != ENOENT)
+			continue;
+		memcpy(parent, e->host, n);
+		parent[n] = '\0';
+		if (stat(parent, &st) == 0 && S_ISDIR(st.st_mode) && access(parent, W_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void slot_start(struct srv *s, int i)
 {
 	struct srv_entry *en = &s->e[i];
-	if (!en->used || !en->warmable || en->slot > 0 || en->slot_failures >= SLOT_MAX_FAILURES)
+	if (!en->used || !en->warmable || en->slot > 0 || en->slot_failures >= SLOT_MAX_FAILURES ||
+	    needs_placeholder(en->plan))
 		return;
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
 		return;
+	en->slot_fp = protect_fingerprint(en->plan);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
@@ -458,7 +535,8 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 	struct srv_entry *en = entry >= 0 ? &s->e[entry] : NULL;
 	if (en && en->slot > 0 && (r->flags & LN_REQ_WARM)) {
 		pid_t pid = en->slot;
-		bool fresh = now_ms() - en->slot_born <= SLOT_MAX_AGE_MS;
+		bool fresh = now_ms() - en->slot_born <= SLOT_MAX_AGE_MS &&
+			     protect_fingerprint(en->plan) == en->slot_fp;
 		/* Node is answered before the sandbox is woken: woken first,
 		 * the sandbox took this CPU (its execve) while Node, blocked
 		 * on this answer and woken onto the same CPU, waited behind

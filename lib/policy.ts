@@ -32,6 +32,10 @@ export interface FsSection {
   refer?: PolicyPath[];
   list?: PolicyPath[];
   compat?: Compat;
+  /** Kept read-only even beneath a writable path; relative entries beneath every writable root (docs/policy.md). */
+  protect?: PolicyPath[];
+  /** Shown empty (neither read nor listed) even beneath a readable path. */
+  hide?: PolicyPath[];
 }
 
 export interface NetSection {
@@ -120,6 +124,10 @@ export interface Policy {
   dieWithParent?: boolean;
   hostname?: string;
   cwd?: string;
+  /** Spawn door: allow a working directory of /, $HOME or a parent of $HOME. */
+  allowBroadCwd?: boolean;
+  /** Spawn door: follow symbolic links anywhere on the way to the working directory and bound paths. */
+  followSymlinks?: boolean;
   report?: boolean;
   preload?: { keepEnv?: boolean };
 }

@@ -13,6 +13,7 @@
  * skipped (best-effort) and its setup error, if any.
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SbxError } from './errors';
@@ -172,6 +173,29 @@ function stdioArray(stdio: StdioOptions | undefined): Array<unknown> {
   return a;
 }
 
+/**
+ * The working directory as the caller names it: `cwd` made absolute (links
+ * kept), else the shell's `$PWD` when it is this process's directory under
+ * another name (`cd sub` through a link), else process.cwd(). The launcher
+ * walks this name (launcher/paths.c): a link planted by an earlier sandbox
+ * on the way is refused, not followed.
+ */
+function callerCwd(cwdOpt: string | undefined): string {
+  if (cwdOpt !== undefined) return path.resolve(cwdOpt);
+  const here = process.cwd();
+  const pwd = process.env.PWD;
+  if (pwd && pwd !== here && path.isAbsolute(pwd)) {
+    try {
+      const a = fs.statSync(pwd);
+      const b = fs.statSync(here);
+      if (a.dev === b.dev && a.ino === b.ino) return pwd;
+    } catch {
+      // not the same directory: the kernel's name
+    }
+  }
+  return here;
+}
+
 /** Policy text for the launcher; relative file paths are the caller's, not the child's cwd. */
 function launcherPolicy(policy: PolicyInput | undefined): string {
   const src = policySource(policy ?? 'default');
@@ -229,7 +253,9 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   const stdio = stdioArray(rest.stdio);
   const policyFd = stdio.length;
   stdio.push('pipe');
-  const launcherArgs = ['--policy-fd', String(policyFd), '--keep-fds', String(policyFd)];
+  const cwdOpt = typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : undefined;
+  const cwd = callerCwd(cwdOpt);
+  const launcherArgs = ['--policy-fd', String(policyFd), '--keep-fds', String(policyFd), '--cwd', cwd];
   if (verbose) launcherArgs.push('--verbose');
   if (argv0 !== undefined) launcherArgs.push('--argv0', argv0);
   launcherArgs.push('--', cmd, ...argv);
@@ -238,13 +264,12 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   let cowState: CowState | undefined;
   let text = launcherPolicy(policy);
   if (cow || reportOpt || unixPaths) {
-    const cwdDir = typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : process.cwd();
-    const cowSetup = cow ? cowPrepare(cow, cwdDir) : undefined;
+    const cowSetup = cow ? cowPrepare(cow, cwd) : undefined;
     cowState = cowSetup?.state;
     text = extendPolicyText(text, {
       report: reportOpt,
       mounts: cowSetup ? [cowSetup.mount] : [],
-      unixPaths: unixPaths?.map((u) => path.resolve(cwdDir, u)),
+      unixPaths: unixPaths?.map((u) => path.resolve(cwd, u)),
     });
   }
   // ---- end cow / report ----
@@ -254,12 +279,11 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   let chan: (Readable & Writable) | null | undefined;
   const unsuitable = serverUnsuitable({ stdio, detached: rest.detached, uid: rest.uid, gid: rest.gid });
   if (server !== false && !unsuitable) {
-    const cwdOpt = typeof rest.cwd === 'string' ? rest.cwd : rest.cwd ? rest.cwd.pathname : undefined;
     const started = serverSpawn({
       file: cmd,
       args: argv,
       argv0,
-      cwd: path.resolve(cwdOpt ?? '.'),
+      cwd,
       env: rest.env ?? process.env,
       policy: text,
       verbose: Boolean(verbose),

@@ -84,9 +84,15 @@ enum sbx_fs_right {
 extern const char *const sbx_fs_right_keys[SBX_FS_NRIGHTS];
 
 struct sbx_policy_fs {
-	bool present;
+	bool present;                            /* a Landlock key was written  */
 	int compat;                              /* SBX_UNSET or enum sbx_compat */
 	struct sbx_ppaths rights[SBX_FS_NRIGHTS];
+	/* Not Landlock rights: paths kept read-only (`protect`) or empty
+	 * (`hide`) even beneath a tree the lists grant (the spawn door mounts
+	 * over them; docs/policy.md, "fs.protect and fs.hide"). A relative
+	 * entry (path[0] != '/') is taken beneath every writable root. Neither
+	 * sets `present`: they alone make no Landlock domain. */
+	struct sbx_ppaths protect, hide;
 };
 
 struct sbx_ports {
@@ -296,6 +302,12 @@ struct sbx_policy {
 	int keep_preload_env;          /* preload door: keep SBX_POLICY / LD_PRELOAD */
 	const char *hostname;
 	const char *cwd;
+	/* Spawn door: a working directory of /, $HOME or an ancestor of $HOME
+	 * is refused unless allowBroadCwd; a symlink outside those directories
+	 * on the way to the working directory or a bound path is refused
+	 * unless followSymlinks (docs/spawn.md, "Paths"). SBX_UNSET, 0, 1. */
+	int allow_broad_cwd;
+	int follow_symlinks;
 	/* The parsed documents: the policy points into their strings. */
 	struct sbx_json_doc **docs;
 	size_t ndocs, docs_cap;

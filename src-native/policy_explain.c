@@ -83,18 +83,32 @@ static void explain_fs(struct out *o, const struct sbx_policy *p)
 	};
 
 	if (!p->fs.present) {
-		put(o, "Files: not restricted by sbx (only by ordinary permissions).\n\n");
-		return;
+		put(o, "Files: not restricted by sbx (only by ordinary permissions).");
+	} else {
+		put(o, "Files: everything not listed here is denied.");
+		for (int r = 0; r < SBX_FS_NRIGHTS; r++) {
+			if (!p->fs.rights[r].set)
+				continue;
+			put(o, " %s: ", words[r]);
+			path_list(o, &p->fs.rights[r]);
+			put(o, ".");
+		}
+		put(o, "%s", compat_words(p, p->fs.compat));
 	}
-	put(o, "Files: everything not listed here is denied.");
-	for (int r = 0; r < SBX_FS_NRIGHTS; r++) {
-		if (!p->fs.rights[r].set)
-			continue;
-		put(o, " %s: ", words[r]);
-		path_list(o, &p->fs.rights[r]);
+	if (p->fs.protect.count) {
+		put(o, " Kept read-only even inside a writable directory (relative paths: beneath "
+		       "each writable directory; the spawn door mounts them read-only, the other "
+		       "doors refuse to run when one lies where the program may write): ");
+		path_list(o, &p->fs.protect);
 		put(o, ".");
 	}
-	put(o, "%s\n\n", compat_words(p, p->fs.compat));
+	if (p->fs.hide.count) {
+		put(o, " Hidden (shown empty by the spawn door; the other doors refuse to run when "
+		       "one lies where the program may read): ");
+		path_list(o, &p->fs.hide);
+		put(o, ".");
+	}
+	put(o, "\n\n");
 }
 
 static void port_list(struct out *o, const char *what, const struct sbx_ports *l)
@@ -337,7 +351,8 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 		put(o, "\n\n");
 	}
 	if (p->session_new != SBX_UNSET || p->die_with_parent != SBX_UNSET || p->hostname ||
-	    p->cwd || p->report != SBX_UNSET) {
+	    p->cwd || p->report != SBX_UNSET || p->allow_broad_cwd == 1 ||
+	    p->follow_symlinks == 1) {
 		put(o, "Process:");
 		if (p->session_new != SBX_UNSET)
 			put(o, " %s session.", p->session_new ? "a new" : "the caller's");
@@ -349,6 +364,13 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 			put(o, " Working directory %s.", p->cwd);
 		if (p->report == 1)
 			put(o, " Denied system calls are reported.");
+		if (p->allow_broad_cwd == 1)
+			put(o, " The working directory may be /, the home directory or one of its "
+			       "parents (all of it writable).");
+		if (p->follow_symlinks == 1)
+			put(o, " Symbolic links are followed anywhere on the way to the working "
+			       "directory and bound paths (a link an earlier sandbox planted can "
+			       "redirect them).");
 		put(o, "\n\n");
 	}
 }

@@ -58,6 +58,41 @@ void sbx_fb_path(struct sbx_fast_builder *b, int right, const char *written,
 						   .optional = optional, .pointer = pointer };
 }
 
+void sbx_fb_listed(struct sbx_fast_builder *b, int which, const char *written,
+		   const char *path, bool optional, const char *pointer)
+{
+	struct sbx_ppaths *l = which ? &b->p->fs.hide : &b->p->fs.protect;
+
+	if (b->failed)
+		return;
+	if (written[0] == '$') {
+		if (optional && !b->ctx.home && !strncmp(written, "$HOME", 5) &&
+		    (written[5] == '/' || !written[5])) {
+			l->set = true;
+			return;
+		}
+		path = sbx_policy_expand_path(&b->ctx, written, pointer, false, &b->scratch);
+		if (!path) {
+			b->failed = true;
+			return;
+		}
+	}
+	l->set = true;
+	for (size_t j = 0; j < l->count; j++) {
+		if (!strcmp(l->items[j].path, path)) {
+			l->items[j].optional &= optional;
+			return;
+		}
+	}
+	if (sbx_arena_grow(b->ctx.arena, (void **)&l->items, l->count, &l->cap,
+			   sizeof(*l->items))) {
+		b->failed = true;
+		return;
+	}
+	l->items[l->count++] = (struct sbx_ppath){ .path = path, .written = written,
+						   .optional = optional, .pointer = pointer };
+}
+
 int sbx_fb_compiled(const unsigned char *bpf, size_t size, struct sbx_compiled **out)
 {
 	struct sbx_compiled *c = calloc(1, sizeof(*c));

@@ -236,12 +236,22 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 	sbx_jsonw_object_begin(&w);
 	sbx_jsonw_kv_int(&w, "version", 1);
 	kv_compat(&w, p->compat);
-	if (p->fs.present) {
+	if (p->fs.present || p->fs.protect.set || p->fs.hide.set) {
+		bool any = p->fs.compat != SBX_UNSET;
+
 		sbx_jsonw_key(&w, "fs");
 		sbx_jsonw_object_begin(&w);
+		for (int r = 0; r < SBX_FS_NRIGHTS; r++)
+			any |= p->fs.rights[r].set;
+		/* A Landlock section with no list must stay one when read back
+		 * beside protect/hide (which alone make none): say its compat. */
+		if (p->fs.present && !any && (p->fs.protect.set || p->fs.hide.set))
+			sbx_jsonw_kv_string(&w, "compat", compat_name(SBX_COMPAT_ENFORCE));
 		kv_compat(&w, p->fs.compat);
 		for (int r = 0; r < SBX_FS_NRIGHTS; r++)
 			paths(&w, sbx_fs_right_keys[r], &p->fs.rights[r]);
+		paths(&w, "protect", &p->fs.protect);
+		paths(&w, "hide", &p->fs.hide);
 		sbx_jsonw_object_end(&w);
 	}
 	if (p->net.present) {
@@ -382,6 +392,8 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 		sbx_jsonw_kv_string(&w, "hostname", p->hostname);
 	if (p->cwd)
 		sbx_jsonw_kv_string(&w, "cwd", p->cwd);
+	kv_tri(&w, "allowBroadCwd", p->allow_broad_cwd);
+	kv_tri(&w, "followSymlinks", p->follow_symlinks);
 	if (p->keep_preload_env != SBX_UNSET) {
 		sbx_jsonw_key(&w, "preload");
 		sbx_jsonw_object_begin(&w);

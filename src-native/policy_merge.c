@@ -142,6 +142,10 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 			if (merge_paths(a, &acc->fs.rights[r], &l->fs.rights[r]))
 				return oom(err);
 	}
+	/* Protected and hidden paths only add up: extending never unprotects. */
+	if (merge_paths(a, &acc->fs.protect, &l->fs.protect) ||
+	    merge_paths(a, &acc->fs.hide, &l->fs.hide))
+		return oom(err);
 	if (l->net.present) {
 		acc->net.present = true;
 		tri(&acc->net.compat, l->net.compat);
@@ -221,6 +225,8 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 	tri(&acc->die_with_parent, l->die_with_parent);
 	tri(&acc->report, l->report);
 	tri(&acc->keep_preload_env, l->keep_preload_env);
+	tri(&acc->allow_broad_cwd, l->allow_broad_cwd);
+	tri(&acc->follow_symlinks, l->follow_symlinks);
 	if (l->hostname)
 		acc->hostname = l->hostname;
 	if (l->cwd)

@@ -222,16 +222,72 @@ static int check_exists(struct pctx *p, const char *path, bool optional, bool wa
 	return 0;
 }
 
-static int add_path(struct pctx *p, struct sbx_ppaths *list, const char *written,
-		    bool optional)
+/* A relative entry of fs.protect / fs.hide: "a/b" (a leading "./", "//",
+ * "/./" and a trailing "/" are normalised away); ".." is refused, since it
+ * would reach above the writable root the entry is taken beneath. */
+static const char *relative_path(struct pctx *p, const char *in)
 {
-	const char *exp = sbx_policy_expand_path(p->c, written, p->ptr, false, p->err);
-	struct sbx_ppath *e;
-	int rc;
+	size_t n = strlen(in);
+	char *out = sbx_arena_alloc(p->a, n + 1), *w = out;
+	const char *s = in;
 
+	if (!out) {
+		oom(p);
+		return NULL;
+	}
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+				      "path \"%.60s\" has a \"..\" component: a relative entry is taken beneath each writable root and may not leave it",
+				      in);
+			return NULL;
+		}
+		if (len && !(len == 1 && s[0] == '.')) {
+			if (w != out)
+				*w++ = '/';
+			memcpy(w, s, len);
+			w += len;
+		}
+		s += len;
+		while (*s == '/')
+			s++;
+	}
+	*w = '\0';
+	if (!out[0]) {
+		sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+			      "path \"%.60s\" names the writable root itself: write a path beneath it (\".git/hooks\") or an absolute one",
+			      in);
+		return NULL;
+	}
+	return out;
+}
+
+/* `relative`: fs.protect / fs.hide, whose entries may be relative and may
+ * be missing (a missing protected path is what the spawn door keeps from
+ * being made). */
+static int add_path(struct pctx *p, struct sbx_ppaths *list, const char *written,
+		    bool optional, bool relative)
+{
+	const char *exp;
+	struct sbx_ppath *e;
+	int rc = 0;
+
+	/* An optional protected path in a home that is not known here is in
+	 * no writable root either (presets list start-up files this way). */
+	if (relative && optional && !p->c->home && !strncmp(written, "$HOME", 5) &&
+	    (written[5] == '/' || !written[5]))
+		return 0;
+	if (relative && written[0] && written[0] != '/' && written[0] != '$')
+		exp = relative_path(p, written);
+	else
+		exp = sbx_policy_expand_path(p->c, written, p->ptr, false, p->err);
 	if (!exp)
 		return -EINVAL;
-	rc = check_exists(p, exp, optional, false);
+	if (!relative)
+		rc = check_exists(p, exp, optional, false);
 	if (rc)
 		return rc;
 	if (sbx_arena_grow(p->a, (void **)&list->items, list->count, &list->cap,
@@ -245,7 +301,8 @@ static int add_path(struct pctx *p, struct sbx_ppaths *list, const char *written
 	return e->written ? 0 : oom(p);
 }
 
-static int parse_path_list(struct pctx *p, const struct sbx_json *v, struct sbx_ppaths *list)
+static int parse_path_list(struct pctx *p, const struct sbx_json *v, struct sbx_ppaths *list,
+			   bool relative)
 {
 	static const char *const keys[] = { "path", "optional" };
 	int rc = want(p, v, SBX_JSON_ARRAY, "an array of paths");
@@ -261,7 +318,7 @@ static int parse_path_list(struct pctx *p, const struct sbx_json *v, struct sbx_
 		size_t n = sbx_json_ptr_push_index(p->ptr, sizeof(p->ptr), i);
 
 		if (it->type == SBX_JSON_STRING) {
-			rc = add_path(p, list, it->u.string.str, false);
+			rc = add_path(p, list, it->u.string.str, false, relative);
 		} else if (it->type == SBX_JSON_OBJECT) {
 			const struct sbx_json *path = sbx_json_get(it, "path");
 			const struct sbx_json *opt = sbx_json_get(it, "optional");
@@ -282,7 +339,7 @@ static int parse_path_list(struct pctx *p, const struct sbx_json *v, struct sbx_
 
 				rc = want(p, path, SBX_JSON_STRING, "a string");
 				if (!rc)
-					rc = add_path(p, list, path->u.string.str, o);
+					rc = add_path(p, list, path->u.string.str, o, relative);
 				sbx_json_ptr_pop(p->ptr, m);
 			}
 		} else {
@@ -297,26 +354,36 @@ static int parse_path_list(struct pctx *p, const struct sbx_json *v, struct sbx_
 
 static int parse_fs(struct pctx *p, const struct sbx_json *v)
 {
-	const char *keys[SBX_FS_NRIGHTS + 1];
+	const char *keys[SBX_FS_NRIGHTS + 3];
 	int rc;
 
 	for (int i = 0; i < SBX_FS_NRIGHTS; i++)
 		keys[i] = sbx_fs_right_keys[i];
 	keys[SBX_FS_NRIGHTS] = "compat";
+	keys[SBX_FS_NRIGHTS + 1] = "protect";
+	keys[SBX_FS_NRIGHTS + 2] = "hide";
 	if ((rc = want(p, v, SBX_JSON_OBJECT, "an object")) ||
 	    (rc = check_keys(p, v, keys, ARRAY_LEN(keys))))
 		return rc;
-	p->L->fs.present = true;
+	/* "fs": {} grants nothing: a Landlock section that denies every access. */
+	if (!v->u.object.count)
+		p->L->fs.present = true;
 	for (size_t i = 0; i < v->u.object.count && !rc; i++) {
 		const struct sbx_json_member *m = &v->u.object.members[i];
 		size_t n = sbx_json_ptr_push(p->ptr, sizeof(p->ptr), m->key);
 
-		if (!strcmp(m->key, "compat")) {
-			rc = get_compat(p, m->value, &p->L->fs.compat);
+		if (!strcmp(m->key, "protect")) {
+			rc = parse_path_list(p, m->value, &p->L->fs.protect, true);
+		} else if (!strcmp(m->key, "hide")) {
+			rc = parse_path_list(p, m->value, &p->L->fs.hide, true);
 		} else {
+			/* Any other key makes the section a Landlock one. */
+			p->L->fs.present = true;
+			if (!strcmp(m->key, "compat"))
+				rc = get_compat(p, m->value, &p->L->fs.compat);
 			for (int r = 0; r < SBX_FS_NRIGHTS; r++)
 				if (!strcmp(m->key, sbx_fs_right_keys[r]))
-					rc = parse_path_list(p, m->value, &p->L->fs.rights[r]);
+					rc = parse_path_list(p, m->value, &p->L->fs.rights[r], false);
 		}
 		sbx_json_ptr_pop(p->ptr, n);
 	}
@@ -374,7 +441,7 @@ static int parse_net(struct pctx *p, const struct sbx_json *v)
 		else if (!strcmp(m->key, "unix"))
 			rc = get_choice(p, m->value, unix_modes, 3, &net->unix_mode);
 		else if (!strcmp(m->key, "unixPaths"))
-			rc = parse_path_list(p, m->value, &net->unix_paths);
+			rc = parse_path_list(p, m->value, &net->unix_paths, false);
 		else if (!strcmp(m->key, "connect"))
 			rc = parse_ports(p, m->value, &net->connect);
 		else
@@ -1244,7 +1311,7 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 		"version", "extends", "compat", "description", "fs", "net", "scope",
 		"seccomp", "capabilities", "rlimits", "namespaces", "root", "mounts",
 		"env", "limits", "session", "dieWithParent", "report", "hostname",
-		"cwd", "preload",
+		"cwd", "preload", "allowBroadCwd", "followSymlinks",
 	};
 	static const char *const sessions[] = { "inherit", "new" };
 	struct pctx p = { .c = ctx, .a = ctx->arena, .L = layer, .err = err };
@@ -1320,6 +1387,10 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 			}
 		} else if (!strcmp(k, "preload")) {
 			rc = parse_preload(&p, v);
+		} else if (!strcmp(k, "allowBroadCwd")) {
+			rc = get_bool(&p, v, &layer->allow_broad_cwd);
+		} else if (!strcmp(k, "followSymlinks")) {
+			rc = get_bool(&p, v, &layer->follow_symlinks);
 		}
 		sbx_json_ptr_pop(p.ptr, n);
 	}

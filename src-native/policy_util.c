@@ -102,4 +102,5 @@ void sbx_policy_init(struct sbx_policy *p)
 	p->env.clear = SBX_UNSET;
 	p->session_new = p->die_with_parent = p->report = SBX_UNSET;
 	p->keep_preload_env = SBX_UNSET;
+	p->allow_broad_cwd = p->follow_symlinks = SBX_UNSET;
 }

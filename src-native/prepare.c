@@ -110,6 +110,10 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 		ignored(pp, "/dieWithParent");
 	if (p->cwd)
 		ignored(pp, "/cwd");
+	if (p->allow_broad_cwd != SBX_UNSET)
+		ignored(pp, "/allowBroadCwd");
+	if (p->follow_symlinks != SBX_UNSET)
+		ignored(pp, "/followSymlinks");
 	return 0;
 }
 
@@ -244,6 +248,8 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		goto fail;
 	/* Last: it opens the ruleset fd, which nothing above can leak. */
 	if ((r = sbx_prepare_landlock(pp, p, landlock_abi, err)))
+		goto fail;
+	if ((r = sbx_prepare_protect(pp, p, err)))
 		goto fail;
 	if (door == SBX_DOOR_SELF)
 		sbx_self_prepare_threads(pp);

@@ -114,6 +114,13 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 			 int abi, struct sbx_error *err);
 
+/* prepare_protect.c: fs.protect / fs.hide in the preload and self doors,
+ * which cannot carve a path out of a granted tree: an entry a right reaches
+ * is SBX_EUNSUPPORTED (enforce) or a skipped note (best-effort). After
+ * sbx_prepare_landlock (it reads the rules). The spawn door: nothing here. */
+int sbx_prepare_protect(struct sbx_prepared *pp, const struct sbx_policy *p,
+			struct sbx_error *err);
+
 /* prepare_seccomp.c: the filter (pp->compiled, pp->plan.seccomp), with the
  * denial rewrite when the policy asks for reports and the door listens. */
 int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,

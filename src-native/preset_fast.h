@@ -62,6 +62,12 @@ void *sbx_fb_alloc(struct sbx_fast_builder *b, size_t size);
  * required anywhere = required). */
 void sbx_fb_path(struct sbx_fast_builder *b, int right, const char *written,
 		 const char *path, bool optional, const char *pointer);
+/* One entry of fs.protect (which 0) or fs.hide (1), in merge order: expanded
+ * when `written` starts with '$' (an optional $HOME entry without a home is
+ * dropped, as the parser drops it), else `path` is its normalised form (it
+ * may be relative); never checked for existence; merged like the parser's. */
+void sbx_fb_listed(struct sbx_fast_builder *b, int which, const char *written,
+		   const char *path, bool optional, const char *pointer);
 /* A compiled program from its bytes. */
 int sbx_fb_compiled(const unsigned char *bpf, size_t size, struct sbx_compiled **out);
 int sbx_fb_compiled_note(struct sbx_compiled *c, const char *note);

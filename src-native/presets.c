@@ -142,11 +142,38 @@ static const char preset_strict[] =
 	"\"rlimits\": {\"core\": 0}"
 	"}";
 
+/* What the host runs later without being asked to run the project: kept
+ * read-only inside every writable directory (fs.protect; docs/policy.md).
+ * Relative entries are taken beneath each writable root (and a root that
+ * lies inside one of them, e.g. a working directory inside .git, gets its
+ * part). Git: hooks, the config (core.fsmonitor, core.hooksPath, aliases,
+ * filters...), submodules' repositories (their hooks and config), and, when
+ * `.git` is a file (a worktree), that file. Editor and hook-manager
+ * configuration that runs commands. sbx itself when installed in the
+ * project. A missing entry that is not optional gets an empty read-only
+ * directory in the spawn door, so that it cannot be made; optional ones are
+ * protected only when present (an empty `.vscode` or `.bash_profile` would
+ * change what the host does). With a writable home, the shell's and other
+ * tools' start-up files ($HOME entries: skipped where $HOME is not set). */
+#define OPT(p) "{\"path\": \"" p "\", \"optional\": true}"
+#define PROTECT                                                                \
+	"\".git/hooks\", \".git/modules\", " OPT(".git/config") ","                 \
+	OPT(".git/config.worktree") "," OPT(".vscode") "," OPT(".idea") ","       \
+	OPT(".husky") "," OPT(".pre-commit-config.yaml") "," OPT("lefthook.yml") "," \
+	OPT(".lefthook.yml") "," OPT("node_modules/sbx") "," OPT("node_modules/.bin/sbx") "," \
+	OPT("$HOME/.bashrc") "," OPT("$HOME/.bash_profile") "," OPT("$HOME/.bash_login") "," \
+	OPT("$HOME/.bash_logout") "," OPT("$HOME/.profile") "," OPT("$HOME/.zshrc") "," \
+	OPT("$HOME/.zshenv") "," OPT("$HOME/.zprofile") "," OPT("$HOME/.zlogin") ","  \
+	OPT("$HOME/.config/fish") "," OPT("$HOME/.ssh") "," OPT("$HOME/.gitconfig") "," \
+	OPT("$HOME/.config/git") "," OPT("$HOME/.npmrc") "," OPT("$HOME/.config/autostart") "," \
+	OPT("$HOME/.config/systemd")
+
 static const char preset_workspace[] =
 	"{\"version\": 1, \"extends\": \"strict\","
 	"\"description\": \"strict, and programs in the working directory may be executed "
-	"(./configure, make && ./a.out, npm test).\","
-	"\"fs\": {\"exec\": [\"$CWD\"]}"
+	"(./configure, make && ./a.out, npm test); what the host runs later (git hooks and "
+	"config, editor configuration, sbx itself, shell start-up files) stays read-only.\","
+	"\"fs\": {\"exec\": [\"$CWD\"], \"protect\": [" PROTECT "]}"
 	"}";
 
 /* The spawn door's default. Its filesystem view is already curated (home

@@ -4,6 +4,7 @@
 #include "sbx_spawn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct holder {
 	struct sbx_spawn_plan plan;
 	struct sbx_arena arena;
 	size_t mounts_cap;
+	size_t protect_cap;
 };
 
 const char *sbx_spawn_mount_type_name(int type)
@@ -249,6 +251,215 @@ static int policy_mounts(struct holder *h, const struct sbx_policy *p)
 	return 0;
 }
 
+/* ---- fs.protect / fs.hide (docs/spawn.md, "Protected and hidden paths") ---- */
+
+/* The part of `p` below `dir` ("" when equal, no leading '/'), or NULL. */
+static const char *rest_under(const char *p, const char *dir)
+{
+	size_t n;
+
+	if (!p || !dir)
+		return NULL;
+	if (!strcmp(dir, "/"))
+		return p[0] == '/' ? p + 1 : NULL;
+	n = strlen(dir);
+	if (strncmp(p, dir, n) || (p[n] != '\0' && p[n] != '/'))
+		return NULL;
+	return p[n] ? p + n + 1 : p + n;
+}
+
+/* dir + "/" + rest (just dir when rest is ""), in the arena. */
+static const char *join_path(struct holder *h, const char *dir, const char *rest)
+{
+	if (!rest[0])
+		return dir;
+	return sbx_arena_printf(&h->arena, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", rest);
+}
+
+static int add_protect(struct holder *h, const char *path, const char *root, const char *host,
+		       bool hide, bool optional, bool implicit, const char *pointer)
+{
+	struct sbx_spawn_plan *pl = &h->plan;
+
+	if (!path || !host)
+		return -ENOMEM;
+	for (size_t i = 0; i < pl->nprotect; i++) {
+		struct sbx_spawn_protect *e = &pl->protect[i];
+
+		if (e->hide == hide && !strcmp(e->path, path)) {
+			e->optional &= optional;
+			return 0;
+		}
+	}
+	if (sbx_arena_grow(&h->arena, (void **)&pl->protect, pl->nprotect, &h->protect_cap,
+			   sizeof(*pl->protect)))
+		return -ENOMEM;
+	pl->protect[pl->nprotect++] = (struct sbx_spawn_protect){
+		.path = path, .root = root, .host = host, .hide = hide, .optional = optional,
+		.implicit = implicit, .pointer = pointer,
+	};
+	return 0;
+}
+
+/* A place the sandbox may write that shows the host: a writable bind or an
+ * overlay (its lower layer), or the whole host with root "host". */
+struct wroot {
+	const char *target, *source, *source_real;
+};
+
+#define MAX_WROOTS 64
+
+static size_t writable_roots(struct holder *h, struct wroot *out)
+{
+	const struct sbx_spawn_plan *pl = &h->plan;
+	size_t n = 0;
+
+	if (pl->root == SBX_SPAWN_ROOT_HOST)
+		out[n++] = (struct wroot){ "/", "/", "/" };
+	for (size_t i = 0; i < pl->nmounts && n < MAX_WROOTS; i++) {
+		const struct sbx_spawn_mount *m = &pl->mounts[i];
+		char real[PATH_MAX];
+
+		if (!m->source || !((m->type == SBX_SPAWN_BIND && m->writable) ||
+				    m->type == SBX_SPAWN_OVERLAY))
+			continue;
+		out[n].target = m->target;
+		out[n].source = m->source;
+		/* For host paths given resolved (sbx's own directory): compared
+		 * with the bind's source as written and as resolved. */
+		out[n].source_real = realpath(m->source, real) && strcmp(real, m->source)
+					     ? sbx_arena_strdup(&h->arena, real) : NULL;
+		n++;
+	}
+	return n;
+}
+
+/* A relative entry beneath root `w`, and beneath each parent of it where
+ * that lands inside it (target /p/.git, entry .git/hooks: /p/.git/hooks). */
+static int expand_relative(struct holder *h, const struct wroot *w, const struct sbx_ppath *e,
+			   bool hide)
+{
+	const char *t = w->target;
+	int rc = add_protect(h, join_path(h, t, e->path), t, join_path(h, w->source, e->path), hide,
+			     e->optional, false, e->pointer);
+	size_t rlen = strlen(e->path);
+
+	/* Each '/' of the target, from the right, ends a parent X; the rest of
+	 * the target below X must be the entry's beginning. */
+	for (size_t i = strlen(t); !rc && i-- > 0;) {
+		const char *below = t + i + 1;   /* the target below X */
+		size_t blen = strlen(below);
+
+		if (t[i] != '/')
+			continue;
+		if (blen > rlen || strncmp(e->path, below, blen) ||
+		    (e->path[blen] != '\0' && e->path[blen] != '/'))
+			continue;
+		rc = add_protect(h, join_path(h, t, e->path + blen + (e->path[blen] ? 1 : 0)), t,
+				 join_path(h, w->source, e->path + blen + (e->path[blen] ? 1 : 0)),
+				 hide, e->optional, false, e->pointer);
+	}
+	return rc;
+}
+
+/* A host path: where the writable roots show it (all of a root that lies
+ * inside it); a hidden one also where the host's own tree shows it. */
+static int map_absolute(struct holder *h, const struct wroot *roots, size_t nroots,
+			const char *path, bool hide, bool optional, bool implicit,
+			const char *pointer)
+{
+	int rc = 0;
+
+	if (hide)
+		rc = add_protect(h, path, NULL, path, true, optional, implicit, pointer);
+	for (size_t r = 0; !rc && r < nroots; r++) {
+		const struct wroot *w = &roots[r];
+		const char *rest = rest_under(path, w->source);
+
+		if (!rest)
+			rest = rest_under(path, w->source_real);
+		if (rest)
+			rc = add_protect(h, join_path(h, w->target, rest), w->target, path, hide,
+					 optional, implicit, pointer);
+		else if (rest_under(w->source, path) || rest_under(w->source_real, path))
+			rc = add_protect(h, w->target, w->target, w->source, hide, optional,
+					 implicit, pointer);
+	}
+	return rc;
+}
+
+/* sbx's own files (the artifacts' directory; with the package layouts npm
+ * and a build make, the package's dist/ and package.json) and every policy
+ * file the policy was read from: what the host loads next. */
+static int implicit_protect(struct holder *h, const struct sbx_policy *p,
+			    const struct sbx_spawn_ctx *ctx, const struct wroot *roots,
+			    size_t nroots)
+{
+	int rc = 0;
+
+	if (ctx->self_dir && ctx->self_dir[0] == '/') {
+		const char *d = ctx->self_dir, *slash = strrchr(d, '/');
+		size_t n = strlen(d), plen = 0;
+
+		rc = map_absolute(h, roots, nroots, d, false, true, true, NULL);
+		if (n > 14 && !strcmp(d + n - 14, "/build/Release")) {
+			plen = n - 14;
+		} else if (slash && slash > d) {
+			const char *up = slash - 1;
+
+			while (up > d && *up != '/')
+				up--;
+			if ((size_t)(slash - up) == 10 && !strncmp(up, "/prebuilds", 10))
+				plen = (size_t)(up - d);
+		}
+		if (plen) {
+			const char *pkg = sbx_arena_strndup(&h->arena, d, plen);
+
+			if (!pkg)
+				return -ENOMEM;
+			if (!rc)
+				rc = map_absolute(h, roots, nroots, join_path(h, pkg, "dist"), false,
+						  true, true, NULL);
+			if (!rc)
+				rc = map_absolute(h, roots, nroots, join_path(h, pkg, "package.json"),
+						  false, true, true, NULL);
+		}
+	}
+	for (size_t i = 0; !rc && i < p->norigins; i++)
+		if (p->origins[i] && p->origins[i][0] == '/')
+			rc = map_absolute(h, roots, nroots, p->origins[i], false, true, true, NULL);
+	for (size_t i = 0; !rc && i < p->seccomp.nlayers; i++)
+		if (p->seccomp.layers[i].import_path)
+			rc = map_absolute(h, roots, nroots, p->seccomp.layers[i].import_path, false,
+					  true, true, NULL);
+	return rc;
+}
+
+static int protect_paths(struct holder *h, const struct sbx_policy *p,
+			 const struct sbx_spawn_ctx *ctx)
+{
+	struct wroot roots[MAX_WROOTS];
+	size_t nroots = writable_roots(h, roots);
+	int rc = 0;
+
+	for (int k = 0; k < 2 && !rc; k++) {
+		const struct sbx_ppaths *l = k ? &p->fs.hide : &p->fs.protect;
+
+		for (size_t i = 0; i < l->count && !rc; i++) {
+			const struct sbx_ppath *e = &l->items[i];
+
+			if (e->path[0] != '/') {
+				for (size_t r = 0; r < nroots && !rc; r++)
+					rc = expand_relative(h, &roots[r], e, k == 1);
+			} else {
+				rc = map_absolute(h, roots, nroots, e->path, k == 1, e->optional,
+						  false, e->pointer);
+			}
+		}
+	}
+	return rc ? rc : implicit_protect(h, p, ctx, roots, nroots);
+}
+
 /* Stable: a parent before what lies below it, otherwise the given order. */
 static void sort_by_depth(struct sbx_spawn_mount *m, size_t n)
 {
@@ -339,6 +550,8 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 		if (!rc)
 			rc = policy_mounts(h, p);
 		sort_by_depth(pl->mounts, pl->nmounts);
+		if (!rc)
+			rc = protect_paths(h, p, ctx);
 	}
 	if (!rc)
 		rc = fill_env(h, p);
@@ -348,6 +561,10 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 	}
 	pl->hostname = p->hostname ? p->hostname : "sbx";
 	pl->cwd = p->cwd ? p->cwd : sbx_arena_strdup(&h->arena, ctx->cwd);
+	pl->caller_cwd = sbx_arena_strdup(&h->arena, ctx->cwd);
+	pl->home = ctx->home && ctx->home[0] == '/' ? sbx_arena_strdup(&h->arena, ctx->home) : NULL;
+	pl->allow_broad_cwd = p->allow_broad_cwd == 1;
+	pl->follow_symlinks = p->follow_symlinks == 1;
 	pl->new_session = p->session_new != 0;
 	pl->die_with_parent = p->die_with_parent != 0;
 	const struct sbx_policy_limits *l = &p->limits;
@@ -362,7 +579,7 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 			.cputime_ms = l->cputime_ms,
 		};
 	}
-	if (!pl->cwd) {
+	if (!pl->cwd || !pl->caller_cwd || (ctx->home && ctx->home[0] == '/' && !pl->home)) {
 		sbx_spawn_plan_free(pl);
 		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, NULL, "out of memory");
 	}

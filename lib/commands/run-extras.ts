@@ -98,6 +98,9 @@ interface Plan {
   root: string;
   rootDir: string | null;
   mounts: PlanMount[];
+  protect: Array<{ path: string; host: string; hide: boolean; optional: boolean; implicit: boolean; pointer: string | null }>;
+  allowBroadCwd: boolean;
+  followSymlinks: boolean;
   env: { clear: boolean; keep: string[]; set: Record<string, string> };
   hostname: string;
   cwd: string;
@@ -146,6 +149,16 @@ function formatPlan(plan: Plan, cmd: string[]): string {
   } else {
     lines.push('  mounts: none (no mount namespace)');
   }
+  if (plan.protect.length) {
+    lines.push('  then, over the mounts (fs.protect: read-only, fs.hide: shown empty):');
+    for (const e of plan.protect) {
+      const bits = [e.hide ? 'hidden' : 'read-only', e.optional ? 'if present' : e.hide ? '' : 'an empty directory if missing', e.implicit ? "sbx's own" : e.pointer ?? ''].filter(Boolean);
+      lines.push(`    ${e.path}${e.host !== e.path ? ` <- ${e.host}` : ''}  [${bits.join(', ')}]`);
+    }
+  }
+  lines.push(
+    `  working directory / or home (or a parent of it): ${plan.allowBroadCwd ? 'allowed (allowBroadCwd)' : 'refused'}   symbolic links outside / and the home's parents: ${plan.followSymlinks ? 'followed (followSymlinks)' : 'refused'}`,
+  );
   const set = Object.entries(plan.env.set).map(([k, v]) => `${k}=${v}`);
   lines.push(
     `  environment: ${plan.env.clear ? 'cleared' : 'inherited'}${plan.env.keep.length ? `; kept: ${plan.env.keep.join(' ')}` : ''}${set.length ? `; set: ${set.join(' ')}` : ''}`,

@@ -110,6 +110,14 @@ static bool supported(const struct sbx_policy *p, const char **why)
 			    (strchr(pp->path, '@') || pp->written[0] != '/'))
 				*why = "path";
 		}
+	/* fs.protect / fs.hide may be relative (kept as written). */
+	for (int k = 0; !*why && k < 2; k++) {
+		const struct sbx_ppaths *l = k ? &p->fs.hide : &p->fs.protect;
+
+		for (size_t i = 0; i < l->count; i++)
+			if (l->items[i].written[0] != '$' && strchr(l->items[i].path, '@'))
+				*why = "path";
+	}
 	return !*why;
 }
 
@@ -214,6 +222,21 @@ static void build(int idx, const struct sbx_policy *p)
 			fputs(");\n", out);
 		}
 	}
+	for (int k = 0; k < 2; k++) {
+		const struct sbx_ppaths *l = k ? &p->fs.hide : &p->fs.protect;
+
+		for (size_t i = 0; i < l->count; i++) {
+			fprintf(out, "\tL(%d, ", k);
+			str(l->items[i].written);
+			fputs(", ", out);
+			str(l->items[i].written[0] == '$' ? NULL : l->items[i].path);
+			fprintf(out, ", %d, ", l->items[i].optional);
+			str(l->items[i].pointer);
+			fputs(");\n", out);
+		}
+	}
+	fprintf(out, "\tp->allow_broad_cwd = %d; p->follow_symlinks = %d;\n", p->allow_broad_cwd,
+		p->follow_symlinks);
 	fprintf(out, "\tp->net.present = %d; p->net.compat = %d; p->net.inet = %d;\n"
 		"\tp->net.netlink = %d; p->net.other = %d; p->net.unix_mode = %d;\n",
 		p->net.present, p->net.compat, p->net.inet, p->net.netlink, p->net.other,
@@ -362,7 +385,9 @@ int main(int argc, char **argv)
 	      "#include \"preset_fast.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
 	      "#define A(size) sbx_fb_alloc(b, (size))\n"
 	      "#define P(right, written, path, optional, pointer) \\\n"
-	      "\tsbx_fb_path(b, (right), (written), (path), (optional), (pointer))\n\n", out);
+	      "\tsbx_fb_path(b, (right), (written), (path), (optional), (pointer))\n"
+	      "#define L(which, written, path, optional, pointer) \\\n"
+	      "\tsbx_fb_listed(b, (which), (written), (path), (optional), (pointer))\n\n", out);
 	for (; names[n]; n++) {
 		struct sbx_policy *p = NULL;
 		struct sbx_compiled *c = NULL;

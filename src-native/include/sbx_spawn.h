@@ -62,6 +62,27 @@ struct sbx_spawn_mount {
 	                              tmpfs, changes lost at exit            */
 };
 
+/*
+ * A path kept read-only (fs.protect) or shown empty (fs.hide) in the new root,
+ * after the mounts (docs/spawn.md, "Protected and hidden paths"). Relative
+ * policy entries are expanded beneath every writable bind (and beneath each
+ * of its parents, where the result lies inside it: a working directory
+ * inside .git still has hooks/ protected); absolute ones, and the door's own
+ * (sbx's installed files, the policy files read), are host paths, mapped
+ * through the writable binds that contain them. Protected entries outside
+ * every writable bind are left out: the view is read-only or private there.
+ */
+struct sbx_spawn_protect {
+	const char *path;          /* absolute, in the new root                */
+	const char *root;          /* the writable root it lies in (a target),
+	                              or NULL: a hidden path of the host's tree */
+	const char *host;          /* the same place on the host (fingerprint) */
+	bool hide;                 /* fs.hide: an empty directory or file      */
+	bool optional;             /* only when present: no placeholder made   */
+	bool implicit;             /* the door's own: sbx's files, policy files */
+	const char *pointer;       /* the policy entry; NULL when implicit     */
+};
+
 struct sbx_spawn_env_set {
 	const char *name, *value;
 };
@@ -82,6 +103,14 @@ struct sbx_spawn_plan {
 	size_t nset;
 	const char *hostname;      /* applied in a new UTS namespace         */
 	const char *cwd;           /* absolute                              */
+	/* Paths (launcher/paths.c, docs/spawn.md "Paths"): the caller's working
+	 * directory as given ($CWD), $HOME (NULL: none), the two switches. */
+	const char *caller_cwd;
+	const char *home;
+	bool allow_broad_cwd;
+	bool follow_symlinks;
+	struct sbx_spawn_protect *protect;
+	size_t nprotect;
 	bool new_session;
 	bool die_with_parent;
 	/* `limits` asks for something (memory, pids, cpu, wall or CPU time);
@@ -104,6 +133,9 @@ struct sbx_spawn_ctx {
 	const char *cwd;
 	const char *home;
 	const char *tmpdir;
+	/* The directory of the running sbx artifacts (the launcher's), or NULL:
+	 * protected, with the package around it, inside a writable bind. */
+	const char *self_dir;
 };
 
 /* Build the plan of `p` for the spawn door. *out owns everything it points

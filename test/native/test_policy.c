@@ -184,6 +184,14 @@ static const struct bad bad_cases[] = {
 	{ "{\"fs\": {\"read\": [{\"path\": \"/nonexistent-sbx-test\"}]}}", SBX_EPATH,
 	  "/fs/read/0/path", "No such file" },
 	{ "{\"root\": \"/etc/passwd\"}", SBX_EPATH, "/root", "not a directory" },
+	{ "{\"fs\": {\"protect\": [\".git/../x\"]}}", SBX_EVALUE, "/fs/protect/0",
+	  "has a \"..\" component" },
+	{ "{\"fs\": {\"hide\": [\"./\"]}}", SBX_EVALUE, "/fs/hide/0", "names the writable root itself" },
+	{ "{\"fs\": {\"protect\": [\"$NOPE/x\"]}}", SBX_EVALUE, "/fs/protect/0", "unknown variable" },
+	{ "{\"fs\": {\"protect\": \".git\"}}", SBX_ETYPE, "/fs/protect", "expected an array of paths" },
+	{ "{\"fs\": {\"protcet\": []}}", SBX_EUNKNOWNKEY, "/fs/protcet", "did you mean \"protect\"?" },
+	{ "{\"allowBroadCwd\": 1}", SBX_ETYPE, "/allowBroadCwd", "expected true or false" },
+	{ "{\"followSymlink\": true}", SBX_EUNKNOWNKEY, "/followSymlink", "did you mean \"followSymlinks\"?" },
 	/* extends and imports */
 	{ "{\"extends\": \"strcit\"}", SBX_EPRESET, "/extends",
 	  "unknown preset \"strcit\", did you mean \"strict\"?" },
@@ -670,6 +678,103 @@ TEST(paths_expand_and_optional_missing_is_accepted)
 	o.flags = SBX_POLICY_NO_PATH_CHECK;
 	p = load_ok("{\"fs\": {\"read\": [\"/nonexistent-sbx-test\"]}}", &o);
 	sbx_policy_free(p);
+}
+
+/* fs.protect / fs.hide: relative entries stay relative (normalised), others
+ * expand; nothing needs to exist; they alone make no Landlock section; they
+ * only add up through extends; canonical JSON keeps them. */
+TEST(protect_and_hide_parse_merge_round_trip)
+{
+	struct sbx_policy_load_opts o = opts();
+	struct sbx_policy *p = load_ok(
+		"{\"fs\": {\"protect\": [\"./.git//hooks/\", \"$HOME/.bashrc\", \"/nonexistent-sbx/x\","
+		" {\"path\": \".vscode\", \"optional\": true}], \"hide\": [\".env\"]},"
+		" \"allowBroadCwd\": true, \"followSymlinks\": false}", &o);
+	struct sbx_policy *q = NULL;
+	char *json = NULL, *json2 = NULL;
+	struct sbx_error err;
+
+	if (!p)
+		return;
+	CHECK(!p->fs.present);
+	CHECK_EQ_INT(p->fs.protect.count, 4);
+	CHECK_STR(p->fs.protect.items[0].path, ".git/hooks");
+	CHECK_STR(p->fs.protect.items[0].written, "./.git//hooks/");
+	CHECK_STR(p->fs.protect.items[1].path, "/root/.bashrc");
+	CHECK_STR(p->fs.protect.items[2].path, "/nonexistent-sbx/x");
+	CHECK(p->fs.protect.items[3].optional);
+	CHECK_STR(p->fs.protect.items[3].pointer, "/fs/protect/3/path");
+	CHECK_EQ_INT(p->fs.hide.count, 1);
+	CHECK_EQ_INT(p->allow_broad_cwd, 1);
+	CHECK_EQ_INT(p->follow_symlinks, 0);
+	CHECK_EQ_INT(sbx_policy_to_json(p, &json, &err), 0);
+	CHECK(json && strstr(json, "\"protect\":[\".git/hooks\",\"/root/.bashrc\"") &&
+	      strstr(json, "\"allowBroadCwd\":true") && strstr(json, "\"followSymlinks\":false"));
+	q = json ? load_ok(json, &o) : NULL;
+	if (q) {
+		CHECK(!q->fs.present);
+		CHECK_EQ_INT(sbx_policy_to_json(q, &json2, &err), 0);
+		CHECK_STR(json, json2);
+		sbx_policy_free(q);
+	}
+	free(json);
+	free(json2);
+	sbx_policy_free(p);
+
+	/* "fs": {} still denies everything; beside protect it stays a Landlock section. */
+	write_file("empty-fs.json", "{\"fs\": {}}");
+	p = load_ok("{\"extends\": \"./empty-fs.json\", \"fs\": {\"protect\": [\"x\"]}}", &o);
+	if (p) {
+		json = NULL;
+		CHECK(p->fs.present);
+		CHECK_EQ_INT(sbx_policy_to_json(p, &json, &err), 0);
+		q = json ? load_ok(json, &o) : NULL;
+		CHECK(q && q->fs.present && q->fs.protect.count == 1);
+		sbx_policy_free(q);
+		free(json);
+		sbx_policy_free(p);
+	}
+
+	/* Extending unions the lists: workspace's entries stay, ours are added. */
+	p = load_ok("{\"extends\": \"workspace\", \"fs\": {\"protect\": [\"secrets\", \".git/hooks\"]}}", &o);
+	q = load_ok("workspace", &o);
+	if (p && q) {
+		bool found = false;
+
+		CHECK_EQ_INT(p->fs.protect.count, q->fs.protect.count + 1);
+		for (size_t i = 0; i < p->fs.protect.count; i++)
+			found |= !strcmp(p->fs.protect.items[i].path, "secrets");
+		CHECK(found);
+		CHECK(q->fs.protect.count > 10);
+		CHECK_STR(q->fs.protect.items[0].path, ".git/hooks");
+		CHECK(!q->fs.protect.items[0].optional);
+	}
+	sbx_policy_free(p);
+	sbx_policy_free(q);
+
+	/* Without a home, optional $HOME entries are dropped (nothing there is
+	 * writable), a required one is still an error. */
+	o.home = NULL;
+	{
+		char *save = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+		struct sbx_policy *w, *h;
+
+		unsetenv("HOME");
+		w = load_ok("workspace", &o);
+		h = load_ok("{\"fs\": {\"protect\": [{\"path\": \"$HOME/.bashrc\", \"optional\": true}, \".git\"]}}", &o);
+		if (w)
+			for (size_t i = 0; i < w->fs.protect.count; i++)
+				CHECK(w->fs.protect.items[i].path[0] != '/');
+		CHECK(h && h->fs.protect.count == 1 && !strcmp(h->fs.protect.items[0].path, ".git"));
+		sbx_policy_free(w);
+		sbx_policy_free(h);
+		expect_error("{\"fs\": {\"protect\": [\"$HOME/.bashrc\"]}}", &o, SBX_EVALUE,
+			     "/fs/protect/0", "$HOME is used");
+		if (save) {
+			setenv("HOME", save, 1);
+			free(save);
+		}
+	}
 }
 
 TEST(file_source_and_relative_extends)

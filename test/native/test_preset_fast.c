@@ -100,6 +100,24 @@ static bool same_policy(const struct sbx_policy *a, const struct sbx_policy *b)
 			     x->items[i].pointer, y->items[i].path, y->items[i].written,
 			     y->items[i].optional, y->items[i].pointer);
 	}
+	for (int k = 0; k < 2; k++) {
+		const struct sbx_ppaths *x = k ? &a->fs.hide : &a->fs.protect;
+		const struct sbx_ppaths *y = k ? &b->fs.hide : &b->fs.protect;
+
+		SAME(x->set == y->set && x->count == y->count, "fs.%s: set %d/%d count %zu/%zu",
+		     k ? "hide" : "protect", x->set, y->set, x->count, y->count);
+		for (size_t i = 0; i < x->count; i++)
+			SAME(same_str(x->items[i].path, y->items[i].path) &&
+			     same_str(x->items[i].written, y->items[i].written) &&
+			     x->items[i].optional == y->items[i].optional &&
+			     same_str(x->items[i].pointer, y->items[i].pointer),
+			     "fs.%s[%zu]: %s %s %d %s / %s %s %d %s", k ? "hide" : "protect", i,
+			     x->items[i].path, x->items[i].written, x->items[i].optional,
+			     x->items[i].pointer, y->items[i].path, y->items[i].written,
+			     y->items[i].optional, y->items[i].pointer);
+	}
+	SAME(a->allow_broad_cwd == b->allow_broad_cwd && a->follow_symlinks == b->follow_symlinks,
+	     "allowBroadCwd/followSymlinks");
 	SAME(a->net.present == b->net.present && a->net.compat == b->net.compat &&
 	     a->net.inet == b->net.inet && a->net.netlink == b->net.netlink &&
 	     a->net.other == b->net.other && a->net.unix_mode == b->net.unix_mode, "net");
