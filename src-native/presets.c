@@ -106,7 +106,9 @@
  * clone(). A memfd lives on an internal mount that Landlock does not
  * govern, so an executable memfd would let a program run code it wrote
  * (fexecve) although `exec` allows only system directories: memfd_create
- * is allowed only with MFD_NOEXEC_SEAL (Linux 6.3+). */
+ * is allowed only with MFD_NOEXEC_SEAL (Linux 6.3+). TIOCEXCL would leave
+ * the caller's terminal exclusive after the program ends (the shell could
+ * no longer open /dev/tty). */
 #define SECCOMP_RULES                                                          \
 	"\"rules\": ["                                                              \
 	"{\"syscall\": \"clone\", \"when\": \"arg0 & (" CLONE_NS_FLAGS ") == 0\","  \
@@ -114,7 +116,7 @@
 	"{\"syscall\": \"clone3\", \"action\": \"errno:ENOSYS\"},"                  \
 	"{\"syscall\": \"personality\", \"when\": \"arg0 == 0xffffffff\","          \
 	" \"action\": \"allow\", \"comment\": \"query only\"},"                     \
-	"{\"syscall\": \"ioctl\", \"when\": \"arg1 in [TIOCSTI, TIOCLINUX]\","       \
+	"{\"syscall\": \"ioctl\", \"when\": \"arg1 in [TIOCSTI, TIOCLINUX, TIOCEXCL]\"," \
 	" \"action\": \"errno:EPERM\"},"                                            \
 	"{\"syscall\": \"memfd_create\","                                          \
 	" \"when\": \"arg1 & MFD_NOEXEC_SEAL == MFD_NOEXEC_SEAL\","                 \

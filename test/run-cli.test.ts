@@ -160,6 +160,18 @@ describe('sbx run (CLI)', () => {
     expect(echoState(r.stdout.split('ran')[1]), r.stdout).toBe('echo');
   });
 
+  test.skipIf(!havePty)('the program cannot make the caller\'s terminal exclusive (TIOCEXCL refused; TIOCGWINSZ works)', () => {
+    const py = (ioctl: string) =>
+      `import fcntl,termios\ntry:\n    fcntl.ioctl(0, termios.${ioctl}, bytes(8))\n    print("${ioctl} ok")\nexcept OSError as e:\n    print("${ioctl} errno", e.errno)`;
+    // The control: without sbx the ioctl works on the pty.
+    const control = spawnSync('script', ['-qec', `/usr/bin/python3 -c '${py('TIOCEXCL')}'`, '/dev/null'], { encoding: 'utf8', cwd: tmp(), timeout: 30_000 });
+    expect(control.stdout).toContain('TIOCEXCL ok');
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${cliPath} run -- /usr/bin/python3 -c '${py('TIOCEXCL')}'; ${process.execPath} ${cliPath} run -- /usr/bin/python3 -c '${py('TIOCGWINSZ')}'`, '/dev/null'],
+      { encoding: 'utf8', cwd: tmp(), env: process.env, timeout: 30_000 });
+    expect(r.stdout, r.stdout).toContain('TIOCEXCL errno 1');
+    expect(r.stdout, r.stdout).toContain('TIOCGWINSZ ok');
+  });
+
   test('usage errors exit 2', () => {
     expect(sbx([], tmp()).status).toBe(2);
     expect(sbx(['--net', 'bogus', '--', 'true'], tmp()).status).toBe(2);
