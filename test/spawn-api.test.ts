@@ -148,7 +148,9 @@ describe('200 concurrent sandboxes', () => {
     const N = 200;
     const runs = Array.from({ length: N }, (_, i) =>
       new Promise<{ i: number; out: string; err: string; code: number | null }>((resolve, reject) => {
-        const child = sbx.spawn('/bin/sh', ['-c', `echo "$1 $(id -u) $(hostname)"; sleep 0.2`, marker, String(i)], { cwd });
+        // Each waits for `go` in the working directory, so that all of them
+        // are alive when the test looks, however slowly 200 start.
+        const child = sbx.spawn('/bin/sh', ['-c', `echo "$1 $(id -u) $(hostname)"; while [ ! -e go ]; do sleep 0.05; done`, marker, String(i)], { cwd });
         let out = '';
         let err = '';
         child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -157,9 +159,15 @@ describe('200 concurrent sandboxes', () => {
         child.once('close', (code) => resolve({ i, out, err, code }));
       }),
     );
-    // While they run, they are there (the marker is a real test).
-    await new Promise((r) => setTimeout(r, 150));
-    expect(procsWith(marker).length).toBeGreaterThan(0);
+    // While they run, they are there (the marker is a real test): all 200,
+    // looked for until they are (or 120 s), then released.
+    let seen = 0;
+    for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      seen = procsWith(marker).length;
+      if (seen >= N) break;
+    }
+    expect(seen).toBeGreaterThanOrEqual(N);
+    fs.writeFileSync(path.join(cwd, 'go'), '');
     const results = await Promise.all(runs);
     for (const r of results) {
       expect(r.code, `sandbox ${r.i}: ${r.err}`).toBe(0);
@@ -170,5 +178,5 @@ describe('200 concurrent sandboxes', () => {
     expect(children()).toEqual(kidsBefore);
     expect(fs.readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(fdsBefore);
     expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).toBe(mountsBefore);
-  }, 120_000);
+  }, 300_000);
 });
