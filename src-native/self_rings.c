@@ -143,7 +143,7 @@ static const char *field(const char *text, const char *key)
 }
 
 enum ring_state { RING_OK, RING_SQPOLL, RING_PERSONALITIES, RING_UNREADABLE,
-		  RING_UNPROBED };
+		  RING_UNPROBED, RING_CLOSED };
 
 /* A lockdown of this process accounted for its rings and then refused
  * io_uring_register: nothing can have been registered since. */
@@ -281,6 +281,19 @@ static void probed_give(void)
 	__atomic_clear(&probed_lock, __ATOMIC_RELEASE);
 }
 
+/* Whether the ring listed at `fd` (inode `ino`) is gone: the fd closed
+ * (EBADF: the probe's register or unregister failed for it), or reused
+ * for another file (EINVAL from the unregister: not the ring registered
+ * on). */
+static bool ring_gone(long fd, uint64_t ino)
+{
+	struct stat sb;
+
+	if (fstat((int)fd, &sb))
+		return errno == EBADF;
+	return (uint64_t)sb.st_ino != ino;
+}
+
 /* The personality check of one ring. */
 static enum ring_state check_personality(long fd, uint64_t ino, int *errnum)
 {
@@ -297,6 +310,13 @@ static enum ring_state check_personality(long fd, uint64_t ino, int *errnum)
 		return RING_PERSONALITIES;
 	}
 	id = probe_personality((int)fd);
+	if (id < 0 && ring_gone(fd, ino)) {
+		/* Closed since it was listed (a worker_thread whose loop
+		 * ends closes its ring), or the fd is another file now:
+		 * nothing left to account, as when fstat() found it gone. */
+		probed_give();
+		return RING_CLOSED;
+	}
 	if (id == -EPERM || id == -EACCES) {
 		/* An earlier lockdown of ours accounted for the rings and
 		 * refused registrations from then on. */
@@ -323,6 +343,15 @@ static enum ring_state check_personality(long fd, uint64_t ino, int *errnum)
 	return st;
 }
 
+/* Whether the fd `name` in /proc/self/fd (`dir`) is an io_uring ring. */
+static bool is_ring(int dir, const char *name)
+{
+	char link[64];
+	ssize_t ll = readlinkat(dir, name, link, sizeof(link) - 1);
+
+	return ll == (ssize_t)strlen(RING_LINK) && !memcmp(link, RING_LINK, (size_t)ll);
+}
+
 /*
  * Every io_uring ring in this process's fd table: each must be accounted
  * for (no SQPOLL, no personality now or before). At prepare (`ledger`) the
@@ -332,8 +361,8 @@ static enum ring_state check_personality(long fd, uint64_t ino, int *errnum)
 static int scan_rings(struct sbx_prepared *ledger, int *nrings, bool after,
 		      struct sbx_error *err)
 {
-	char buf[4096], link[64];
-	int dir, info, r = 0;
+	char buf[4096], name[24];
+	int dir, info, held, r = 0;
 	long n;
 
 	*nrings = 0;
@@ -353,7 +382,6 @@ static int scan_rings(struct sbx_prepared *ledger, int *nrings, bool after,
 	while (!r && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; !r && off < n;) {
 			struct dirent64_ *d = (void *)(buf + off);
-			ssize_t ll;
 			long fd, sq_tid = -1;
 			int errnum = 0;
 			enum ring_state st;
@@ -362,23 +390,44 @@ static int scan_rings(struct sbx_prepared *ledger, int *nrings, bool after,
 			off += d->d_reclen;
 			if (parse_uint(d->d_name, &fd) || fd == dir || fd == info)
 				continue;
-			ll = readlinkat(dir, d->d_name, link, sizeof(link) - 1);
-			if (ll != (ssize_t)strlen(RING_LINK) ||
-			    memcmp(link, RING_LINK, (size_t)ll))
+			if (!is_ring(dir, d->d_name))
 				continue;
-			st = ring_state(info, d->d_name, &sq_tid, &errnum);
-			/* Closed since it was listed: nothing to account. */
-			if (st == RING_UNREADABLE && errnum == ENOENT)
+			/* From here on the ring is held by a descriptor of our
+			 * own: another thread may close its fd and get the same
+			 * number for another ring meanwhile (a worker_thread's
+			 * loop ends, another starts), and every check below must
+			 * ask the same ring, the one whose inode is recorded.
+			 * Without a descriptor left (EMFILE), the fd itself. */
+			held = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+			if (held < 0 && errno == EBADF)
 				continue;
-			if (st == RING_OK && fstat((int)fd, &sb)) {
-				if (errno == EBADF)
+			if (held >= 0) {
+				snprintf(name, sizeof(name), "%d", held);
+				if (!is_ring(dir, name)) {
+					close(held);
 					continue;
-				st = RING_UNREADABLE;
+				}
+			} else {
+				snprintf(name, sizeof(name), "%ld", fd);
+			}
+			st = ring_state(info, name, &sq_tid, &errnum);
+			/* Closed since it was listed: nothing to account. */
+			if (st == RING_UNREADABLE && errnum == ENOENT) {
+				if (held >= 0)
+					close(held);
+				continue;
+			}
+			if (st == RING_OK && fstat(held >= 0 ? held : (int)fd, &sb)) {
+				st = errno == EBADF ? RING_CLOSED : RING_UNREADABLE;
 				errnum = errno;
 			}
 			if (st == RING_OK)
-				st = check_personality(fd, (uint64_t)sb.st_ino,
-						       &errnum);
+				st = check_personality(held >= 0 ? held : fd,
+						       (uint64_t)sb.st_ino, &errnum);
+			if (held >= 0)
+				close(held);
+			if (st == RING_CLOSED)
+				continue;
 			if (st != RING_OK) {
 				r = refuse_ring(err, st, fd, sq_tid, errnum, after);
 				break;

@@ -33,6 +33,7 @@
 #include "t.h"
 #include "child.h"
 
+#include "prepared.h"
 #include "self.h"
 #include "sbx_apply.h"
 #include "sbx_policy.h"
@@ -1894,6 +1895,77 @@ TEST(limit_request_submitted_before_lockdown_keeps_its_credentials)
 /* t_run(), with one TAP "# SKIP" for every case when io_uring cannot be
  * used on this kernel (sysctl kernel.io_uring_disabled, seccomp of the
  * caller, or no io_uring). */
+/* ---- rings closed while they are checked --------------------------------- */
+
+/* Threads make and close rings all the time (as worker_threads do when their
+ * loop starts and ends) while prepare checks the rings: a ring closed between
+ * its listing and its personality probe, or whose fd became another ring, is
+ * gone, not unaccountable (the probe failed with EBADF or EINVAL, and every
+ * prepare caught in that window was refused). */
+static atomic_int churn_stop;
+
+static void *churn_rings(void *arg)
+{
+	/* At most 200 rings: the checks remember up to 256 (self_rings.c),
+	 * and a ring they forgot is refused when seen again (fail closed). */
+	for (int i = 0; i < 100 && !atomic_load(&churn_stop); i++) {
+		struct io_uring_params p;
+		int fd;
+
+		memset(&p, 0, sizeof(p));
+		fd = (int)syscall(SYS_io_uring_setup, 4, &p);
+		usleep(3000);
+		if (fd >= 0)
+			close(fd);
+	}
+	return arg;
+}
+
+static void body_churn(void *arg, struct child_out *o)
+{
+	pthread_t th[2];
+	int refused = 0, n = 1500;
+
+	(void)arg;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, churn_rings, NULL);
+	/* The check itself, many times (with the rest of prepare around it,
+	 * the window is hit less often). */
+	for (int k = 0; k < n; k++) {
+		struct sbx_prepared *pp = calloc(1, sizeof(*pp));
+		struct sbx_error e;
+
+		if (!pp)
+			BAIL(o, 10, "out of memory");
+		pp->self_task_fd = -1;
+		sbx_error_clear(&e);
+		if (sbx_self_rings_check(pp, &e) && refused++ == 0)
+			snprintf(o->msg, sizeof(o->msg), "%s", e.message);
+		if (pp->self_task_fd >= 0)
+			close(pp->self_task_fd);
+		free(pp->self_tids);
+		free(pp);
+	}
+	atomic_store(&churn_stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	put_at(o, 0, refused);
+	put_at(o, 1, n);
+	_exit(0);
+}
+
+TEST(rings_closed_while_checked_are_gone_not_refused)
+{
+	struct child_out *o = child_run(body_churn, NULL, false);
+
+	if (child_report(o)) {
+		CHECK_EQ_INT(o->v[0], 0);
+		if (o->v[0])
+			printf("# %d of %d checks refused, first: %s\n", o->v[0], o->v[1], o->msg);
+	}
+	child_free(o);
+}
+
 int main(void)
 {
 	struct io_uring_params p;
