@@ -119,6 +119,10 @@ const ioUring = sysctl('kernel/io_uring_disabled', 0);
 const perfParanoid = sysctl('kernel/perf_event_paranoid', 2);
 const legacyTiocsti = sysctl('dev/tty/legacy_tiocsti', 1);
 const memfdNoexec = sysctl('vm/memfd_noexec', 0);
+/** The host fact for int80: a kernel (or hypervisor) without 32-bit emulation
+ * answers `int $0x80` with SIGSEGV and runs no 32-bit call, whatever its config
+ * says (this VM's kernel has CONFIG_IA32_EMULATION=y and faults). */
+const int80Faults = x64 && /raised SIGSEGV/.test(spawnSync(escapeBinary('int80'), [], { encoding: 'utf8' }).stdout ?? '');
 
 interface Row {
   root: Want;
@@ -186,7 +190,9 @@ function table(): Record<string, Row> {
     tiocsti_highbits: { root: E(), unpriv: legacyTiocsti ? E() : B(/EIO/) },
     tioclinux: { root: E(), unpriv: E() },
     int80: x64
-      ? { root: fromConfig('IA32_EMULATION', E(/read back/), B()), unpriv: fromConfig('IA32_EMULATION', E(/read back/), B()) }
+      ? int80Faults
+        ? { root: B(/raised SIGSEGV/), unpriv: B(/raised SIGSEGV/) }
+        : { root: fromConfig('IA32_EMULATION', E(/read back/), B()), unpriv: fromConfig('IA32_EMULATION', E(/read back/), B()) }
       : { root: { v: 'ERROR' }, unpriv: { v: 'ERROR' } },
     x32: x64
       ? { root: fromConfig('X86_X32_ABI', E(), B(/ENOSYS/)), unpriv: fromConfig('X86_X32_ABI', E(), B(/ENOSYS/)) }

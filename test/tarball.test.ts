@@ -85,7 +85,12 @@ describe('installed tarball', () => {
     expect(r.status, r.stderr).toBe(0);
     const preload = r.stdout.trim();
     expect(preload).toContain(path.join(project, 'node_modules', 'sbx', 'prebuilds'));
-    expect(spawnSync('/bin/true', [], { env: { ...process.env, LD_PRELOAD: preload, SBX_POLICY: 'strict' }, cwd: os.tmpdir() }).status).toBe(0);
+    // Started from a directory beside the project, with its own $TMPDIR:
+    // strict writes both, and the door refuses to load a library that lies
+    // where the program may write (preload/preload_guard.c).
+    const runDir = fs.mkdtempSync(path.join(work, 'run-'));
+    const run = spawnSync('/bin/true', [], { env: { ...process.env, LD_PRELOAD: preload, SBX_POLICY: 'strict', TMPDIR: runDir }, cwd: runDir, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
   });
 
   test('without a prebuild and without cmake, the install script fails with one clear line', () => {

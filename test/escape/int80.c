@@ -10,6 +10,8 @@
  */
 #define ESCAPE_CLASS "int80"
 #include "escape.h"
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 #if defined(__x86_64__)
@@ -23,10 +25,27 @@ static long int80(long nr, long a, long b, long c)
   return ret;
 }
 
+/* A kernel without 32-bit emulation (CONFIG_IA32_EMULATION off, booted with
+ * ia32_emulation=0, or a hypervisor that does not deliver the gate) answers
+ * `int $0x80` with a general protection fault: SIGSEGV, no system call. */
+static sigjmp_buf faulted;
+static void on_segv(int sig)
+{
+  (void)sig;
+  siglongjmp(faulted, 1);
+}
+
 int main(void)
 {
   char g[96], w[96];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_segv;
+  sigaction(SIGSEGV, &sa, NULL);
+  if (sigsetjmp(faulted, 1))
+    escape_blocked("int $0x80 raised SIGSEGV: this kernel runs no 32-bit system calls (no IA32 emulation)");
   long pid = int80(20 /* i386 getpid */, 0, 0, 0);
+  signal(SIGSEGV, SIG_DFL);
   if (pid < 0) snprintf(g, sizeof g, "int80 getpid = -1 %s", escape_errname((int)-pid));
   else snprintf(g, sizeof g, "int80 getpid = %ld%s", pid, pid == getpid() ? "" : " (wrong pid)");
 
