@@ -25,118 +25,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#define GUARD_WRITE_RIGHTS                                                     \
-	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |       \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |       \
-	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |           \
-	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |         \
-	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM |         \
-	 LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE)
-
-#define GUARD_MAX_IDS 128
-
-struct guard_ids {
-	dev_t dev[GUARD_MAX_IDS];
-	ino_t ino[GUARD_MAX_IDS];
-	size_t n;
-};
-
-static void add_id(struct guard_ids *ids, const char *path)
+/* `path` made absolute (relative to the working directory, as the loader
+ * took it). 0, or -1 when it cannot be placed at all (then the caller
+ * refuses: fail closed). */
+static int absolute(const char *path, char abs[PATH_MAX])
 {
-	struct stat st;
-
-	if (ids->n >= GUARD_MAX_IDS || stat(path, &st))
-		return;
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->dev[i] == st.st_dev && ids->ino[i] == st.st_ino)
-			return;
-	ids->dev[ids->n] = st.st_dev;
-	ids->ino[ids->n] = st.st_ino;
-	ids->n++;
-}
-
-/* The file and every directory above it along `abs` (absolute). */
-static void add_chain(struct guard_ids *ids, const char *abs)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(abs);
-
-	if (len >= sizeof(buf) || abs[0] != '/')
-		return;
-	memcpy(buf, abs, len + 1);
-	add_id(ids, buf);
-	for (size_t i = len; i-- > 1;) {
-		if (buf[i] != '/')
-			continue;
-		buf[i] = '\0';
-		add_id(ids, buf);
-	}
-	add_id(ids, "/");
-}
-
-/* `path` as given (made absolute) and resolved. 0, or -1 when it cannot
- * be placed at all (then the caller refuses: fail closed). */
-static int collect(struct guard_ids *ids, const char *path)
-{
-	char abs[PATH_MAX], real[PATH_MAX];
+	char real[PATH_MAX];
 
 	if (path[0] == '/') {
-		if (strlen(path) >= sizeof(abs))
+		if (strlen(path) >= PATH_MAX)
 			return -1;
 		strcpy(abs, path);
 	} else {
 		size_t n;
 
-		if (!getcwd(abs, sizeof(abs)))
+		if (!getcwd(abs, PATH_MAX))
 			return -1;
 		n = strlen(abs);
-		if (n + 1 + strlen(path) >= sizeof(abs))
+		if (n + 1 + strlen(path) >= PATH_MAX)
 			return -1;
 		abs[n] = '/';
 		strcpy(abs + n + 1, path);
 	}
-	add_chain(ids, abs);
-	if (!realpath(abs, real))
-		return -1;
-	if (strcmp(real, abs))
-		add_chain(ids, real);
-	return ids->n ? 0 : -1;
-}
-
-/* The first rule with a write right on one of `ids`, or NULL. */
-static const struct sbx_landlock_path_rule *
-covering_rule(const struct sbx_prepared *pp, const struct guard_ids *ids)
-{
-	for (size_t r = 0; r < pp->npaths; r++) {
-		const struct sbx_landlock_path_rule *rule = &pp->paths[r];
-		struct stat st;
-
-		if (!(rule->access & GUARD_WRITE_RIGHTS) || stat(rule->path, &st))
-			continue;
-		for (size_t i = 0; i < ids->n; i++)
-			if (ids->dev[i] == st.st_dev && ids->ino[i] == st.st_ino)
-				return rule;
-	}
-	return NULL;
+	return realpath(abs, real) ? 0 : -1;
 }
 
 static void check_file(const struct sbx_prepared *pp, const char *what,
 		       const char *path, const char *fix)
 {
-	struct guard_ids ids = { .n = 0 };
 	const struct sbx_landlock_path_rule *rule;
-	char why[900];
+	char abs[PATH_MAX], why[900];
 
-	if (collect(&ids, path)) {
+	if (absolute(path, abs)) {
 		snprintf(why, sizeof(why), "cannot tell where %s (%.300s) lies, so "
 			 "cannot check that the program may not replace it", what,
 			 path);
 		sbx_preload_die("refusing to run", why, "SBX_POLICY");
 	}
-	rule = covering_rule(pp, &ids);
+	rule = sbx_prepared_covering_rule(pp, abs, SBX_LANDLOCK_WRITE_RIGHTS);
 	if (!rule)
 		return;
 	snprintf(why, sizeof(why), "%s (%.300s) lies where this policy lets the "

@@ -32,13 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define WRITE_RIGHTS                                                           \
-	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |       \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |       \
-	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |           \
-	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |         \
-	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM |         \
-	 LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE)
+#define WRITE_RIGHTS SBX_LANDLOCK_WRITE_RIGHTS
 #define READ_RIGHTS                                                            \
 	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |          \
 	 LANDLOCK_ACCESS_FS_EXECUTE)
@@ -84,10 +78,8 @@ static void add_chain(struct ids *ids, const char *abs)
 	add_id(ids, "/");
 }
 
-/* The first rule granting one of `rights` on `path` or above it (as written
- * and as resolved), or NULL. */
-static const struct sbx_landlock_path_rule *covering(const struct sbx_prepared *pp,
-						    const char *path, uint64_t rights)
+const struct sbx_landlock_path_rule *sbx_prepared_covering_rule(const struct sbx_prepared *pp,
+								const char *path, uint64_t rights)
 {
 	struct ids ids = { .n = 0 };
 	char real[PATH_MAX];
@@ -166,12 +158,12 @@ static int check_one(struct sbx_prepared *pp, const struct sbx_policy *p,
 				*strrchr(parent, '/') = '\0';
 			if (stat(parent, &st) || !S_ISDIR(st.st_mode))
 				return 0;
-			rule = covering(pp, parent, WRITE_RIGHTS);
+			rule = sbx_prepared_covering_rule(pp, parent, WRITE_RIGHTS);
 			return rule ? refuse(pp, p, e, "protected path (missing, could be made)", path,
 					     rule, err) : 0;
 		}
 	}
-	rule = covering(pp, path, hide ? READ_RIGHTS : WRITE_RIGHTS);
+	rule = sbx_prepared_covering_rule(pp, path, hide ? READ_RIGHTS : WRITE_RIGHTS);
 	if (!rule)
 		return 0;
 	return refuse(pp, p, e, hide ? "hidden path" : "protected path", path, rule, err);

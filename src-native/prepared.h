@@ -162,6 +162,23 @@ void sbx_self_prepare_threads(struct sbx_prepared *pp);
 /* self.c: add a thread to that list. 0 or -ENOMEM. */
 int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
 
+/* Every Landlock right that changes what a path holds or names. */
+#define SBX_LANDLOCK_WRITE_RIGHTS                                              \
+	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |       \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |       \
+	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |           \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |         \
+	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM |         \
+	 LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE)
+
+/* prepare_protect.c: the first prepared rule granting one of `rights` on
+ * the absolute `path` or a directory above it, along the path as written and
+ * as resolved, compared by device and inode as Landlock compares; or NULL.
+ * A right on a directory above a path can rename the path away and put
+ * another in its place. */
+const struct sbx_landlock_path_rule *sbx_prepared_covering_rule(const struct sbx_prepared *pp,
+								const char *path, uint64_t rights);
+
 /* self_rings.c: every io_uring ring the process holds must be accounted
  * for (no SQPOLL thread, no registered personality, state readable); at
  * prepare (counted into pp->self_nrings and recorded, nothing changed) and
