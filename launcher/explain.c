@@ -7,6 +7,7 @@
 #include "launcher.h"
 
 #include <sched.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -117,9 +118,25 @@ void ln_explain(const struct sbx_spawn_plan *plan, bool report)
 	str(plan->hostname);
 	fputs(",\"cwd\":", stdout);
 	str(plan->cwd);
-	printf(",\"newSession\":%s,\"dieWithParent\":%s,\"limitsAsked\":%s,\"report\":%s}\n",
+	printf(",\"newSession\":%s,\"dieWithParent\":%s,\"limitsAsked\":%s,\"limits\":{",
 	       plan->new_session ? "true" : "false", plan->die_with_parent ? "true" : "false",
-	       plan->limits_asked ? "true" : "false", report ? "true" : "false");
+	       plan->limits_asked ? "true" : "false");
+	/* As the launcher will ask for them: a memory share already in bytes;
+	 * the mechanism is chosen at launch (limits.c). */
+	const struct sbx_spawn_limits *L = &plan->limits;
+	const bool set[5] = { L->has_memory, L->has_pids, L->has_cpu, L->has_wall, L->has_cputime };
+	static const char *const key[5] = { "memory", "pids", "cpuMilli", "wallMs", "cpuTimeMs" };
+	const uint64_t val[5] = { L->memory, L->pids, L->cpu_milli, L->wall_ms, L->cputime_ms };
+	bool lfirst = true;
+	for (int k = 0; plan->limits_asked && k < 5; k++) {
+		if (!set[k])
+			continue;
+		printf("%s\"%s\":{\"value\":%" PRIu64 ",\"bestEffort\":%s%s}", lfirst ? "" : ",", key[k],
+		       val[k], plan->limits_best_effort[k] ? "true" : "false",
+		       k == 0 && L->memory_cgroup_only ? ",\"cgroupOnly\":true" : "");
+		lfirst = false;
+	}
+	printf("},\"report\":%s}\n", report ? "true" : "false");
 	fflush(stdout);
 	_exit(0);
 }

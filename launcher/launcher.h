@@ -221,6 +221,10 @@ void ln_limits_join(struct ln_ctx *c);
 void ln_limits_forked(struct ln_ctx *c);
 /* The program before sbx_prepared_apply: the rlimit fallbacks. */
 void ln_limits_rlimits(struct ln_ctx *c);
+/* A sandbox prepared ahead (server.c), in the program when its request
+ * came: the request's channel and stderr to the supervisor, which until
+ * then had only the event buffer and /dev/null. */
+void ln_limits_handoff(struct ln_ctx *c, int chan, int err_fd);
 /* The launcher: kill what is left in the cgroups and remove them (no-op in
  * any other process, and without limits). */
 void ln_limits_cleanup(struct ln_ctx *c);

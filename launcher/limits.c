@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -72,7 +73,10 @@ struct ln_limits {
 	pid_t owner;             /* the launcher: only it cleans up           */
 	char why_v2[256];        /* why v2 could not do a limit (last reason) */
 	char why_v1[256];
+	char why[LIM_COUNT][700];  /* why limit k has no mechanism, as it was */
 };
+
+static void no_mech_reason(const struct ln_limits *l, int k, char *buf, size_t size);
 
 /* Messages may be cut short: they are for people, and never parsed. */
 static __attribute__((format(printf, 3, 4))) void say(char *buf, size_t size, const char *fmt, ...)
@@ -102,6 +106,7 @@ static int cg_make(struct cg *g, const char *parent, char *why, size_t wsize)
 	struct sbx_error err;
 	if (g->fd >= 0)
 		return 0;
+	sbx_cgroup_sweep(parent);
 	int fd = sbx_cgroup_create(parent, g->name, sizeof(g->name), &err);
 	if (fd < 0) {
 		say(why, wsize, "%s", err.message);
@@ -232,9 +237,11 @@ static void choose(struct ln_ctx *c, struct ln_limits *l)
 			/* Without it the limit would only push the bomb into swap. */
 			(void)write_u64(v1_cg(l, H_MEMORY)->fd, "memory.memsw.limit_in_bytes", L->memory);
 			l->mech[LIM_MEMORY] = M_V1;
-		} else {
+		} else if (!L->memory_cgroup_only) {
 			l->mech[LIM_MEMORY] = M_RLIMIT;
 		}
+		if (!l->mech[LIM_MEMORY])
+			no_mech_reason(l, LIM_MEMORY, l->why[LIM_MEMORY], sizeof(l->why[0]));
 	}
 	if (L->has_pids) {
 		const char *v1why = NULL;
@@ -252,6 +259,8 @@ static void choose(struct ln_ctx *c, struct ln_limits *l)
 			l->mech[LIM_PIDS] = M_RLIMIT;
 		if (v1why)
 			say(l->why_v1, sizeof(l->why_v1), "cgroup v1: %s", v1why);
+		if (!l->mech[LIM_PIDS])
+			no_mech_reason(l, LIM_PIDS, l->why[LIM_PIDS], sizeof(l->why[0]));
 	}
 	if (L->has_cpu) {
 		uint64_t quota = L->cpu_milli * 100;    /* per 100 ms period */
@@ -262,6 +271,8 @@ static void choose(struct ln_ctx *c, struct ln_limits *l)
 			 !write_u64(v1_cg(l, H_CPU)->fd, "cpu.cfs_period_us", 100000) &&
 			 !write_u64(v1_cg(l, H_CPU)->fd, "cpu.cfs_quota_us", quota))
 			l->mech[LIM_CPU] = M_V1;
+		if (!l->mech[LIM_CPU])
+			no_mech_reason(l, LIM_CPU, l->why[LIM_CPU], sizeof(l->why[0]));
 	}
 	if (L->has_cputime) {
 		uint64_t u;
@@ -286,9 +297,11 @@ static void choose(struct ln_ctx *c, struct ln_limits *l)
 static void no_mech_reason(const struct ln_limits *l, int k, char *buf, size_t size)
 {
 	const char *extra = k == LIM_PIDS ? "; RLIMIT_NPROC does not apply to root" :
-			    k == LIM_CPU ? "; there is no rlimit for a CPU share" : "";
+			    k == LIM_CPU ? "; there is no rlimit for a CPU share" :
+			    k == LIM_MEMORY ? "; a share of the host's memory (\"50%\") is not "
+					      "bounded by RLIMIT_AS, which counts address space" : "";
 	say(buf, size, "no writable cgroup with the %s controller (%s; %s)%s",
-		 k == LIM_PIDS ? "pids" : "cpu", l->why_v2[0] ? l->why_v2 : "cgroup v2: not usable",
+		 k == LIM_PIDS ? "pids" : k == LIM_MEMORY ? "memory" : "cpu", l->why_v2[0] ? l->why_v2 : "cgroup v2: not usable",
 		 l->why_v1[0] ? l->why_v1 : "cgroup v1: not usable", extra);
 }
 
@@ -319,9 +332,9 @@ struct ln_limits *ln_limits_setup(struct ln_ctx *c)
 		if (!want[k])
 			continue;
 		if (l->mech[k] == M_NONE) {
-			no_mech_reason(l, k, why, sizeof(why));
+			say(why, sizeof(why), "%s", l->why[k]);
 			snprintf(ptr, sizeof(ptr), "/limits/%s", lim_key[k]);
-			if (!plan->limits_best_effort) {
+			if (!plan->limits_best_effort[k]) {
 				ln_limits_cleanup(c);
 				sbx_error_set(&err, SBX_EUNSUPPORTED, ENOSYS, ptr, "limits.%s: %s",
 					      lim_key[k], why);
@@ -368,6 +381,51 @@ void ln_limits_arm(struct ln_ctx *c)
 	}
 	close(l->pids_fd);
 	l->pids_fd = -1;
+}
+
+void ln_limits_handoff(struct ln_ctx *c, int chan, int err_fd)
+{
+	if (!c->limits || c->slot_buf < 0)
+		return;
+	int fds[2] = { chan, err_fd };
+	char byte = 'L', ctl[CMSG_SPACE(sizeof(fds))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	memset(ctl, 0, sizeof(ctl));
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	/* The buffer's far end is the supervisor's channel until now. A
+	 * failure leaves it there: the end line is lost, nothing else. */
+	(void)!sendmsg(c->slot_buf, &mh, MSG_NOSIGNAL);
+}
+
+/* The supervisor of a prepared sandbox: the request's channel and stderr
+ * (ln_limits_handoff). True when they came, or will not. */
+static bool take_handoff(struct ln_ctx *c, struct ln_limits *l)
+{
+	char byte, ctl[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	ssize_t n = recvmsg(c->chan_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(2 * sizeof(int))) {
+		int fds[2];
+		memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+		close(c->chan_fd);
+		c->chan_fd = fds[0];
+		if (l->err_fd >= 0)
+			close(l->err_fd);
+		l->err_fd = fds[1];
+	}
+	return true;
 }
 
 void ln_limits_join(struct ln_ctx *c)
@@ -525,17 +583,22 @@ static bool cgroups_empty(struct ln_limits *l)
 	return true;
 }
 
-void ln_limits_cleanup(struct ln_ctx *c)
+/* What the program left behind (no pid namespace) goes with it. */
+static void kill_leftovers(struct ln_limits *l)
 {
-	struct ln_limits *l = c->limits;
-	if (!l || getpid() != l->owner)
-		return;
-	/* What the program left behind (no pid namespace) goes with it. */
 	for (int i = 0; i < 400 && !cgroups_empty(l); i++) {
 		kill_cgroups(l);
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
+}
+
+void ln_limits_cleanup(struct ln_ctx *c)
+{
+	struct ln_limits *l = c->limits;
+	if (!l || getpid() != l->owner)
+		return;
+	kill_leftovers(l);
 	struct cg *all[H_COUNT + 1] = { &l->v2, &l->v1[0], &l->v1[1], &l->v1[2], &l->v1[3] };
 	for (int i = 0; i < H_COUNT + 1; i++) {
 		struct cg *g = all[i];
@@ -579,6 +642,12 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 	sigset_t set;
 	ln_forward_sigset(&set);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* dieWithParent: SIGKILL would leave the cgroups behind. SIGTERM
+	 * (passed on like any other) wakes this loop, which sees the parent
+	 * gone, kills the sandbox and cleans up. */
+	bool orphan_watch = c->plan->die_with_parent && c->parent_pid > 0;
+	if (orphan_watch)
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	uint64_t start = now_ms();
 	uint64_t wall_end = l->mech[LIM_WALL] == M_TIMER ? start + L->wall_ms : UINT64_MAX;
 	bool poll_cpu = l->mech[LIM_CPUTIME] == M_V2 || l->mech[LIM_CPUTIME] == M_V1;
@@ -590,6 +659,9 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 		cpu_every = 100;
 	int reason = END_NONE, st = 0;
 	bool killed = false;
+	/* Prepared ahead: the request's channel comes at activation, and
+	 * the wall clock starts there. */
+	bool waiting = c->slot_sock >= 0 && c->chan_fd >= 0;
 	/* Without a cgroup: the child's CPU time and that of all it reaped
 	 * (with a pid namespace the init reaps the whole tree). */
 	struct rusage ru;
@@ -597,6 +669,10 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 
 	for (;;) {
 		uint64_t now = now_ms();
+		if (!killed && orphan_watch && getppid() != c->parent_pid) {
+			killed = true;
+			kill_tree(l, child, is_init);
+		}
 		if (!killed && now >= wall_end) {
 			reason = END_TIMEOUT;
 			killed = true;
@@ -615,12 +691,20 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 			timeout = (int)cpu_every;
 		if (killed)
 			timeout = 100;   /* a killed tree goes fast; look again anyway */
-		struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN },
+		struct pollfd pf[3] = { { .fd = sfd, .events = POLLIN },
+					{ .fd = waiting ? c->chan_fd : -1, .events = POLLIN },
 					{ .fd = l->exec_rd, .events = POLLIN } };
-		int r = poll(pf, l->exec_rd >= 0 ? 2 : 1, timeout);
+		int r = poll(pf, 3, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (l->exec_rd >= 0 && (pf[1].revents & (POLLIN | POLLHUP))) {
+		/* Before the exec watch: `started` goes to the new channel. */
+		if (waiting && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) && take_handoff(c, l)) {
+			waiting = false;
+			start = now_ms();
+			if (l->mech[LIM_WALL] == M_TIMER)
+				wall_end = start + L->wall_ms;
+		}
+		if (l->exec_rd >= 0 && (pf[2].revents & (POLLIN | POLLHUP))) {
 			char b;
 			if (read(l->exec_rd, &b, 1) <= 0) {
 				close(l->exec_rd);
@@ -658,7 +742,7 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 	if (reason == END_NONE && l->mech[LIM_CPUTIME] == M_RLIMIT && WIFSIGNALED(st) &&
 	    (WTERMSIG(st) == SIGXCPU || (WTERMSIG(st) == SIGKILL && cpu_ms >= L->cputime_ms)))
 		reason = END_CPUTIME;
-	ln_limits_cleanup(c);
+	kill_leftovers(l);
 
 	static const char *const names[] = { "", "timeout", "cpu-time", "memory" };
 	char line[256];
@@ -679,5 +763,15 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 	else if (reason == END_MEMORY)
 		dprintf(l->err_fd, "sbx: limits.memory: the memory limit (%" PRIu64 " bytes) killed a process\n",
 			L->memory);
+	/* Nothing of the sandbox runs any more: the caller may know now
+	 * (server.c), while the cgroups go (an rmdir can take a while). */
+	if (c->report_fd >= 0)
+		(void)!send(c->report_fd, &st, sizeof(st), MSG_NOSIGNAL);
+	if (c->chan_fd >= 0)
+		close(c->chan_fd);
+	if (l->err_fd >= 0)
+		close(l->err_fd);
+	c->chan_fd = l->err_fd = -1;
+	ln_limits_cleanup(c);
 	ln_exit_like(st);
 }

@@ -536,6 +536,16 @@ static int protect_walk(struct ln_ctx *c, int newroot, const struct sbx_spawn_pr
 				act = 1;
 				break;
 			}
+			/* Prepared ahead (server.c): the path existed when the
+			 * server looked (needs_placeholder) and has gone since, e.g.
+			 * the host is removing the project. Making it now would
+			 * change the host after the request that asked for it
+			 * ended: this sandbox is dropped, the request goes cold. */
+			if (c->slot_sock >= 0) {
+				close(cur);
+				return sbx_error_set(err, SBX_EPATH, ENOENT, ptr,
+						     "%s %s: gone since the sandbox was planned", what, e->path);
+			}
 			if (mkdirat(cur, name, 0755) && errno != EEXIST)
 				break;     /* cannot be made here, by the sandbox neither */
 			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

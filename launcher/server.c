@@ -20,7 +20,7 @@
  * is never reused; it is only taken for a request with the same policy
  * text, working directory (same inode), $HOME, $TMPDIR and verbosity, and
  * only when it is younger than SLOT_MAX_AGE_MS, so that it cannot show an
- * old view of a host that changed. Policies with limits, reports or
+ * old view of a host that changed. Policies with time limits, reports or
  * copy-on-write, and policy texts that read files (a path, `extends` of a
  * file, `import`), are never prepared ahead: they take the cold path.
  */
@@ -216,7 +216,10 @@ static bool cacheable(const char *text, size_t len)
 static void entry_drop_slot(struct srv_entry *en)
 {
 	if (en->slot > 0) {
-		kill(en->slot, SIGKILL);
+		/* With limits the slot is their supervisor, which passes
+		 * SIGTERM on and removes its cgroups once the sandbox is gone
+		 * (limits.c); SIGKILL would leave them to the next sweep. */
+		kill(en->slot, en->plan && en->plan->limits_asked ? SIGTERM : SIGKILL);
 		close(en->slot_sock);
 	}
 	en->slot = 0;
@@ -299,7 +302,11 @@ static int entry_for(struct srv *s, const struct ln_request *r, const struct sta
 		en->p = NULL;
 	}
 	environ = saved;
-	en->warmable = en->p && !en->plan->limits_asked && !ln_notify_prepare_flags(en->p);
+	/* Limits are prepared ahead too (their cgroups made with the
+	 * sandbox), but not the time limits, whose clocks would run ahead. */
+	en->warmable = en->p && !ln_notify_prepare_flags(en->p) &&
+		       !(en->plan->limits_asked &&
+			 (en->plan->limits.has_wall || en->plan->limits.has_cputime));
 	return pick;
 }
 
@@ -676,6 +683,28 @@ static int expire(struct srv *s)
 	return (int)next;
 }
 
+/* Node has gone. Prepared sandboxes with limits are asked to end and
+ * waited for a moment: they die with this process (dieWithParent), and
+ * would leave their cgroups to the next sweep. */
+static __attribute__((noreturn)) void server_exit(struct srv *s)
+{
+	pid_t wait_for[MAX_ENTRIES];
+	int n = 0;
+	for (int i = 0; i < MAX_ENTRIES; i++) {
+		if (s->e[i].used && s->e[i].slot > 0 && s->e[i].plan && s->e[i].plan->limits_asked)
+			wait_for[n++] = s->e[i].slot;
+		entry_drop_slot(&s->e[i]);
+	}
+	for (int t = 0; t < 200 && n > 0; t++) {
+		for (int i = 0; i < n; i++)
+			if (waitpid(wait_for[i], NULL, WNOHANG) != 0)
+				wait_for[i--] = wait_for[--n];
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	_exit(0);
+}
+
 int ln_server_main(int argc, char **argv)
 {
 	(void)argv;
@@ -734,7 +763,7 @@ int ln_server_main(int argc, char **argv)
 		if (pf[0].revents & POLLIN)
 			handle_request(&s);
 		else if (pf[0].revents & (POLLHUP | POLLERR))
-			_exit(0);
+			server_exit(&s);
 	}
 }
 
@@ -778,6 +807,8 @@ int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err)
 	fcntl(c->slot_buf, F_SETFL, O_NONBLOCK);
 	while ((got = read(c->slot_buf, ev, sizeof(ev))) > 0)
 		(void)!send(chan, ev, (size_t)got, MSG_NOSIGNAL);
+	/* limits.c: the supervisor reports the end on this channel */
+	ln_limits_handoff(c, chan, fds[2]);
 	close(c->slot_buf);
 	close(c->slot_sock);
 	close(c->chan_fd);

@@ -119,7 +119,12 @@ export interface Policy {
   root?: string;
   mounts?: Mount[];
   env?: { clear?: boolean; keep?: string[]; set?: Record<string, string> };
-  limits?: { memory?: Size; pids?: number; cpu?: number | string; wallTime?: Duration; cpuTime?: Duration };
+  /**
+   * Spawn door. `memory`: a size, a share of the host's memory (`'50%'`: a cgroup only, never
+   * RLIMIT_AS) or `'unlimited'` (lifts a preset's limit); `pids`: a number or `'unlimited'`.
+   * The `workspace` and `default` presets set `{ pids: 4096, memory: '50%', compat: 'best-effort' }`.
+   */
+  limits?: { memory?: Size | `${number}%` | 'unlimited'; pids?: number | 'unlimited'; cpu?: number | string; wallTime?: Duration; cpuTime?: Duration; compat?: Compat };
   session?: 'new' | 'inherit';
   dieWithParent?: boolean;
   hostname?: string;

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/random.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,6 +172,33 @@ int sbx_cgroup_create(const char *parent, char *name, size_t name_size, struct s
 	}
 	close(pfd);
 	return fd;
+}
+
+void sbx_cgroup_sweep(const char *parent)
+{
+	int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return;
+	DIR *d = fdopendir(pfd);
+	if (!d) {
+		close(pfd);
+		return;
+	}
+	time_t now = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid;
+		unsigned rnd;
+		char tail;
+		struct stat st;
+		if (de->d_type != DT_DIR || sscanf(de->d_name, "sbx-%ld-%8x%c", &pid, &rnd, &tail) != 2 ||
+		    pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || now - st.st_mtime < 10)
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
 }
 
 int sbx_cgroup_write(int dirfd, const char *file, const char *value)

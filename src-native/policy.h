@@ -210,6 +210,8 @@ struct sbx_rlimit_info {
 };
 extern const struct sbx_rlimit_info sbx_rlimit_infos[SBX_RL_COUNT];
 #define SBX_RLIM_UNLIMITED UINT64_MAX
+/* limits.memory / limits.pids "unlimited": lifts a limit an extended policy set */
+#define SBX_LIMIT_UNLIMITED UINT64_MAX
 
 struct sbx_policy_rlimits {
 	bool present;
@@ -266,11 +268,20 @@ struct sbx_policy_limits {
 	bool present;
 	int compat;
 	bool has_memory, has_pids, has_cpu, has_wall, has_cputime;
-	uint64_t memory;               /* bytes */
-	uint64_t pids;
+	uint64_t memory;               /* bytes; SBX_LIMIT_UNLIMITED      */
+	/* 1-100: a share of the host's memory (docs/policy.md), resolved by
+	 * the spawn plan; 0: `memory` holds bytes. Only a cgroup enforces it
+	 * (RLIMIT_AS counts address space, not memory). */
+	uint32_t memory_pct;
+	uint64_t pids;                 /* SBX_LIMIT_UNLIMITED: no limit     */
 	uint64_t cpu_milli;            /* 1000 = one CPU */
 	uint64_t wall_ms, cputime_ms;
+	/* Each limit keeps the compat of the layer that set it (SBX_UNSET:
+	 * the top level's), indexed as SBX_LIMIT_*: a preset's best-effort
+	 * defaults stay best-effort, a limit the user adds on top does not. */
+	int kcompat[5];
 };
+enum { SBX_LIMIT_MEMORY, SBX_LIMIT_PIDS, SBX_LIMIT_CPU, SBX_LIMIT_WALL, SBX_LIMIT_CPUTIME };
 
 enum sbx_root_kind {
 	SBX_ROOT_HOST_READONLY, SBX_ROOT_HOST, SBX_ROOT_EMPTY, SBX_ROOT_DIR

@@ -285,9 +285,15 @@ static void explain_limits(struct out *o, const struct sbx_policy *p)
 		const struct sbx_policy_limits *l = &p->limits;
 
 		put(o, "Limits for the whole sandbox (spawn door):");
-		if (l->has_memory)
+		if (l->has_memory && l->memory_pct)
+			put(o, " memory %u%% of the host's (a cgroup only);", (unsigned)l->memory_pct);
+		else if (l->has_memory && l->memory == SBX_LIMIT_UNLIMITED)
+			put(o, " memory unlimited;");
+		else if (l->has_memory)
 			put(o, " memory %" PRIu64 " bytes;", l->memory);
-		if (l->has_pids)
+		if (l->has_pids && l->pids == SBX_LIMIT_UNLIMITED)
+			put(o, " processes unlimited;");
+		else if (l->has_pids)
 			put(o, " at most %" PRIu64 " processes;", l->pids);
 		if (l->has_cpu)
 			put(o, " %" PRIu64 ".%03" PRIu64 " CPUs;", l->cpu_milli / 1000,

@@ -363,11 +363,20 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 		sbx_jsonw_key(&w, "limits");
 		sbx_jsonw_object_begin(&w);
 		kv_compat(&w, l->compat);
-		if (l->has_memory) {
+		if (l->has_memory && l->memory_pct) {
+			char buf[16];
+
+			snprintf(buf, sizeof(buf), "%u%%", (unsigned)l->memory_pct);
+			sbx_jsonw_kv_string(&w, "memory", buf);
+		} else if (l->has_memory && l->memory == SBX_LIMIT_UNLIMITED) {
+			sbx_jsonw_kv_string(&w, "memory", "unlimited");
+		} else if (l->has_memory) {
 			sbx_jsonw_key(&w, "memory");
 			sbx_jsonw_uint(&w, l->memory);
 		}
-		if (l->has_pids) {
+		if (l->has_pids && l->pids == SBX_LIMIT_UNLIMITED) {
+			sbx_jsonw_kv_string(&w, "pids", "unlimited");
+		} else if (l->has_pids) {
 			sbx_jsonw_key(&w, "pids");
 			sbx_jsonw_uint(&w, l->pids);
 		}

@@ -211,7 +211,7 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 		d->present = true;
 		tri(&d->compat, s->compat);
 		if (s->has_memory)
-			d->has_memory = true, d->memory = s->memory;
+			d->has_memory = true, d->memory = s->memory, d->memory_pct = s->memory_pct;
 		if (s->has_pids)
 			d->has_pids = true, d->pids = s->pids;
 		if (s->has_cpu)
@@ -220,6 +220,11 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 			d->has_wall = true, d->wall_ms = s->wall_ms;
 		if (s->has_cputime)
 			d->has_cputime = true, d->cputime_ms = s->cputime_ms;
+		const bool set[5] = { s->has_memory, s->has_pids, s->has_cpu, s->has_wall,
+				      s->has_cputime };
+		for (int k = 0; k < 5; k++)
+			if (set[k])
+				d->kcompat[k] = s->kcompat[k];
 	}
 	tri(&acc->session_new, l->session_new);
 	tri(&acc->die_with_parent, l->die_with_parent);

@@ -1158,6 +1158,25 @@ static int get_duration(struct pctx *p, const struct sbx_json *v, uint64_t *ms)
 	}
 }
 
+/* "50%": 1 to 100, digits only. */
+static int get_percent(struct pctx *p, const char *s, uint32_t *out)
+{
+	size_t len = strlen(s);
+	uint32_t v = 0;
+
+	if (len < 2 || len > 4 || s[len - 1] != '%' || strspn(s, "0123456789") != len - 1)
+		return sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+				     "bad share \"%.40s\": expected 1%% to 100%% of the host's memory (\"50%%\")",
+				     s);
+	for (size_t k = 0; k < len - 1; k++)
+		v = v * 10 + (uint32_t)(s[k] - '0');
+	if (v < 1 || v > 100)
+		return sbx_error_set(p->err, SBX_EVALUE, ERANGE, p->ptr,
+				     "share \"%.40s\" is out of range: expected 1%% to 100%%", s);
+	*out = v;
+	return 0;
+}
+
 static int parse_limits(struct pctx *p, const struct sbx_json *v)
 {
 	static const char *const keys[] = { "compat", "memory", "pids", "cpu", "wallTime",
@@ -1178,10 +1197,15 @@ static int parse_limits(struct pctx *p, const struct sbx_json *v)
 			rc = get_compat(p, x, &l->compat);
 		} else if (!strcmp(m->key, "memory")) {
 			l->has_memory = true;
+			l->memory_pct = 0;
 			if (x->type == SBX_JSON_NUMBER)
 				rc = get_uint(p, x, 1 << 20, BIG, &l->memory);
 			else if (x->type != SBX_JSON_STRING)
-				rc = type_error(p, x, "a size (\"512M\") or bytes");
+				rc = type_error(p, x, "a size (\"512M\"), a share of the host's memory (\"50%\"), \"unlimited\" or bytes");
+			else if (!strcmp(x->u.string.str, "unlimited"))
+				l->memory = SBX_LIMIT_UNLIMITED;
+			else if (strchr(x->u.string.str, '%'))
+				rc = get_percent(p, x->u.string.str, &l->memory_pct);
 			else if (sbx_parse_size(x->u.string.str, &l->memory))
 				rc = sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
 						   "bad size \"%.40s\": expected digits with an optional K, M, G or T suffix (\"512M\")",
@@ -1192,7 +1216,14 @@ static int parse_limits(struct pctx *p, const struct sbx_json *v)
 						   x->u.string.str);
 		} else if (!strcmp(m->key, "pids")) {
 			l->has_pids = true;
-			rc = get_uint(p, x, 1, 4194304, &l->pids);
+			if (x->type == SBX_JSON_STRING && !strcmp(x->u.string.str, "unlimited"))
+				l->pids = SBX_LIMIT_UNLIMITED;
+			else if (x->type == SBX_JSON_STRING)
+				rc = sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+						   "bad pids \"%.40s\": expected a number of processes (1 to 4194304) or \"unlimited\"",
+						   x->u.string.str);
+			else
+				rc = get_uint(p, x, 1, 4194304, &l->pids);
 		} else if (!strcmp(m->key, "cpu")) {
 			l->has_cpu = true;
 			if (x->type == SBX_JSON_STRING) {
@@ -1229,6 +1260,11 @@ static int parse_limits(struct pctx *p, const struct sbx_json *v)
 		}
 		sbx_json_ptr_pop(p->ptr, n);
 	}
+	/* After the loop: "compat" may follow the limits it governs. */
+	const bool set[5] = { l->has_memory, l->has_pids, l->has_cpu, l->has_wall, l->has_cputime };
+	for (int k = 0; k < 5; k++)
+		if (set[k])
+			l->kcompat[k] = l->compat;
 	return rc;
 }
 

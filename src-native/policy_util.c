@@ -93,6 +93,8 @@ void sbx_policy_init(struct sbx_policy *p)
 	p->fs.compat = p->net.compat = p->scope.compat = SBX_UNSET;
 	p->seccomp.compat = p->rlimits.compat = p->namespaces.compat = SBX_UNSET;
 	p->limits.compat = SBX_UNSET;
+	for (int k = 0; k < 5; k++)
+		p->limits.kcompat[k] = SBX_UNSET;
 	p->net.inet = p->net.netlink = p->net.other = p->net.unix_mode = SBX_UNSET;
 	p->scope.abstract_unix = p->scope.signals = SBX_UNSET;
 	for (int i = 0; i < SBX_NS_COUNT; i++)

@@ -47,6 +47,20 @@ static int refuse(struct sbx_prepared *pp, int compat, const char *pointer,
 	return 0;
 }
 
+/* refuse(), but a section whose own compat is best-effort is skipped by
+ * every door. */
+static int refuse_unless(struct sbx_prepared *pp, int compat, bool own_best_effort,
+			 const char *pointer, const char *what, struct sbx_error *err)
+{
+	if (own_best_effort && pp->door == SBX_DOOR_SELF) {
+		sbx_notebuf_add(&pp->skipped, "%s: not applied by the self door (it cannot %s; "
+				"the section is best-effort); use %s", pointer, what,
+				door_cmd(pp->door));
+		return 0;
+	}
+	return refuse(pp, compat, pointer, what, err);
+}
+
 static void ignored(struct sbx_prepared *pp, const char *pointer)
 {
 	sbx_notebuf_add(&pp->skipped, "%s: spawn door only, ignored by the %s "
@@ -89,13 +103,28 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 						      : "/mounts",
 			"mount filesystems in a private mount namespace", err)))
 		return r;
-	if (p->limits.present &&
-	    (p->limits.has_memory || p->limits.has_pids || p->limits.has_cpu ||
-	     p->limits.has_wall || p->limits.has_cputime) &&
-	    (r = refuse(pp, sbx_policy_section_compat(p, p->limits.compat),
-			"/limits", "place a running process in its own cgroup "
-			"or bound its wall time", err)))
-		return r;
+	/* A section that says best-effort itself (the workspace preset's
+	 * default limits) is skipped by the self door too: it asked for
+	 * limits only where they can be had. */
+	if (p->limits.present) {
+		const struct sbx_policy_limits *l = &p->limits;
+		const bool set[5] = { l->has_memory, l->has_pids, l->has_cpu, l->has_wall,
+				      l->has_cputime };
+		bool any = false, enforce = false, own_best_effort = true;
+
+		for (int k = 0; k < 5; k++) {
+			if (!set[k])
+				continue;
+			any = true;
+			enforce |= sbx_policy_section_compat(p, l->kcompat[k]) != SBX_COMPAT_BEST_EFFORT;
+			own_best_effort &= l->kcompat[k] == SBX_COMPAT_BEST_EFFORT;
+		}
+		if (any && (r = refuse_unless(pp, enforce ? SBX_COMPAT_ENFORCE : SBX_COMPAT_BEST_EFFORT,
+					      own_best_effort, "/limits",
+					      "place a running process in its own cgroup "
+					      "or bound its wall time", err)))
+			return r;
+	}
 	if (p->hostname) {
 		if (pp->door == SBX_DOOR_SELF)
 			return refuse(pp, top, "/hostname", "set a hostname "

@@ -170,12 +170,24 @@ static const char preset_strict[] =
 	OPT("$HOME/.config/git") "," OPT("$HOME/.npmrc") "," OPT("$HOME/.config/autostart") "," \
 	OPT("$HOME/.config/systemd")
 
+/* One sandbox must not take the host down: a fork bomb would fill the pid
+ * table (32768 entries on many hosts), a memory hog the host's memory (a
+ * private tmpfs is charged to whoever holds it). Enforced by the spawn door
+ * with a cgroup where it can make one (pids also by RLIMIT_NPROC, counted in
+ * the sandbox's user namespace); best-effort, so a host without a writable
+ * cgroup still runs the command, and says so in `skipped`. The memory share
+ * is never turned into RLIMIT_AS. The other doors skip the section. */
+#define DEFAULT_LIMITS                                                         \
+	"\"limits\": {\"pids\": 4096, \"memory\": \"50%\", \"compat\": \"best-effort\"}"
+
 static const char preset_workspace[] =
 	"{\"version\": 1, \"extends\": \"strict\","
 	"\"description\": \"strict, and programs in the working directory may be executed "
 	"(./configure, make && ./a.out, npm test); what the host runs later (git hooks and "
-	"config, editor configuration, sbx itself, shell start-up files) stays read-only.\","
-	"\"fs\": {\"exec\": [\"$CWD\"], \"protect\": [" PROTECT "]}"
+	"config, editor configuration, sbx itself, shell start-up files) stays read-only; "
+	"at most 4096 processes and half the host's memory (spawn door).\","
+	"\"fs\": {\"exec\": [\"$CWD\"], \"protect\": [" PROTECT "]},"
+	DEFAULT_LIMITS
 	"}";
 
 /* The spawn door's default. Its filesystem view is already curated (home

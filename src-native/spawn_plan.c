@@ -99,6 +99,19 @@ static uint64_t default_tmpfs_size(void)
 	return eighth < lo ? lo : eighth > hi ? hi : eighth;
 }
 
+/* limits.memory "N%": that share of the host's memory, at least 1 MiB. */
+static uint64_t memory_share(uint32_t pct)
+{
+	struct sysinfo si;
+	uint64_t total, v;
+
+	if (sysinfo(&si))
+		return 1ull << 20;
+	total = (uint64_t)si.totalram * si.mem_unit;
+	v = total / 100 * pct;
+	return v < (1ull << 20) ? 1ull << 20 : v;
+}
+
 static int add_default_opt(struct holder *h, int type, const char *source, const char *target,
 			   bool writable, bool optional)
 {
@@ -568,13 +581,20 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 	pl->new_session = p->session_new != 0;
 	pl->die_with_parent = p->die_with_parent != 0;
 	const struct sbx_policy_limits *l = &p->limits;
-	pl->limits_asked = l->present && (l->has_memory || l->has_pids || l->has_cpu ||
-					  l->has_wall || l->has_cputime);
-	pl->limits_best_effort = sbx_policy_section_compat(p, l->compat) == SBX_COMPAT_BEST_EFFORT;
+	/* "unlimited" lifts a limit an extended policy (a preset) set. */
+	bool memory = l->has_memory && (l->memory_pct || l->memory != SBX_LIMIT_UNLIMITED);
+	bool pids = l->has_pids && l->pids != SBX_LIMIT_UNLIMITED;
+	pl->limits_asked = l->present && (memory || pids || l->has_cpu || l->has_wall ||
+					  l->has_cputime);
+	for (int k = 0; k < 5; k++)
+		pl->limits_best_effort[k] =
+			sbx_policy_section_compat(p, l->kcompat[k]) == SBX_COMPAT_BEST_EFFORT;
 	if (pl->limits_asked) {
 		pl->limits = (struct sbx_spawn_limits){
-			.has_memory = l->has_memory, .has_pids = l->has_pids, .has_cpu = l->has_cpu,
-			.has_wall = l->has_wall, .has_cputime = l->has_cputime, .memory = l->memory,
+			.has_memory = memory, .has_pids = pids, .has_cpu = l->has_cpu,
+			.has_wall = l->has_wall, .has_cputime = l->has_cputime,
+			.memory = l->memory_pct ? memory_share(l->memory_pct) : l->memory,
+			.memory_cgroup_only = l->memory_pct != 0,
 			.pids = l->pids, .cpu_milli = l->cpu_milli, .wall_ms = l->wall_ms,
 			.cputime_ms = l->cputime_ms,
 		};

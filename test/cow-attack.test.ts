@@ -531,6 +531,25 @@ describe.each(USERS)('cow apply attacks, as %s', (user) => {
     for (const [n, c] of Object.entries(files('locked'))) expect(read(path.join(e2.ws, n))).toBe(c);
   });
 
+  t.skipIf(!isRoot())('sbx run --cow=apply: an apply that stopped exits 122 whatever the command returned; a full apply keeps the command\'s code', () => {
+    const e = setup(user);
+    fs.mkdirSync(path.join(e.ws, 'locked'));
+    fs.writeFileSync(path.join(e.ws, 'locked', 'f'), 'old\n');
+    own(e);
+    expect(spawnSync('chattr', ['+i', path.join(e.ws, 'locked')]).status).toBe(0);
+    const r = cliApply(e, 'echo a > a.txt && echo new > locked/f; exit 0');
+    spawnSync('chattr', ['-i', path.join(e.ws, 'locked')]);
+    expect(r.status, r.stderr).toBe(122);
+    expect(r.stderr).toMatch(/sbx: M \S*\/locked\/f \(not applied: [^\n]+\)\n/);
+    expect(r.stderr).toMatch(/sbx: cow: the changes were not all applied \(see above\); the command exited with 0\n$/);
+    expect(read(path.join(e.ws, 'locked', 'f'))).toBe('old\n');
+    // The neighbour: everything applied, the command's own code (3) is the exit.
+    const e2 = setup(user);
+    const ok = cliApply(e2, 'echo a > a.txt; exit 3');
+    expect(ok.status, ok.stderr).toBe(3);
+    expect(read(path.join(e2.ws, 'a.txt'))).toBe('a\n');
+  });
+
   t('the host changed a directory during the run: the apply stops there and names exactly what it applied', async () => {
     const e = setup(user);
     fs.mkdirSync(path.join(e.ws, 'd'));

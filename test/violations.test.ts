@@ -43,7 +43,9 @@ print("went on")
 
 // AF_UNIX sockets allowed (the default denies them): the allowed neighbour.
 const POLICY = { extends: 'default', net: { unix: 'all' as const } };
-const NO_NS = { ...POLICY, namespaces: { user: false, pid: false, net: false, mount: false, ipc: false, uts: false, cgroup: false } };
+// Without the preset's limits: with limits and no pid namespace the launcher
+// stays as their supervisor and forks the program (docs/spawn.md, "Limits").
+const NO_NS = { ...POLICY, namespaces: { user: false, pid: false, net: false, mount: false, ipc: false, uts: false, cgroup: false }, limits: { pids: 'unlimited', memory: 'unlimited' } };
 
 describe('violation reports', () => {
   test('report: socket(AF_INET) fails with EPERM, the program goes on, the event names socket and its family', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { explain, resolvePolicy } from '../compile';
 import { artifactPaths } from '../native';
 import type { SandboxedChildProcess } from '../spawn';
-import { type CowMode, type Violation, extendPolicyText, formatChanges, formatLastViolation, formatUnshown, formatViolation } from '../spawn-result';
+import { type CowMode, type CowResult, type Violation, extendPolicyText, formatChanges, formatLastViolation, formatUnshown, formatViolation } from '../spawn-result';
 import { UsageError } from './command';
 
 export const RUN_EXTRAS_HELP = [
@@ -75,9 +75,10 @@ export async function printUnshown(child: SandboxedChildProcess): Promise<void> 
 }
 
 /** After the command: the change list (and where they are kept, or that they were applied). */
-export async function printChanges(child: SandboxedChildProcess): Promise<void> {
+export async function printChanges(child: SandboxedChildProcess): Promise<CowResult | undefined> {
   const r = await child.cow;
   if (r) process.stderr.write(formatChanges(r));
+  return r ?? undefined;
 }
 
 interface PlanMount {
@@ -107,7 +108,21 @@ interface Plan {
   newSession: boolean;
   dieWithParent: boolean;
   limitsAsked: boolean;
+  /** Each limit the launcher will ask for (a memory share already in bytes). */
+  limits?: Partial<Record<'memory' | 'pids' | 'cpuMilli' | 'wallMs' | 'cpuTimeMs', { value: number; bestEffort: boolean; cgroupOnly?: boolean }>>;
   report: boolean;
+}
+
+function limitsText(plan: Plan): string {
+  const l = plan.limits ?? {};
+  const parts: string[] = [];
+  const be = (x: { bestEffort: boolean }) => (x.bestEffort ? ', best-effort' : '');
+  if (l.memory) parts.push(`memory ${bytesText(l.memory.value)}${l.memory.cgroupOnly ? ' (a cgroup only)' : ''}${be(l.memory)}`);
+  if (l.pids) parts.push(`pids ${l.pids.value}${be(l.pids)}`);
+  if (l.cpuMilli) parts.push(`cpu ${l.cpuMilli.value / 1000}${be(l.cpuMilli)}`);
+  if (l.wallMs) parts.push(`wall time ${l.wallMs.value} ms${be(l.wallMs)}`);
+  if (l.cpuTimeMs) parts.push(`CPU time ${l.cpuTimeMs.value} ms${be(l.cpuTimeMs)}`);
+  return parts.length ? parts.join('; ') : plan.limitsAsked ? 'asked (see the policy below)' : 'none';
 }
 
 /** The launcher's own plan for this policy here (`sbx-launcher --explain`): nothing is set up. */
@@ -164,7 +179,7 @@ function formatPlan(plan: Plan, cmd: string[]): string {
     `  environment: ${plan.env.clear ? 'cleared' : 'inherited'}${plan.env.keep.length ? `; kept: ${plan.env.keep.join(' ')}` : ''}${set.length ? `; set: ${set.join(' ')}` : ''}`,
     `  hostname: ${plan.hostname}   working directory: ${plan.cwd}`,
     `  session: ${plan.newSession ? 'new (setsid)' : 'inherited'}   killed with the caller: ${plan.dieWithParent ? 'yes' : 'no'}`,
-    `  limits: ${plan.limitsAsked ? 'asked (see the policy below)' : 'none'}   denied calls reported: ${plan.report ? 'yes' : 'no'}`,
+    `  limits: ${limitsText(plan)}   denied calls reported: ${plan.report ? 'yes' : 'no'}`,
   );
   return lines.join('\n') + '\n';
 }

@@ -65,6 +65,8 @@ export function runPolicy(
 export const EXIT_TIMEOUT = 124;
 /** Another limit killed it: the memory limit's OOM kill, or limits.cpuTime. */
 export const EXIT_LIMIT = 123;
+/** `--cow=apply`: the command ended, but applying its changes stopped part-way (or could not read them). */
+export const EXIT_COW_APPLY = 122;
 
 const SIGNALS: Record<string, number> = os.constants.signals as unknown as Record<string, number>;
 
@@ -134,7 +136,15 @@ export const runCommand: Command = {
       child.once('close', async (code, signal) => {
         for (const [s, h] of handlers) process.off(s, h);
         if (report) await printUnshown(child); // run-extras.ts
-        await printChanges(child); // --cow: run-extras.ts
+        const changes = await printChanges(child); // --cow: run-extras.ts
+        // The host holds only part of the changes: the program's own code
+        // would hide that from a script (`sbx run --cow=apply -- make && ...`).
+        if (cow === 'apply' && changes && (changes.applied === false || changes.error)) {
+          const how = signal ? `was killed by ${signal}` : `exited with ${code ?? 'no code'}`;
+          process.stderr.write(`sbx: cow: the changes were not all applied (see above); the command ${how}\n`);
+          resolve(EXIT_COW_APPLY);
+          return;
+        }
         // ---- limits: a limit's kill has its own exit code ----
         const end = await child.ended;
         if (signal && end?.reason) {

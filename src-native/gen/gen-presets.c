@@ -294,8 +294,8 @@ static void build(int idx, const struct sbx_policy *p)
 
 		fprintf(out, "\tp->limits.present = %d; p->limits.compat = %d;\n", l->present,
 			l->compat);
-		fprintf(out, "\tp->limits.has_memory = %d; p->limits.memory = UINT64_C(%" PRIu64 ");\n",
-			l->has_memory, l->memory);
+		fprintf(out, "\tp->limits.has_memory = %d; p->limits.memory = UINT64_C(%" PRIu64 "); "
+			"p->limits.memory_pct = %u;\n", l->has_memory, l->memory, (unsigned)l->memory_pct);
 		fprintf(out, "\tp->limits.has_pids = %d; p->limits.pids = UINT64_C(%" PRIu64 ");\n",
 			l->has_pids, l->pids);
 		fprintf(out, "\tp->limits.has_cpu = %d; p->limits.cpu_milli = UINT64_C(%" PRIu64 ");\n",
@@ -304,6 +304,8 @@ static void build(int idx, const struct sbx_policy *p)
 			l->has_wall, l->wall_ms);
 		fprintf(out, "\tp->limits.has_cputime = %d; p->limits.cputime_ms = UINT64_C(%" PRIu64 ");\n",
 			l->has_cputime, l->cputime_ms);
+		for (int k = 0; k < 5; k++)
+			fprintf(out, "\tp->limits.kcompat[%d] = %d;\n", k, l->kcompat[k]);
 	}
 	fprintf(out, "\tp->session_new = %d; p->die_with_parent = %d; p->report = %d;\n"
 		"\tp->keep_preload_env = %d;\n", p->session_new, p->die_with_parent, p->report,

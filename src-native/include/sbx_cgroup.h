@@ -30,6 +30,14 @@ SBX_API int sbx_cgroup_own_dir(const char *controller, char *buf, size_t size,
 SBX_API int sbx_cgroup_create(const char *parent, char *name, size_t name_size,
 			      struct sbx_error *err);
 
+/* Remove the empty sbx-<pid>-* cgroups below `parent` whose launcher <pid>
+ * is gone and that are older than a few seconds: a launcher killed with
+ * SIGKILL (a prepared sandbox dropped, a helper killed) cannot remove its
+ * own. rmdir removes only empty cgroups; the age keeps a cgroup that a live
+ * launcher (of another pid namespace) made a moment ago and has not joined
+ * yet. Errors are ignored: this is housekeeping. */
+SBX_API void sbx_cgroup_sweep(const char *parent);
+
 /* Write `value` to the control file `file` below dirfd. 0 or -errno. */
 SBX_API int sbx_cgroup_write(int dirfd, const char *file, const char *value);
 

@@ -116,11 +116,16 @@ struct sbx_spawn_plan {
 	/* `limits` asks for something (memory, pids, cpu, wall or CPU time);
 	 * the launcher picks a mechanism for each (launcher/limits.c). */
 	bool limits_asked;
-	bool limits_best_effort;
+	/* per limit, indexed as SBX_LIMIT_* (memory, pids, cpu, wall, cpu time) */
+	bool limits_best_effort[5];
 	/* ---- limits (launcher/limits.c) ---- */
 	struct sbx_spawn_limits {
 		bool has_memory, has_pids, has_cpu, has_wall, has_cputime;
 		uint64_t memory;           /* bytes                          */
+		/* The policy gave a share of the host's memory ("50%"): only a
+		 * cgroup may enforce it, never RLIMIT_AS (address space is not
+		 * memory: a JIT or a wasm runtime reserves far more than it uses). */
+		bool memory_cgroup_only;
 		uint64_t pids;             /* processes                      */
 		uint64_t cpu_milli;        /* 1000 = one CPU                 */
 		uint64_t wall_ms, cputime_ms;
