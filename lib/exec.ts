@@ -122,22 +122,48 @@ function run(file: string, argv: string[], options: SandboxExecFileOptions, cmd:
   return child;
 }
 
-interface PromiseWithChild<T> extends Promise<T> {
+export interface PromiseWithChild<T> extends Promise<T> {
   child: SandboxedChildProcess;
 }
 
+type Args = readonly string[] | null | undefined;
+type BufferOpts = SandboxExecFileOptions & { encoding: 'buffer' | null };
+type StringOpts = SandboxExecFileOptions & { encoding?: BufferEncoding };
+
 /** `child_process.execFile(file, args, options, callback)` in a sandbox. */
+export function execFile(file: string, callback?: ExecCallback): SandboxedChildProcess;
+export function execFile(file: string, args: Args, callback?: ExecCallback): SandboxedChildProcess;
+export function execFile(file: string, options: SandboxExecFileOptions | null | undefined, callback?: ExecCallback): SandboxedChildProcess;
+export function execFile(file: string, args: Args, options: SandboxExecFileOptions | null | undefined, callback?: ExecCallback): SandboxedChildProcess;
 export function execFile(file: string, ...rest: unknown[]): SandboxedChildProcess {
   const { argv, options, callback } = normalize(rest);
   return run(file, argv, options, [file, ...argv].join(' '), callback);
 }
+// What util.promisify(sbx.execFile) returns, typed as @types/node types child_process.execFile's.
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace execFile {
+  function __promisify__(file: string): PromiseWithChild<{ stdout: string; stderr: string }>;
+  function __promisify__(file: string, args: Args): PromiseWithChild<{ stdout: string; stderr: string }>;
+  function __promisify__(file: string, options: BufferOpts): PromiseWithChild<{ stdout: Buffer; stderr: Buffer }>;
+  function __promisify__(file: string, args: Args, options: BufferOpts): PromiseWithChild<{ stdout: Buffer; stderr: Buffer }>;
+  function __promisify__(file: string, options: StringOpts | null | undefined): PromiseWithChild<{ stdout: string; stderr: string }>;
+  function __promisify__(file: string, args: Args, options: StringOpts | null | undefined): PromiseWithChild<{ stdout: string; stderr: string }>;
+}
 
 /** `child_process.exec(command, options, callback)` in a sandbox: `command` runs with /bin/sh -c (or `options.shell`). */
+export function exec(command: string, callback?: ExecCallback): SandboxedChildProcess;
+export function exec(command: string, options: SandboxExecOptions | null | undefined, callback?: ExecCallback): SandboxedChildProcess;
 export function exec(command: string, ...rest: unknown[]): SandboxedChildProcess {
   const { options, callback } = normalize([null, ...rest]);
   if (typeof command !== 'string' || !command) throw new TypeError('sbx.exec: command must be a non-empty string');
   const shell = typeof options.shell === 'string' ? options.shell : '/bin/sh';
   return run(shell, ['-c', command], { ...options, shell: false }, command, callback);
+}
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exec {
+  function __promisify__(command: string): PromiseWithChild<{ stdout: string; stderr: string }>;
+  function __promisify__(command: string, options: BufferOpts): PromiseWithChild<{ stdout: Buffer; stderr: Buffer }>;
+  function __promisify__(command: string, options: StringOpts | null | undefined): PromiseWithChild<{ stdout: string; stderr: string }>;
 }
 
 function promised(fn: (...a: unknown[]) => SandboxedChildProcess) {

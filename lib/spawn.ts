@@ -155,6 +155,8 @@ export interface RunResult {
   changes?: CowChange[];
   /** With `cow`: the whole copy-on-write result (kept upper dir, applied, error). */
   cow?: CowResult;
+  /** Output beyond `maxBuffer` was cut: the bytes the program wrote to each stream, in all. */
+  truncated?: { stdout?: number; stderr?: number };
 }
 
 export interface SandboxRunOptions extends Omit<SandboxSpawnOptions, 'stdio'> {
@@ -162,7 +164,17 @@ export interface SandboxRunOptions extends Omit<SandboxSpawnOptions, 'stdio'> {
   input?: string | Buffer;
   /** 'inherit' passes stdout/stderr through (then not captured). Default 'pipe'. */
   output?: 'pipe' | 'inherit';
+  /**
+   * The most bytes kept of stdout and of stderr, each (default 16 MiB: an agent's tool call). Beyond it the
+   * output is cut there and `truncated` says how much there was; with `onMaxBuffer: 'kill'` the sandbox is
+   * also killed (SIGKILL), as child_process.execFile does.
+   */
+  maxBuffer?: number;
+  onMaxBuffer?: 'truncate' | 'kill';
 }
+
+/** The default `maxBuffer` of `run()`, per stream. */
+export const RUN_MAX_BUFFER = 16 * 1024 * 1024;
 
 function stdioArray(stdio: StdioOptions | undefined): Array<unknown> {
   if (stdio === undefined) return ['pipe', 'pipe', 'pipe'];
@@ -369,26 +381,47 @@ function reasonOf(code: number | null, signal: NodeJS.Signals | null, rep: Sandb
 
 /** Run a command in a sandbox to its end: exit code or signal, output, and why it ended. */
 export function run(command: string, args: readonly string[] = [], options: SandboxRunOptions = {}): Promise<RunResult> {
-  const { input, output, ...rest } = options;
+  const { input, output, maxBuffer = RUN_MAX_BUFFER, onMaxBuffer = 'truncate', ...rest } = options;
+  if (!(Number.isSafeInteger(maxBuffer) && maxBuffer >= 0)) throw new TypeError('sbx.run: maxBuffer must be a non-negative integer');
+  if (onMaxBuffer !== 'truncate' && onMaxBuffer !== 'kill') throw new TypeError("sbx.run: onMaxBuffer must be 'truncate' or 'kill'");
   const out = output ?? 'pipe';
   const child = spawn(command, args, { ...rest, stdio: [input === undefined ? 'ignore' : 'pipe', out, out] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // Bytes, kept up to maxBuffer and decoded at the end: a string grown without
+  // bound ends the caller ("Invalid string length"), not the program.
+  const streams = { stdout: { parts: [] as Buffer[], kept: 0, seen: 0 }, stderr: { parts: [] as Buffer[], kept: 0, seen: 0 } };
+  const collect = (which: 'stdout' | 'stderr') => (d: Buffer) => {
+    const s = streams[which];
+    s.seen += d.length;
+    if (s.kept < maxBuffer) {
+      const part = d.length > maxBuffer - s.kept ? d.subarray(0, maxBuffer - s.kept) : d;
+      s.parts.push(part);
+      s.kept += part.length;
+    }
+    if (s.seen > maxBuffer && onMaxBuffer === 'kill' && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  child.stdout?.on('data', collect('stdout'));
+  child.stderr?.on('data', collect('stderr'));
   if (input !== undefined && child.stdin) {
     child.stdin.on('error', () => {});
     child.stdin.end(input);
   }
   return new Promise((resolve, reject) => {
-    child.once('error', (e) => reject(new SbxError('SBX_ESYS', `sbx: cannot start the launcher: ${e.message}`)));
+    child.once('error', (e) => {
+      // options.signal: the standard AbortError, as child_process gives it.
+      if (e.name === 'AbortError') reject(e);
+      else reject(new SbxError('SBX_ESYS', `sbx: cannot start the launcher: ${e.message}`));
+    });
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       void Promise.all([child.sandbox, child.cow, child.ended ?? Promise.resolve(undefined)]).then(([rep, cowRes, end]) => {
+        const text = (which: 'stdout' | 'stderr') => Buffer.concat(streams[which].parts).toString('utf8');
+        const cut = (which: 'stdout' | 'stderr') => (streams[which].seen > maxBuffer ? { [which]: streams[which].seen } : {});
+        const truncated = { ...cut('stdout'), ...cut('stderr') };
         resolve({
           code,
           signal,
-          stdout,
-          stderr,
+          stdout: text('stdout'),
+          stderr: text('stderr'),
+          ...(Object.keys(truncated).length ? { truncated } : {}),
           reason: reasonOf(code, signal, rep, end),
           ...(rep.error ? { error: rep.error } : {}),
           ...(rep.execError ? { execError: rep.execError } : {}),

@@ -312,17 +312,29 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 					     "empty (only what the mounts add)" };
 
 	if (p->namespaces.present) {
-		bool any = false;
+		bool any = false, off = false, unset = false;
 
-		put(o, "Namespaces (spawn door only): new");
+		/* Only what the policy says: a kind it leaves unset is the spawn
+		 * door's default (every kind but time), which the plan above
+		 * shows as made; "new none" would contradict it. */
+		put(o, "Namespaces (spawn door only):");
 		for (int n = 0; n < SBX_NS_COUNT; n++) {
 			if (p->namespaces.ns[n] != 1)
 				continue;
-			put(o, "%s %s", any ? "," : "", sbx_ns_keys[n]);
+			put(o, "%s %s", any ? "," : " new", sbx_ns_keys[n]);
 			any = true;
 		}
-		if (!any)
-			put(o, " none");
+		for (int n = 0; n < SBX_NS_COUNT; n++) {
+			if (p->namespaces.ns[n] == SBX_UNSET)
+				unset = true;
+			if (p->namespaces.ns[n] != 0)
+				continue;
+			put(o, "%s %s", off ? "," : any ? "; not made:" : " not made:", sbx_ns_keys[n]);
+			off = true;
+		}
+		if (unset)
+			put(o, "%s", any || off ? "; the others as the spawn door's default" :
+				     " the spawn door's default");
 		put(o, ".");
 		if (p->namespaces.uid >= 0)
 			put(o, " Inside, uid %" PRId64 ".", p->namespaces.uid);

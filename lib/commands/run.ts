@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Policy } from '../policy';
@@ -7,6 +8,15 @@ import { parseArgs } from './args';
 import { explainRun, printChanges, printUnshown, printViolations, RUN_EXTRAS_HELP, takeCowFlag } from './run-extras';
 
 /** The policy the flags describe: the given one (or `default`) with the flags on top. */
+function lstatOk(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function runPolicy(
   base: string | undefined,
   flags: { ro: string[]; rw: string[]; net?: string; unix?: string[]; env: string[]; memory?: string; pids?: string; timeout?: string },
@@ -26,6 +36,13 @@ export function runPolicy(
   for (const [list, writable] of [[flags.ro, false], [flags.rw, true]] as const) {
     for (const x of list) {
       const a = abs(x);
+      // Said in the flag's terms: the core's message would name a policy
+      // pointer (/fs/read/0) the user never wrote. (The launcher still
+      // resolves the path itself, once, when it binds it.)
+      if (!lstatOk(a)) {
+        const flag = writable ? '--rw' : '--ro';
+        throw new UsageError(`run: ${flag} ${x}: ${a} does not exist; create it first${writable ? ` (mkdir -p ${JSON.stringify(x)})` : ''}, or leave the flag out`);
+      }
       (p.mounts ??= []).push({ type: 'bind', source: a, target: a, writable });
       (fs.read ??= []).push(a);
       if (writable) (fs.write ??= []).push(a);
