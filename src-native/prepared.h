@@ -107,6 +107,19 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		       int landlock_abi, struct sbx_prepared **out,
 		       struct sbx_error *err);
 
+/* prepare.c, the steps every door shares (prepare_door.c orders them with
+ * a door's own): the arguments and the door rules, the rlimit and
+ * capability plans (*out, or the error and nothing left behind); */
+int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
+		      int landlock_abi, struct sbx_prepared **out,
+		      struct sbx_error *err);
+/* the filter, the Landlock ruleset and the protected paths (on failure the
+ * caller frees pp); */
+int sbx_prepare_confine(struct sbx_prepared *pp, const struct sbx_policy *p,
+			int landlock_abi, struct sbx_error *err);
+/* the notes so far belong to the preparation, not to an apply. */
+void sbx_prepare_end(struct sbx_prepared *pp);
+
 /* prepare_landlock.c: the `fs`, `net` (ports) and `scope` sections into
  * pp->plan.landlock for `abi`, then prepared and built (pp->landlock,
  * pp->landlock_fd). Per-section compat: a best-effort section drops what
@@ -159,7 +172,8 @@ struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp);
 /* self.c: list the process's threads for the self door's apply (nothing is
  * changed; a failure here leaves apply to open /proc itself and report). */
 void sbx_self_prepare_threads(struct sbx_prepared *pp);
-/* self.c: add a thread to that list. 0 or -ENOMEM. */
+/* self_rings.c (which lists the threads while it checks the rings): add a
+ * thread to that list. 0 or -ENOMEM. */
 int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
 
 /* Every Landlock right that changes what a path holds or names. */

@@ -517,20 +517,6 @@ static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
 	return (int)(run->pending.n - from);
 }
 
-int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid)
-{
-	if (pp->self_ntids % 64 == 0) {
-		int *v = realloc(pp->self_tids,
-				 (pp->self_ntids + 64) * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		pp->self_tids = v;
-	}
-	pp->self_tids[pp->self_ntids++] = tid;
-	return 0;
-}
-
 static int keep_tid(void *arg, pid_t tid)
 {
 	struct sbx_prepared *pp = arg;
