@@ -268,9 +268,34 @@ void sbx_prepare_end(struct sbx_prepared *pp)
 	pp->notes_lost_prepared = pp->notes.lost;
 }
 
+int sbx_prepare_plan(const struct sbx_plan *plan, int door, unsigned flags,
+		     struct sbx_prepared **out, struct sbx_error *err)
+{
+	struct sbx_policy empty;
+	struct sbx_prepared *pp;
+	int abi = sbx_landlock_abi(), r;
+
+	memset(&empty, 0, sizeof(empty));
+	sbx_policy_init(&empty);
+	if ((r = sbx_prepare_begin(&empty, door, flags, abi, out, err)))
+		return r;
+	pp = *out;
+	*out = NULL;
+	pp->plan = *plan;
+	pp->landlock_abi = plan->landlock.present ? abi : 0;
+	if ((r = sbx_apply_seccomp_check(&pp->plan.seccomp, err)) ||
+	    (plan->landlock.present && (r = sbx_prepare_landlock_build(pp, abi, err)))) {
+		sbx_prepared_free(pp);
+		return r;
+	}
+	sbx_prepare_end(pp);
+	*out = pp;
+	return 0;
+}
+
 /*
- * Steps 1-6 of apply.h over what prepare built: same order and fail-closed
- * rule as sbx_plan_apply(), but the Landlock ruleset already exists (built
+ * The apply engine of every door (apply.h): over what prepare built, the
+ * steps in order, fail closed; the Landlock ruleset already exists (built
  * while the process was unchanged) and stays open for the other threads.
  */
 int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err)

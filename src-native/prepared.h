@@ -120,12 +120,27 @@ int sbx_prepare_confine(struct sbx_prepared *pp, const struct sbx_policy *p,
 /* the notes so far belong to the preparation, not to an apply. */
 void sbx_prepare_end(struct sbx_prepared *pp);
 
+/*
+ * A prepared sandbox from a plan built by hand instead of from a policy, for
+ * the C tests of the apply engine (test/native/test_apply.c): the plan's
+ * rlimits, capabilities and filter as given (the plan's storage must outlive
+ * the sandbox), checked and built by the same steps as sbx_prepare() (the
+ * filter check, sbx_prepare_landlock_build() at the measured ABI); ids are
+ * not applied by any door and must be absent. Then sbx_prepared_apply().
+ */
+int sbx_prepare_plan(const struct sbx_plan *plan, int door, unsigned flags,
+		     struct sbx_prepared **out, struct sbx_error *err);
+
 /* prepare_landlock.c: the `fs`, `net` (ports) and `scope` sections into
  * pp->plan.landlock for `abi`, then prepared and built (pp->landlock,
  * pp->landlock_fd). Per-section compat: a best-effort section drops what
  * the ABI lacks (a note in pp->skipped), an enforce section fails. */
 int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 			 int abi, struct sbx_error *err);
+/* Its last step: pp->plan.landlock (present) prepared for `abi` and built
+ * into pp->landlock and pp->landlock_fd, opening every path (a missing
+ * optional one of pp->paths is dropped with a note). */
+int sbx_prepare_landlock_build(struct sbx_prepared *pp, int abi, struct sbx_error *err);
 
 /* prepare_protect.c: fs.protect / fs.hide in the preload and self doors,
  * which cannot carve a path out of a granted tree: an entry a right reaches
