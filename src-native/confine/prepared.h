@@ -184,13 +184,6 @@ int sbx_prepared_denial_ret(const struct sbx_prepared *pp, uint32_t arch,
  * (what Landlock dropped at prepare copied in); returns &pp->result. */
 struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp);
 
-/* self.c: list the process's threads for the self door's apply (nothing is
- * changed; a failure here leaves apply to open /proc itself and report). */
-void sbx_self_prepare_threads(struct sbx_prepared *pp);
-/* self_rings.c (which lists the threads while it checks the rings): add a
- * thread to that list. 0 or -ENOMEM. */
-int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
-
 /* Every Landlock right that changes what a path holds or names. */
 #define SBX_LANDLOCK_WRITE_RIGHTS                                              \
 	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |       \
@@ -207,30 +200,6 @@ int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
  * another in its place. */
 const struct sbx_landlock_path_rule *sbx_prepared_covering_rule(const struct sbx_prepared *pp,
 								const char *path, uint64_t rights);
-
-/* self_rings.c: every io_uring ring the process holds must be accounted
- * for (no SQPOLL thread, no registered personality, state readable); at
- * prepare (counted into pp->self_nrings and recorded, nothing changed) and
- * once more when every thread is confined, before seccomp (a process that
- * held rings at prepare), or after it (one that held none). 0, or the error (SBX_EUNSUPPORTED naming the
- * ring and what to do, SBX_ESYS when /proc cannot tell). */
-int sbx_self_rings_check(struct sbx_prepared *pp, struct sbx_error *err);
-int sbx_self_rings_recheck(struct sbx_prepared *pp, struct sbx_error *err);
-/* What the policy asks that the held rings defeat: refused sockets are an
- * error in enforce mode (skipped in best-effort); the rest is listed in
- * pp->skipped. */
-int sbx_self_rings_policy(struct sbx_prepared *pp, const struct sbx_policy *p,
-			  struct sbx_error *err);
-/* After a lockdown's seccomp filter is in force: if it refuses
- * io_uring_register, later lockdowns of this process may take a ring whose
- * probe that filter refuses as accounted for (nothing can have been
- * registered since this one). */
-void sbx_self_rings_sealed(const struct sbx_prepared *pp);
-
-/* Whether thread `tid` (a name in the /proc/<pid>/task directory
- * `task_dir`) is an io_uring worker of the kernel: it runs no user code, so
- * there is nothing of its own to confine and it takes no signal handler. */
-bool sbx_self_task_is_io_worker(int task_dir, pid_t tid);
 
 /* Restrict the calling thread with the prepared Landlock domain (self door,
  * other threads). Async-signal-safe; 0 when there is nothing to enforce,

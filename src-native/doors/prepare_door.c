@@ -7,6 +7,7 @@
  */
 #include "policy.h"
 #include "prepared.h"
+#include "self.h"
 
 int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		       int landlock_abi, struct sbx_prepared **out,

@@ -29,6 +29,7 @@
 #include "bpf.h"
 #include "policy.h"
 #include "prepared.h"
+#include "self.h"
 #include "seccomp_defs.h"
 
 #include <errno.h>
