@@ -29,6 +29,7 @@
 #include "request.h"
 #include "sbx_apply.h"
 #include "sbx_policy.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -48,10 +49,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
 
 extern char **environ;
 

@@ -7,6 +7,7 @@
 #include "launcher.h"
 #include "request.h"
 #include "sbx_apply.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +16,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
 
 #define SLOT_FD_BASE LN_SLOT_FD_BASE
 

@@ -32,6 +32,7 @@
 #include "self.h"
 
 #include "seccomp_defs.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,11 +91,6 @@ static long self_trace_ns(void)
 #else
 #define SELF_TRACE(w) do { } while (0)
 #define self_trace_dump() do { } while (0)
-#endif
-
-#ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT 47
-#define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
 /* The kernel's struct sigaction for rt_sigaction(2) (not glibc's: glibc
