@@ -119,72 +119,6 @@ int ln_mount_overlay(const struct sbx_spawn_mount *m, const char *dst, struct ln
 
 /* ---- the walk: --cow-diff, --cow-apply (cow.h) ----------------------------------- */
 
-static const char *type_name(mode_t m)
-{
-	if (S_ISREG(m))
-		return "file";
-	if (S_ISDIR(m))
-		return "dir";
-	if (S_ISLNK(m))
-		return "symlink";
-	return "other";
-}
-
-static void put_hex(FILE *f, const char *s)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		fputc(digits[ch >> 4], f);
-		fputc(digits[ch & 15], f);
-	}
-}
-
-/* Reasons are our own ASCII text and strerror(); escaped all the same. */
-static void put_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-void ln_cow_emit(const char *kind, const char *rel, mode_t type, const struct ln_cow_done *d)
-{
-	printf("{\"kind\":\"%s\",\"type\":\"%s\",\"hex\":\"", kind, type_name(type));
-	put_hex(stdout, rel);
-	fputc('"', stdout);
-	if (d) {
-		fputs(d->applied ? ",\"applied\":true" : ",\"applied\":false", stdout);
-		if (!d->applied && d->reason) {
-			fputs(",\"reason\":", stdout);
-			put_json_str(stdout, d->reason);
-		}
-		if (d->leftover[0]) {
-			fputs(",\"leftover\":\"", stdout);
-			put_hex(stdout, d->leftover);
-			fputc('"', stdout);
-		}
-	}
-	fputs("}\n", stdout);
-}
-
-void ln_cow_emit_abort(const char *rel, const char *reason)
-{
-	fputs("{\"event\":\"abort\",\"hex\":\"", stdout);
-	put_hex(stdout, rel);
-	fputs("\",\"reason\":", stdout);
-	put_json_str(stdout, reason);
-	fputs("}\n", stdout);
-}
-
 bool ln_cow_is_whiteout(const struct stat *st)
 {
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
@@ -478,24 +412,4 @@ int ln_cow_walk(int ufd, int lfd, struct ln_cow_apply *ap)
 {
 	char rel[LN_COW_REL_MAX] = "";
 	return walk(ufd, lfd, rel, 0, false, ap);
-}
-
-int ln_cow_diff_main(int argc, char **argv)
-{
-	if (argc != 2) {
-		dprintf(2, "usage: sbx-launcher --cow-diff UPPER LOWER\n");
-		return 2;
-	}
-	int ufd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int lfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ufd < 0 || lfd < 0) {
-		dprintf(2, "sbx-launcher: --cow-diff: %s: %s\n", ufd < 0 ? argv[0] : argv[1],
-			strerror(errno));
-		return 1;
-	}
-	int rc = ln_cow_walk(ufd, lfd, NULL);
-	fflush(stdout);
-	close(ufd);
-	close(lfd);
-	return rc ? 1 : 0;
 }

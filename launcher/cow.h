@@ -72,13 +72,15 @@ void ln_cow_apply_dir_mode(struct ln_cow_apply *ap, int dfd, const struct stat *
 /* A change to be finished on the way out (a directory's mode): applied
  * unless the apply stopped. Returns d->applied. */
 bool ln_cow_apply_pending(struct ln_cow_apply *ap, struct ln_cow_done *d);
+/* A new apply (--cow-apply), NULL without memory. */
+struct ln_cow_apply *ln_cow_apply_new(void);
 /* Has the apply stopped? */
 bool ln_cow_apply_stopped(const struct ln_cow_apply *ap);
 /* Stop the apply at `rel`: `what` failed with errno `err` (0: `what` says
  * it all), and the abort line. */
 void ln_cow_apply_stop(struct ln_cow_apply *ap, const char *rel, const char *what, int err);
 
-/* ---- output (cow.c) ---- */
+/* ---- output (cow_emit.c) ---- */
 
 /* One change line; `d` NULL when only listing. */
 void ln_cow_emit(const char *kind, const char *rel, mode_t type, const struct ln_cow_done *d);

@@ -532,55 +532,10 @@ void ln_cow_apply_dir_mode(struct ln_cow_apply *ap, int dfd, const struct stat *
 		ln_cow_apply_stop(ap, rel, "fchmod", errno);
 }
 
-/* DEV:INO as printed by the caller: the target must still be the directory
- * the sandbox was given. */
-static bool parse_dev_ino(const char *s, unsigned long long *dev, unsigned long long *ino)
+struct ln_cow_apply *ln_cow_apply_new(void)
 {
-	char *end;
-	errno = 0;
-	*dev = strtoull(s, &end, 10);
-	if (errno || end == s || *end != ':')
-		return false;
-	s = end + 1;
-	*ino = strtoull(s, &end, 10);
-	return !errno && end != s && !*end;
-}
-
-int ln_cow_apply_main(int argc, char **argv)
-{
-	struct ln_cow_apply ap = { .privileged = geteuid() == 0 };
-	unsigned long long dev = 0, ino = 0;
-	struct rlimit rl;
-	struct stat st;
-	int ufd, lfd, rc;
-
-	if ((argc != 2 && argc != 3) || (argc == 3 && !parse_dev_ino(argv[2], &dev, &ino))) {
-		dprintf(2, "usage: sbx-launcher --cow-apply UPPER TARGET [DEV:INO]\n");
-		return 2;
-	}
-	/* Two fds per directory level of the walk. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	ufd = open(argv[0], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	lfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ufd < 0 || lfd < 0) {
-		dprintf(2, "sbx-launcher: --cow-apply: %s: %s\n", ufd < 0 ? argv[0] : argv[1],
-			strerror(errno));
-		return 1;
-	}
-	if (argc == 3 && (fstat(lfd, &st) || (unsigned long long)st.st_dev != dev ||
-			  (unsigned long long)st.st_ino != ino)) {
-		dprintf(2, "sbx-launcher: --cow-apply: %s is not the directory the sandbox was given\n",
-			argv[1]);
-		return 1;
-	}
-	/* A line per change as it is done. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	rc = ln_cow_walk(ufd, lfd, &ap);
-	fflush(stdout);
-	close(ufd);
-	close(lfd);
-	return ap.stopped ? 3 : rc ? 1 : 0;
+	struct ln_cow_apply *ap = calloc(1, sizeof(*ap));
+	if (ap)
+		ap->privileged = geteuid() == 0;
+	return ap;
 }

@@ -5,18 +5,12 @@
  * Landlock/seccomp summary (sbx.explain).
  */
 #include "launcher.h"
+#include "kernel_defs.h"
 
 #include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
-
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 static void str(const char *s)
 {

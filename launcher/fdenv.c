@@ -2,6 +2,7 @@
  * environment, and the execve with a PATH search like the shell's (126 for
  * "found but cannot execute", 127 for "not found"). */
 #include "launcher.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -13,10 +14,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
 
 int ln_die_with_parent(pid_t parent, struct sbx_error *err)
 {

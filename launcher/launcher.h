@@ -9,8 +9,9 @@
  *             forks the program, reaps, forwards signals, reports its status
  *   program   the last steps (fdenv.c), sbx_prepared_apply, execve
  *
- * Errors travel as struct sbx_error plus the step's name; only main.c turns
- * them into text and an exit code.
+ * Errors travel as struct sbx_error plus the step's name; only events.c
+ * turns them into text and an exit code (ln_fail, called by launch.c, main.c
+ * and server.c: the steps themselves return their errors).
  */
 #ifndef SBX_LAUNCHER_H
 #define SBX_LAUNCHER_H
@@ -60,27 +61,39 @@ struct ln_ctx {
 	int empty_file;
 };
 
-/* main.c: one JSON line on the channel (and on stderr with --verbose). */
+/* events.c: one JSON line on the channel (and on stderr with --verbose). */
 void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why);
-/* Report a setup failure (channel + stderr) and _exit(125). */
+/* events.c: a setup failure (event "error") or the exec's ("exec-error") as
+ * a line on the channel. */
+void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
+		    const struct sbx_error *err, int exit_code);
+/* events.c: the failure on stderr, then _exit(125). */
+__attribute__((noreturn)) void ln_die(const char *step, const struct sbx_error *err);
+/* events.c: ln_event_error + ln_die. The steps return their errors; the
+ * launch pipeline (launch.c, which also removes the limits' cgroups first),
+ * the entry (main.c) and the server's workers end with this. */
 __attribute__((noreturn)) void ln_fail(struct ln_ctx *c, const char *step,
 				       const struct sbx_error *err);
 
 struct sbx_policy;
 struct sbx_prepared;
-/* main.c: the spawn plan for `p` (*out), with $CWD = cwd and $HOME,
+/* launch.c: the spawn plan for `p` (*out), with $CWD = cwd and $HOME,
  * $TMPDIR from the environment. */
 int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err);
-/* main.c: from the plan on (limits, namespaces, view, apply, execve). */
+/* launch.c: from the plan on (limits, namespaces, view, apply, execve). */
 __attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p);
 
 /* server.c: `sbx-launcher --server` (docs/spawn.md, "The spawn server"). */
 int ln_server_main(int argc, char **argv);
-/* server.c, in a prepared sandbox: wait for its request, then take its
+/* A prepared sandbox keeps fds 0..LN_SLOT_FD_BASE-1 taken (by /dev/null)
+ * until its request comes, so that nothing it opens meanwhile can sit where
+ * the request's stdio must go (server.c, slot.c). */
+#define LN_SLOT_FD_BASE 64
+/* slot.c, in a prepared sandbox: wait for its request, then take its
  * stdio, channel, argv and environment. */
 int ln_slot_activate(struct ln_ctx *c, struct sbx_error *err);
-/* server.c: may the prepared sandbox load its filter before its request?
+/* slot.c: may the prepared sandbox load its filter before its request?
  * Only when it allows every call from there to execve, whatever the
  * arguments (the hand-over, the environment, execve and its failure path). */
 bool ln_slot_seccomp_early_ok(const struct sbx_prepared *pp);
@@ -210,18 +223,19 @@ __attribute__((noreturn)) void ln_explain(const struct sbx_spawn_plan *plan, boo
 /* ---- limits.c (memory, pids, cpu, wallTime, cpuTime) ---- */
 struct ln_limits;
 /* Before the namespaces: a mechanism for each limit, the cgroups made, a
- * `limit` line each (or `skipped`); enforce without a mechanism: ln_fail.
- * NULL when the plan has no limits. */
-struct ln_limits *ln_limits_setup(struct ln_ctx *c);
+ * `limit` line each (or `skipped`), in c->limits (NULL when the plan has no
+ * limits); -1 with err when a limit to enforce has no mechanism (the
+ * cgroups made are removed again). */
+int ln_limits_setup(struct ln_ctx *c, struct sbx_error *err);
 /* After the namespaces: pids.max (counting the init when there is one). */
-void ln_limits_arm(struct ln_ctx *c);
+int ln_limits_arm(struct ln_ctx *c, struct sbx_error *err);
 /* The first child (init, or the program): into the cgroups, first thing. */
-void ln_limits_join(struct ln_ctx *c);
+int ln_limits_join(struct ln_ctx *c, struct sbx_error *err);
 /* The init after forking the program: drop its copy of the exec watch. */
 void ln_limits_forked(struct ln_ctx *c);
 /* The program before sbx_prepared_apply: the rlimit fallbacks. */
-void ln_limits_rlimits(struct ln_ctx *c);
-/* A sandbox prepared ahead (server.c), in the program when its request
+int ln_limits_rlimits(struct ln_ctx *c, struct sbx_error *err);
+/* A sandbox prepared ahead (slot.c), in the program when its request
  * came: the request's channel and stderr to the supervisor, which until
  * then had only the event buffer and /dev/null. */
 void ln_limits_handoff(struct ln_ctx *c, int chan, int err_fd);

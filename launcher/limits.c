@@ -305,17 +305,15 @@ static void no_mech_reason(const struct ln_limits *l, int k, char *buf, size_t s
 		 l->why_v1[0] ? l->why_v1 : "cgroup v1: not usable", extra);
 }
 
-struct ln_limits *ln_limits_setup(struct ln_ctx *c)
+int ln_limits_setup(struct ln_ctx *c, struct sbx_error *err)
 {
 	const struct sbx_spawn_plan *plan = c->plan;
-	struct sbx_error err;
+	c->limits = NULL;
 	if (!plan->limits_asked)
-		return NULL;
+		return 0;
 	struct ln_limits *l = calloc(1, sizeof(*l));
-	if (!l) {
-		sbx_error_set(&err, SBX_ENOMEM, ENOMEM, "/limits", "out of memory");
-		ln_fail(c, "limits", &err);
-	}
+	if (!l)
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, "/limits", "out of memory");
 	cg_init(&l->v2);
 	for (int h = 0; h < H_COUNT; h++)
 		cg_init(&l->v1[h]);
@@ -336,9 +334,8 @@ struct ln_limits *ln_limits_setup(struct ln_ctx *c)
 			snprintf(ptr, sizeof(ptr), "/limits/%s", lim_key[k]);
 			if (!plan->limits_best_effort[k]) {
 				ln_limits_cleanup(c);
-				sbx_error_set(&err, SBX_EUNSUPPORTED, ENOSYS, ptr, "limits.%s: %s",
-					      lim_key[k], why);
-				ln_fail(c, "limits", &err);
+				return sbx_error_set(err, SBX_EUNSUPPORTED, ENOSYS, ptr, "limits.%s: %s",
+						     lim_key[k], why);
 			}
 			snprintf(layer, sizeof(layer), "limits.%s", lim_key[k]);
 			ln_event_skipped(c, layer, why);
@@ -352,22 +349,21 @@ struct ln_limits *ln_limits_setup(struct ln_ctx *c)
 	}
 	int p[2];
 	if (pipe2(p, O_CLOEXEC)) {
-		sbx_error_sys(&err, errno, "pipe2", "/limits", "%s", strerror(errno));
+		sbx_error_sys(err, errno, "pipe2", "/limits", "%s", strerror(errno));
 		ln_limits_cleanup(c);
-		ln_fail(c, "limits", &err);
+		return -1;
 	}
 	l->exec_rd = p[0];
 	l->exec_wr = p[1];
 	l->err_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	return l;
+	return 0;
 }
 
-void ln_limits_arm(struct ln_ctx *c)
+int ln_limits_arm(struct ln_ctx *c, struct sbx_error *err)
 {
 	struct ln_limits *l = c->limits;
-	struct sbx_error err;
 	if (!l || l->pids_fd < 0)
-		return;
+		return 0;
 	/* The init of a pid namespace is a process of the sandbox too; the
 	 * program's tree gets the number the policy says. */
 	uint64_t n = c->plan->limits.pids + ((c->ns_done & CLONE_NEWPID) ? 1 : 0);
@@ -375,12 +371,13 @@ void ln_limits_arm(struct ln_ctx *c)
 	snprintf(buf, sizeof(buf), "%" PRIu64, n);
 	ssize_t w = write(l->pids_fd, buf, strlen(buf));
 	if (w != (ssize_t)strlen(buf)) {
-		sbx_error_sys(&err, errno, "write", "/limits/pids", "pids.max: %s", strerror(errno));
+		sbx_error_sys(err, errno, "write", "/limits/pids", "pids.max: %s", strerror(errno));
 		ln_limits_cleanup(c);
-		ln_fail(c, "limits", &err);
+		return -1;
 	}
 	close(l->pids_fd);
 	l->pids_fd = -1;
+	return 0;
 }
 
 void ln_limits_handoff(struct ln_ctx *c, int chan, int err_fd)
@@ -428,22 +425,20 @@ static bool take_handoff(struct ln_ctx *c, struct ln_limits *l)
 	return true;
 }
 
-void ln_limits_join(struct ln_ctx *c)
+int ln_limits_join(struct ln_ctx *c, struct sbx_error *err)
 {
 	struct ln_limits *l = c->limits;
-	struct sbx_error err;
 	if (!l)
-		return;
+		return 0;
 	struct cg *all[H_COUNT + 1] = { &l->v2, &l->v1[0], &l->v1[1], &l->v1[2], &l->v1[3] };
 	for (int i = 0; i < H_COUNT + 1; i++) {
 		/* "0": the writer itself (the fd was opened before the
 		 * namespaces, with the launcher's credentials). */
-		if (all[i]->procs_fd >= 0 && write(all[i]->procs_fd, "0", 1) != 1) {
-			sbx_error_sys(&err, errno, "write", "/limits", "joining cgroup %s/%s: %s",
-				      all[i]->parent, all[i]->name, strerror(errno));
-			ln_fail(c, "limits", &err);
-		}
+		if (all[i]->procs_fd >= 0 && write(all[i]->procs_fd, "0", 1) != 1)
+			return sbx_error_sys(err, errno, "write", "/limits", "joining cgroup %s/%s: %s",
+					     all[i]->parent, all[i]->name, strerror(errno));
 	}
+	return 0;
 }
 
 void ln_limits_forked(struct ln_ctx *c)
@@ -455,13 +450,12 @@ void ln_limits_forked(struct ln_ctx *c)
 	}
 }
 
-void ln_limits_rlimits(struct ln_ctx *c)
+int ln_limits_rlimits(struct ln_ctx *c, struct sbx_error *err)
 {
 	struct ln_limits *l = c->limits;
 	const struct sbx_spawn_limits *L = &c->plan->limits;
-	struct sbx_error err;
 	if (!l)
-		return;
+		return 0;
 	struct { int k, res; uint64_t v; } set[] = {
 		{ LIM_MEMORY, RLIMIT_AS, L->memory },
 		/* counted per user (in its user namespace): the init counts too */
@@ -482,12 +476,11 @@ void ln_limits_rlimits(struct ln_ctx *c)
 			if (rl.rlim_cur > rl.rlim_max)
 				rl.rlim_cur = rl.rlim_max;
 		}
-		if (setrlimit(set[i].res, &rl)) {
-			sbx_error_sys(&err, errno, "setrlimit", "/limits", "limits.%s: %s",
-				      lim_key[set[i].k], strerror(errno));
-			ln_fail(c, "limits", &err);
-		}
+		if (setrlimit(set[i].res, &rl))
+			return sbx_error_sys(err, errno, "setrlimit", "/limits", "limits.%s: %s",
+					     lim_key[set[i].k], strerror(errno));
 	}
+	return 0;
 }
 
 static uint64_t now_ms(void)

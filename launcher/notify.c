@@ -40,6 +40,7 @@
 #include "notify.h"
 #include "prepared.h"
 #include "syscalls.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,21 +56,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SECCOMP_IOCTL_NOTIF_RECV
-#define SECCOMP_IOWR(nr, type) _IOWR('!', nr, type)
-#define SECCOMP_IOCTL_NOTIF_RECV SECCOMP_IOWR(0, struct seccomp_notif)
-#define SECCOMP_IOCTL_NOTIF_SEND SECCOMP_IOWR(1, struct seccomp_notif_resp)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
-#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
-#endif
-#ifndef SECCOMP_RET_ACTION_FULL
-#define SECCOMP_RET_ACTION_FULL 0xffff0000U
-#endif
-#ifndef SECCOMP_RET_DATA
-#define SECCOMP_RET_DATA 0x0000ffffU
-#endif
 
 bool ln_notify_reports(const struct sbx_policy *p)
 {

@@ -2,6 +2,7 @@
  * other process has to synchronise with it), then every other kind at once,
  * one by one only when the host refuses the set. */
 #include "launcher.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,13 +13,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 static const struct {
 	unsigned long flag;

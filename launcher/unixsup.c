@@ -86,9 +86,6 @@
 #ifndef PIDFD_SIGNAL_THREAD
 #define PIDFD_SIGNAL_THREAD (1UL << 0) /* 6.9 */
 #endif
-#ifndef SECCOMP_IOCTL_NOTIF_ID_VALID
-#define SECCOMP_IOCTL_NOTIF_ID_VALID _IOW('!', 2, __u64)
-#endif
 #ifndef UIO_MAXIOV
 #define UIO_MAXIOV 1024
 #endif

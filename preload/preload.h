@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-/* Print `sbx: <what>: <why> (<where>)` on stderr and _exit(126). `where` is
+/* preload_die.c: print `sbx: <what>: <why> (<where>)` on stderr and _exit(126). `where` is
  * the policy pointer, or what the failure is about when the document has no
  * part in it (e.g. "SBX_POLICY"). Never returns. */
 __attribute__((noreturn)) void sbx_preload_die(const char *what, const char *why,

@@ -21,6 +21,7 @@
 #include "prepared.h"
 #include "preload.h"
 #include "syscalls.h"
+#include "kernel_defs.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,23 +41,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SECCOMP_IOCTL_NOTIF_RECV
-#define SECCOMP_IOWR(nr, type) _IOWR('!', nr, type)
-#define SECCOMP_IOW(nr, type) _IOW('!', nr, type)
-#define SECCOMP_IOCTL_NOTIF_RECV SECCOMP_IOWR(0, struct seccomp_notif)
-#define SECCOMP_IOCTL_NOTIF_SEND SECCOMP_IOWR(1, struct seccomp_notif_resp)
-#define SECCOMP_IOCTL_NOTIF_ID_VALID SECCOMP_IOW(2, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
-#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
-#endif
-#ifndef SECCOMP_RET_ACTION_FULL
-#define SECCOMP_RET_ACTION_FULL 0xffff0000U
-#endif
-#ifndef SECCOMP_RET_DATA
-#define SECCOMP_RET_DATA 0x0000ffffU
-#endif
 
 /* ---- the line ------------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 #   FUZZ_SECONDS=600 scripts/fuzz.sh json
 #   FUZZ_BUILD_ONLY=1 scripts/fuzz.sh
 #
-# Targets link against an archive of every src-native/*.c (and
+# Targets link against an archive of every src-native/<stage>/*.c (and
 # launcher/channel.c), so a target gets
 # exactly the core objects it references and new targets need no list here.
 # Optional per target: test/fuzz/<name>.dict (libFuzzer dictionary).
@@ -30,8 +30,12 @@ if [[ -z "$cc" ]]; then
 fi
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+# The core's headers: the public API and one folder per stage (CMakeLists.txt).
+stages="base kernel seccomp policy confine doors probe"
+core_inc=""
+for s in $stages; do core_inc="$core_inc -I$root/src-native/$s"; done
 cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer $san
-	-I$root/src-native/include -I$root/src-native -I$root/test/support -I$root/launcher"
+	-I$root/src-native/include $core_inc -I$root/test/support -I$root/launcher"
 
 mkdir -p "$out/obj" "$out/artifacts"
 
@@ -61,7 +65,9 @@ objs=()
 # compare compiled programs against it. From launcher/ only the policy channel
 # (no main, no namespaces): fuzz_launcher_policy runs the launcher's own code.
 core=()
-for src in "$root"/src-native/*.c "$root"/test/support/*.c "$root"/launcher/channel.c; do
+core_src=()
+for s in $stages; do core_src+=("$root"/src-native/"$s"/*.c); done
+for src in "${core_src[@]}" "$root"/test/support/*.c "$root"/launcher/channel.c; do
 	obj="$out/obj/$(basename "${src%.c}").o"
 	# shellcheck disable=SC2086
 	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
@@ -69,10 +75,11 @@ for src in "$root"/src-native/*.c "$root"/test/support/*.c "$root"/launcher/chan
 	[[ "$src" == "$root"/src-native/* ]] && core+=("$obj")
 done
 # The precomputed presets table, made the way CMakeLists.txt makes it (the
-# generator, with its own stubs of the table, writes it from the core), so
+# generator, with an empty table of its own, writes it from the core), so
 # the fuzzers run the fast path of bare preset names too.
 # shellcheck disable=SC2086
-"$cc" $cflags "$root/src-native/gen/gen-presets.c" "${core[@]}" -lm -o "$out/gen-presets"
+"$cc" $cflags "$root/src-native/gen/gen-presets.c" "$root/src-native/gen/presets_fast_none.c" \
+	"${core[@]}" -lm -o "$out/gen-presets"
 "$out/gen-presets" "$out/presets_fast.c"
 # shellcheck disable=SC2086
 "$cc" $cflags -fsanitize=fuzzer-no-link -c "$out/presets_fast.c" -o "$out/obj/presets_fast.o"

@@ -10,10 +10,11 @@
  * Nothing is switched off for a whole class. The one false-positive pattern
  * met so far (GCC 12 forgetting a pointer stored into a heap array once the
  * loop calls a function it does not model) is silenced around those stores
- * only, in the source, with the reason (src-native/prepare_landlock.c).
+ * only, in the source, with the reason (src-native/confine/prepare_landlock.c).
  *
  * By hand: gcc -fanalyzer -O2 -std=gnu11 -D_GNU_SOURCE -Isrc-native/include
- *          -Isrc-native -c -o /dev/null src-native/<file>.c
+ *          -Isrc-native/base -Isrc-native/kernel ... (every stage) -c -o /dev/null
+ *          src-native/<stage>/<file>.c
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +23,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { repoRoot } from './helpers/paths';
 
-const DIRS = ['src-native', 'preload', 'launcher'];
+// The core's stages (src-native/<stage>/, CMakeLists.txt), then the doors.
+const STAGES = ['base', 'kernel', 'seccomp', 'policy', 'confine', 'doors', 'probe'];
+const DIRS = [...STAGES.map((s) => path.join('src-native', s)), 'preload', 'launcher'];
 const CC = process.env.SBX_ANALYZER_CC || 'gcc';
 const FLAGS = [
   '-std=gnu11', '-D_GNU_SOURCE', '-O2', '-fanalyzer',
@@ -31,7 +34,8 @@ const FLAGS = [
   '-Wall', '-Wextra', '-Wshadow', '-Wformat=2', '-Wstrict-prototypes', '-Wmissing-prototypes',
   '-Wno-unused-parameter',
   '-fdiagnostics-plain-output',
-  `-I${path.join(repoRoot, 'src-native', 'include')}`, `-I${path.join(repoRoot, 'src-native')}`,
+  `-I${path.join(repoRoot, 'src-native', 'include')}`,
+  ...STAGES.map((s) => `-I${path.join(repoRoot, 'src-native', s)}`),
 ];
 
 const files = DIRS.flatMap((d) =>

@@ -1,5 +1,5 @@
 /**
- * src-native/syscall_table.c is generated from src-native/syscalls/* and
+ * src-native/kernel/syscall_table.c is generated from src-native/kernel/syscalls/* and
  * committed; this checks that the committed file is what the generator makes
  * of the committed data, and that the generator refuses broken data.
  */
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { repoRoot } from './helpers/paths';
 
 const generator = path.join(repoRoot, 'scripts', 'gen-syscalls.mjs');
-const committed = path.join(repoRoot, 'src-native', 'syscall_table.c');
+const committed = path.join(repoRoot, 'src-native', 'kernel', 'syscall_table.c');
 let tmp: string;
 
 beforeAll(() => {
@@ -46,12 +46,12 @@ test('generation is deterministic', () => {
 function brokenCopy(edit: (dir: string) => void) {
   const root = fs.mkdtempSync(path.join(tmp, 'copy-'));
   fs.mkdirSync(path.join(root, 'scripts'));
-  fs.mkdirSync(path.join(root, 'src-native'));
+  fs.mkdirSync(path.join(root, 'src-native', 'kernel'), { recursive: true });
   fs.copyFileSync(generator, path.join(root, 'scripts', 'gen-syscalls.mjs'));
-  fs.cpSync(path.join(repoRoot, 'src-native', 'syscalls'), path.join(root, 'src-native', 'syscalls'), {
+  fs.cpSync(path.join(repoRoot, 'src-native', 'kernel', 'syscalls'), path.join(root, 'src-native', 'kernel', 'syscalls'), {
     recursive: true,
   });
-  edit(path.join(root, 'src-native', 'syscalls'));
+  edit(path.join(root, 'src-native', 'kernel', 'syscalls'));
   return run(path.join(root, 'scripts', 'gen-syscalls.mjs'), ['--out', path.join(root, 'out.c')]);
 }
 

@@ -7,7 +7,8 @@
  *   gen-presets OUT.c
  *
  * Loads every built-in preset the normal way (this program links the core
- * without the generated table: its own stubs below make every lookup miss),
+ * without the generated table: presets_fast_none.c, an empty one, makes
+ * every lookup miss),
  * with placeholders for $CWD, $HOME and $TMPDIR, and writes C that rebuilds
  * the same merged policy (paths that use a variable are expanded again at
  * load time, in the real environment) and the seccomp program compiled for
@@ -29,36 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- stubs: the generator itself always takes the normal path ---------------- */
-
-int sbx_preset_fast_index(const char *name, size_t *max_text)
-{
-	(void)name;
-	*max_text = 0;
-	return -1;
-}
-
-int sbx_preset_fast_build(int index, struct sbx_fast_builder *b)
-{
-	(void)index;
-	(void)b;
-	return -1;
-}
-
-int sbx_preset_fast_compiled(int index, struct sbx_compiled **out)
-{
-	(void)index;
-	*out = NULL;
-	return -1;
-}
-
-int sbx_preset_fast_compiled_rings(int index, struct sbx_compiled **out)
-{
-	(void)index;
-	*out = NULL;
-	return -1;
-}
 
 /* ---- writing C ------------------------------------------------------------------ */
 

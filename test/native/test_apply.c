@@ -1,7 +1,11 @@
-/* The apply engine: each step and their order, in forked children, as root
- * and as 65534 (the unprivileged cases run as the current user when the
- * tests do not run as root). */
+/* The apply engine every door ships (sbx_prepared_apply, prepare.c): each
+ * step and their order, in forked children, as root and as 65534 (the
+ * unprivileged cases run as the current user when the tests do not run as
+ * root). Each job is a plan built by hand, prepared by sbx_prepare_plan()
+ * (the filter check and the Landlock build of sbx_prepare()), then applied;
+ * the policy -> plan mapping has its own tests (test_prepare.c). */
 #include "apply.h"
+#include "prepared.h"
 #include "seccomp_defs.h"
 #include "t.h"
 #include "child.h"
@@ -84,7 +88,8 @@ struct job {
 	bool threaded;            /* start a thread before applying            */
 	bool thread_own_filter;   /* ... which installs its own filter first   */
 	const char *exec_check;   /* shell test run after applying             */
-	int rc;                   /* from sbx_plan_apply                        */
+	int rc;                   /* from sbx_prepare_plan, else sbx_prepared_apply */
+	bool in_prepare;          /* rc is sbx_prepare_plan's: nothing applied  */
 	struct sbx_error err;
 	struct sbx_apply_result res;
 };
@@ -226,7 +231,16 @@ static void body_apply(void *arg, struct child_out *o)
 			_exit(6);
 	}
 	sbx_error_clear(&j->err);
-	j->rc = sbx_plan_apply(&j->plan, &j->res, &j->err);
+	{
+		struct sbx_prepared *pp = NULL;
+
+		j->rc = sbx_prepare_plan(&j->plan, SBX_DOOR_PRELOAD, 0, &pp, &j->err);
+		j->in_prepare = j->rc != 0;
+		if (pp) {
+			j->rc = sbx_prepared_apply(pp, &j->err);
+			j->res = pp->result;
+		}
+	}
 	child_put(o, j->rc);
 	child_put(o, (int)status_dec("NoNewPrivs"));
 	child_put(o, (int)status_dec("Seccomp"));
@@ -287,7 +301,8 @@ static struct child_out *run(struct job *j, bool nobody)
 	if (!child_ok(o) || j->rc)
 		printf("#   child status 0x%x rc %d step %s: %s\n",
 		       o ? o->status : -1, j->rc,
-		       sbx_step_name(j->res.failed_step), j->err.message);
+		       j->in_prepare ? "prepare" : sbx_step_name(j->res.failed_step),
+		       j->err.message);
 	return o;
 }
 
@@ -460,52 +475,6 @@ TEST(caps_unprivileged_succeeds_and_notes_the_bounding_set)
 		CHECK(noted);
 		CHECK(j->res.skipped & SBX_STEP_BIT(SBX_STEP_CAPS));
 	}
-	child_free(o);
-	job_free(j);
-}
-
-TEST(ids_change_to_nobody_keeps_caps_step_working)
-{
-	struct job *j = job_new();
-	struct child_out *o;
-
-	NEED_ROOT();
-	j->plan.ids.set_uid = j->plan.ids.set_gid = true;
-	j->plan.ids.uid = 65534;
-	j->plan.ids.gid = 65534;
-	j->plan.caps.present = true;
-	j->plan.caps.keep = UINT64_C(1) << CAP_CHOWN;
-	j->exec_check = "test \"$(id -u):$(id -g):$(id -G)\" = 65534:65534:65534";
-	o = run(j, false);
-	CHECK(child_ok(o));
-	CHECK_EQ_INT(o->v[V_RC], 0);
-	CHECK_EQ_INT(o->v[V_UID], 65534);
-	/* dropping the bounding set after the uid change needed KEEPCAPS */
-	CHECK_EQ_INT(v64(o, V_BND), 1);
-	CHECK_EQ_INT(v64(o, V_EFF), 1);
-	CHECK_EQ_INT(o->v[V_SECBITS], SECBITS_LOCKED);
-	CHECK_EQ_INT(o->v[V_CHOWN], 0);    /* kept CAP_CHOWN, as uid 65534 */
-	CHECK_EQ_INT(o->v[V_EXEC], 0);
-	child_free(o);
-	job_free(j);
-}
-
-TEST(ids_change_refused_when_unprivileged)
-{
-	struct job *j = job_new();
-	struct child_out *o;
-
-	NEED_ROOT();
-	j->plan.ids.set_uid = true;
-	j->plan.ids.uid = 0;
-	j->plan.ids.pointer = "/user";
-	o = run(j, true);
-	CHECK(child_ok(o));
-	CHECK_EQ_INT(o->v[V_RC], -EPERM);
-	CHECK_EQ_INT(j->res.failed_step, SBX_STEP_IDS);
-	CHECK_STR(j->err.pointer, "/user");
-	CHECK_STR(j->err.syscall, "setresuid");
-	CHECK_EQ_INT(o->v[V_NNP], 0);
 	child_free(o);
 	job_free(j);
 }
@@ -689,7 +658,7 @@ TEST(seccomp_bad_program_fails_before_anything_is_applied)
 	CHECK(child_ok(o));
 	CHECK(o->v[V_RC] < 0);
 	CHECK_STR(sbx_code_name(j->err.code), "SBX_EPROGRAM");
-	CHECK_EQ_INT(j->res.failed_step, SBX_STEP_BUILD);
+	CHECK(j->in_prepare);
 	CHECK_EQ_INT(o->v[V_NNP], 0);
 	child_free(o);
 	job_free(j);
@@ -719,7 +688,7 @@ static void check_missing_path_applies_nothing(bool nobody)
 	CHECK_EQ_INT(o->v[V_RC], -ENOENT);
 	CHECK_STR(sbx_code_name(j->err.code), "SBX_EPATH");
 	CHECK_STR(j->err.pointer, "/fs/read/1");
-	CHECK_EQ_INT(j->res.failed_step, SBX_STEP_BUILD);
+	CHECK(j->in_prepare);
 	CHECK_EQ_INT(j->res.enforced, 0);
 	CHECK_EQ_INT(o->v[V_NNP], 0);
 	CHECK_EQ_INT(o->v[V_SECCOMP], 0);

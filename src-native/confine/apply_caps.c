@@ -19,6 +19,7 @@
  * protect against. See docs/security-model.md, "Apply engine".
  */
 #include "apply.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -28,11 +29,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT 47
-#define PR_CAP_AMBIENT_RAISE 2
-#define PR_CAP_AMBIENT_CLEAR_ALL 4
-#endif
 #ifndef SECBIT_NO_CAP_AMBIENT_RAISE
 #define SECBIT_NO_CAP_AMBIENT_RAISE (1u << 6)
 #define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1u << 7)

@@ -1,26 +1,27 @@
 /*
- * The apply engine: a plan (plan.h) applied to the calling process, in the
- * order of design.md steps 3-8 that make sense for an existing process:
+ * The apply steps: a plan (plan.h) applied to the calling process, in the
+ * order of design.md steps 3-8 that make sense for an existing process. One
+ * engine runs them for every door, sbx_prepared_apply_phase() (prepare.c),
+ * over what sbx_prepare() built:
  *
- *   0. prepare    check the filter, build the Landlock ruleset fd (opens
- *                 paths); changes nothing in the process
+ *   0. prepare    (sbx_prepare) check the filter, build the Landlock ruleset
+ *                 fd (opens paths); changes nothing in the process
  *   1. rlimits
- *   2. ids        setgroups, setresgid, setresuid
- *   3. caps       bounding, ambient, inheritable/permitted/effective,
+ *   2. caps       bounding, ambient, inheritable/permitted/effective,
  *                 securebits set and locked
- *   4. nnp        PR_SET_NO_NEW_PRIVS (always)
- *   5. landlock   landlock_restrict_self
- *   6. seccomp    last, so nothing above has to be allowed by the filter
+ *   3. nnp        PR_SET_NO_NEW_PRIVS (always)
+ *   4. landlock   landlock_restrict_self
+ *   5. seccomp    last, so nothing above has to be allowed by the filter
  *
  * Fail closed: the first failing step fills the error (message starts with
  * the step's name; errno, syscall and policy pointer set) and nothing after
  * it runs. Everything a user can fix (missing path, ABI too old in enforce
  * mode) fails in step 0, before the process has changed at all. After a
- * failure in steps 1-6 the process is partly confined and must not go on
+ * failure in steps 1-5 the process is partly confined and must not go on
  * running untrusted code: the preload door and the launcher exit, the self
  * door reports that the process is no longer consistent.
  *
- * Threads: credentials, no_new_privs and Landlock are per thread. This engine
+ * Threads: credentials, no_new_privs and Landlock are per thread. The engine
  * confines the calling thread, plus every thread for seccomp when the plan
  * asks for SECCOMP_FILTER_FLAG_TSYNC. The preload door runs it before main()
  * (one thread); the self door composes the step functions below per thread.
@@ -39,7 +40,6 @@ enum sbx_step {
 	SBX_STEP_NONE = 0,
 	SBX_STEP_BUILD,
 	SBX_STEP_RLIMITS,
-	SBX_STEP_IDS,
 	SBX_STEP_CAPS,
 	SBX_STEP_NNP,
 	SBX_STEP_LANDLOCK,
@@ -69,20 +69,11 @@ struct sbx_apply_result {
 	struct sbx_notebuf notes;
 };
 
-/* Apply the whole plan to the calling process (see above). `res` may not be
- * NULL: it always says how far the engine got. */
-int sbx_plan_apply(const struct sbx_plan *plan, struct sbx_apply_result *res,
-		   struct sbx_error *err);
-
-/* ---- single steps (what sbx_plan_apply runs, for doors that compose) ----- */
+/* ---- the steps (sbx_prepared_apply_phase() in prepare.c runs them in
+ * order; the self door composes them per thread) ---- */
 
 int sbx_apply_rlimits(const struct sbx_plan_rlimit *rl, size_t n,
 		      struct sbx_error *err);
-
-/* `keep_caps`: the caps step follows and needs permitted capabilities to
- * survive a change away from uid 0 (PR_SET_KEEPCAPS around setresuid). */
-int sbx_apply_ids(const struct sbx_plan_ids *ids, bool keep_caps,
-		  struct sbx_error *err);
 
 /* `nnp_follows`: no_new_privs will be set before anything untrusted runs;
  * then a bounding set / securebits that an unprivileged process cannot

@@ -48,19 +48,7 @@ struct sbx_plan_rlimit {
 	const char *pointer;     /* "/rlimits/nofile"                           */
 };
 
-/* ---- uid/gid (design step 5, first half) ----------------------------------- */
-#define SBX_PLAN_MAX_GROUPS 32
-struct sbx_plan_ids {
-	bool set_gid, set_uid;
-	bool set_groups;         /* else: with set_gid, groups become { gid }   */
-	gid_t gid;
-	uid_t uid;
-	size_t ngroups;
-	gid_t groups[SBX_PLAN_MAX_GROUPS];
-	const char *pointer;
-};
-
-/* ---- capabilities (design step 5, second half) ------------------------------ */
+/* ---- capabilities (design step 5) --------------------------------------------- */
 struct sbx_plan_caps {
 	bool present;
 	uint64_t keep;           /* bit n = capability n; all others dropped    */
@@ -118,7 +106,6 @@ struct sbx_plan_seccomp {
 struct sbx_plan {
 	const struct sbx_plan_rlimit *rlimits;
 	size_t nrlimits;
-	struct sbx_plan_ids ids;
 	struct sbx_plan_caps caps;
 	/* PR_SET_NO_NEW_PRIVS is always set: Landlock and seccomp need it (or
 	 * CAP_SYS_ADMIN), and it makes setuid/file-capability exec harmless. */

@@ -107,12 +107,40 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		       int landlock_abi, struct sbx_prepared **out,
 		       struct sbx_error *err);
 
+/* prepare.c, the steps every door shares (prepare_door.c orders them with
+ * a door's own): the arguments and the door rules, the rlimit and
+ * capability plans (*out, or the error and nothing left behind); */
+int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
+		      int landlock_abi, struct sbx_prepared **out,
+		      struct sbx_error *err);
+/* the filter, the Landlock ruleset and the protected paths (on failure the
+ * caller frees pp); */
+int sbx_prepare_confine(struct sbx_prepared *pp, const struct sbx_policy *p,
+			int landlock_abi, struct sbx_error *err);
+/* the notes so far belong to the preparation, not to an apply. */
+void sbx_prepare_end(struct sbx_prepared *pp);
+
+/*
+ * A prepared sandbox from a plan built by hand instead of from a policy, for
+ * the C tests of the apply engine (test/native/test_apply.c): the plan's
+ * rlimits, capabilities and filter as given (the plan's storage must outlive
+ * the sandbox), checked and built by the same steps as sbx_prepare() (the
+ * filter check, sbx_prepare_landlock_build() at the measured ABI); ids are
+ * not applied by any door and must be absent. Then sbx_prepared_apply().
+ */
+int sbx_prepare_plan(const struct sbx_plan *plan, int door, unsigned flags,
+		     struct sbx_prepared **out, struct sbx_error *err);
+
 /* prepare_landlock.c: the `fs`, `net` (ports) and `scope` sections into
  * pp->plan.landlock for `abi`, then prepared and built (pp->landlock,
  * pp->landlock_fd). Per-section compat: a best-effort section drops what
  * the ABI lacks (a note in pp->skipped), an enforce section fails. */
 int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 			 int abi, struct sbx_error *err);
+/* Its last step: pp->plan.landlock (present) prepared for `abi` and built
+ * into pp->landlock and pp->landlock_fd, opening every path (a missing
+ * optional one of pp->paths is dropped with a note). */
+int sbx_prepare_landlock_build(struct sbx_prepared *pp, int abi, struct sbx_error *err);
 
 /* prepare_protect.c: fs.protect / fs.hide in the preload and self doors,
  * which cannot carve a path out of a granted tree: an entry a right reaches
@@ -156,12 +184,6 @@ int sbx_prepared_denial_ret(const struct sbx_prepared *pp, uint32_t arch,
  * (what Landlock dropped at prepare copied in); returns &pp->result. */
 struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp);
 
-/* self.c: list the process's threads for the self door's apply (nothing is
- * changed; a failure here leaves apply to open /proc itself and report). */
-void sbx_self_prepare_threads(struct sbx_prepared *pp);
-/* self.c: add a thread to that list. 0 or -ENOMEM. */
-int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
-
 /* Every Landlock right that changes what a path holds or names. */
 #define SBX_LANDLOCK_WRITE_RIGHTS                                              \
 	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |       \
@@ -178,30 +200,6 @@ int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid);
  * another in its place. */
 const struct sbx_landlock_path_rule *sbx_prepared_covering_rule(const struct sbx_prepared *pp,
 								const char *path, uint64_t rights);
-
-/* self_rings.c: every io_uring ring the process holds must be accounted
- * for (no SQPOLL thread, no registered personality, state readable); at
- * prepare (counted into pp->self_nrings and recorded, nothing changed) and
- * once more when every thread is confined, before seccomp (a process that
- * held rings at prepare), or after it (one that held none). 0, or the error (SBX_EUNSUPPORTED naming the
- * ring and what to do, SBX_ESYS when /proc cannot tell). */
-int sbx_self_rings_check(struct sbx_prepared *pp, struct sbx_error *err);
-int sbx_self_rings_recheck(struct sbx_prepared *pp, struct sbx_error *err);
-/* What the policy asks that the held rings defeat: refused sockets are an
- * error in enforce mode (skipped in best-effort); the rest is listed in
- * pp->skipped. */
-int sbx_self_rings_policy(struct sbx_prepared *pp, const struct sbx_policy *p,
-			  struct sbx_error *err);
-/* After a lockdown's seccomp filter is in force: if it refuses
- * io_uring_register, later lockdowns of this process may take a ring whose
- * probe that filter refuses as accounted for (nothing can have been
- * registered since this one). */
-void sbx_self_rings_sealed(const struct sbx_prepared *pp);
-
-/* Whether thread `tid` (a name in the /proc/<pid>/task directory
- * `task_dir`) is an io_uring worker of the kernel: it runs no user code, so
- * there is nothing of its own to confine and it takes no signal handler. */
-bool sbx_self_task_is_io_worker(int task_dir, pid_t tid);
 
 /* Restrict the calling thread with the prepared Landlock domain (self door,
  * other threads). Async-signal-safe; 0 when there is nothing to enforce,

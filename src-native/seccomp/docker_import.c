@@ -233,34 +233,6 @@ static int each_string(struct ctx *c, const struct sbx_json *arr, const char *ke
 
 /* ---- actions ------------------------------------------------------------------ */
 
-static const struct {
-	const char *name;
-	enum sbx_action_kind kind;
-} action_names[] = {
-	{ "SCMP_ACT_KILL", SBX_ACT_KILL_THREAD },   /* libseccomp: KILL == KILL_THREAD */
-	{ "SCMP_ACT_KILL_THREAD", SBX_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_PROCESS", SBX_ACT_KILL_PROCESS },
-	{ "SCMP_ACT_TRAP", SBX_ACT_TRAP },
-	{ "SCMP_ACT_ERRNO", SBX_ACT_ERRNO },
-	{ "SCMP_ACT_TRACE", SBX_ACT_TRACE },
-	{ "SCMP_ACT_ALLOW", SBX_ACT_ALLOW },
-	{ "SCMP_ACT_LOG", SBX_ACT_LOG },
-	{ "SCMP_ACT_NOTIFY", SBX_ACT_NOTIFY },
-};
-
-void sbx_docker_action_name(struct sbx_action a, char *buf, size_t cap)
-{
-	const char *name = "?";
-
-	for (size_t i = 1; i < COUNT(action_names); i++)
-		if (action_names[i].kind == a.kind)
-			name = action_names[i].name;
-	if (a.kind == SBX_ACT_ERRNO || a.kind == SBX_ACT_TRACE)
-		snprintf(buf, cap, "%s(%u)", name, a.data);
-	else
-		snprintf(buf, cap, "%s", name);
-}
-
 /* How far an action is from letting the call run: an unknown name may only
  * be skipped (left to the default, or to ENOSYS) when its entry is not
  * stricter than the default. */
@@ -285,7 +257,7 @@ static int get_action(struct ctx *c, const struct sbx_json *obj, const char *key
 {
 	const struct sbx_json *v = sbx_json_get(obj, key);
 	const struct sbx_json *ret = sbx_json_get(obj, ret_key);
-	const char *names[COUNT(action_names)];
+	const char *names[SBX_DOCKER_NACTIONS];
 	size_t at;
 	char sug[96];
 	int rc;
@@ -295,14 +267,14 @@ static int get_action(struct ctx *c, const struct sbx_json *obj, const char *key
 	at = sbx_json_ptr_push(c->ptr, sizeof(c->ptr), key);
 	if ((rc = want(c, v, SBX_JSON_STRING)))
 		return rc;
-	for (size_t i = 0; i < COUNT(action_names); i++) {
-		names[i] = action_names[i].name;
+	for (size_t i = 0; i < SBX_DOCKER_NACTIONS; i++) {
+		names[i] = sbx_docker_actions[i].name;
 		if (strcmp(v->u.string.str, names[i]) == 0) {
-			out->kind = action_names[i].kind;
+			out->kind = sbx_docker_actions[i].kind;
 			out->data = 0;
 			break;
 		}
-		if (i + 1 == COUNT(action_names))
+		if (i + 1 == SBX_DOCKER_NACTIONS)
 			return fail(c, v, SBX_EVALUE, EINVAL,
 				    "unknown action \"%s\"%s", v->u.string.str,
 				    quoted_suggestion(sbx_suggest(v->u.string.str, names,

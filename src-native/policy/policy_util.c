@@ -1,7 +1,10 @@
-/* Small helpers of the policy stages: suggestions, sizes, durations. */
+/* Small helpers of the policy stages: sizes, durations, section compat, and
+ * a policy's life (init, free). */
 #include "policy.h"
+#include "docker_import.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int parse_digits(const char **s, uint64_t *out)
@@ -105,4 +108,18 @@ void sbx_policy_init(struct sbx_policy *p)
 	p->session_new = p->die_with_parent = p->report = SBX_UNSET;
 	p->keep_preload_env = SBX_UNSET;
 	p->allow_broad_cwd = p->follow_symlinks = SBX_UNSET;
+}
+
+void sbx_policy_free(struct sbx_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->seccomp.nlayers; i++)
+		if (p->seccomp.layers[i].imported)
+			sbx_docker_profile_free(p->seccomp.layers[i].imported);
+	for (size_t i = 0; i < p->ndocs; i++)
+		sbx_json_doc_free(p->docs[i]);
+	sbx_notes_free(&p->notes);
+	sbx_arena_free(&p->arena);
+	free(p);
 }

@@ -32,6 +32,15 @@ struct sbx_docker_item {
 int sbx_docker_merge(struct sbx_docker_item *items, size_t n, struct sbx_notes *notes,
 		     struct sbx_error *err);
 
+/* docker_import_action.c: Docker's action names and what each means in sbx;
+ * the first, SCMP_ACT_KILL, is libseccomp's alias of SCMP_ACT_KILL_THREAD. */
+#define SBX_DOCKER_NACTIONS 9
+struct sbx_docker_action {
+	const char *name;
+	enum sbx_action_kind kind;
+};
+extern const struct sbx_docker_action sbx_docker_actions[SBX_DOCKER_NACTIONS];
+
 /* The action as Docker writes it ("SCMP_ACT_ERRNO(1)"), for notes. */
 void sbx_docker_action_name(struct sbx_action a, char *buf, size_t cap);
 

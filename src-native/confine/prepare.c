@@ -1,8 +1,10 @@
 /*
  * Policy -> prepared sandbox -> applied (sbx_apply.h): the door rules, the
  * rlimit and capability plans, and the apply sequence over a ruleset that was
- * built at prepare time. Landlock mapping: prepare_landlock.c; the filter:
- * prepare_seccomp.c; the report: prepare_report.c.
+ * built at prepare time; the same for every door (what one door adds is in
+ * its own files; prepare_door.c puts the steps in order). Landlock mapping:
+ * prepare_landlock.c; the filter: prepare_seccomp.c; the report:
+ * prepare_report.c.
  */
 #include "bpf.h"
 #include "seccomp_defs.h"
@@ -232,9 +234,9 @@ struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp)
 	return res;
 }
 
-int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
-		       int landlock_abi, struct sbx_prepared **out,
-		       struct sbx_error *err)
+int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
+		      int landlock_abi, struct sbx_prepared **out,
+		      struct sbx_error *err)
 {
 	struct sbx_prepared *pp;
 	int r;
@@ -267,23 +269,6 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		goto fail;
 	plan_rlimits(pp, p);
 	plan_caps(pp, p);
-	/* Before the filter: it depends on the rings found. */
-	if (door == SBX_DOOR_SELF && ((r = sbx_self_rings_check(pp, err)) ||
-				      (r = sbx_self_rings_policy(pp, p, err))))
-		goto fail;
-	if ((r = sbx_prepare_seccomp(pp, p, err)))
-		goto fail;
-	if ((r = sbx_apply_seccomp_check(&pp->plan.seccomp, err)))
-		goto fail;
-	/* Last: it opens the ruleset fd, which nothing above can leak. */
-	if ((r = sbx_prepare_landlock(pp, p, landlock_abi, err)))
-		goto fail;
-	if ((r = sbx_prepare_protect(pp, p, err)))
-		goto fail;
-	if (door == SBX_DOOR_SELF)
-		sbx_self_prepare_threads(pp);
-	pp->notes_prepared = pp->notes.count;
-	pp->notes_lost_prepared = pp->notes.lost;
 	*out = pp;
 	return 0;
 fail:
@@ -291,15 +276,55 @@ fail:
 	return r;
 }
 
-int sbx_prepare(const struct sbx_policy *p, int door, unsigned flags,
-		struct sbx_prepared **out, struct sbx_error *err)
+int sbx_prepare_confine(struct sbx_prepared *pp, const struct sbx_policy *p,
+			int landlock_abi, struct sbx_error *err)
 {
-	return sbx_prepare_at_abi(p, door, flags, sbx_landlock_abi(), out, err);
+	int r;
+
+	if ((r = sbx_prepare_seccomp(pp, p, err)))
+		return r;
+	if ((r = sbx_apply_seccomp_check(&pp->plan.seccomp, err)))
+		return r;
+	/* Last: it opens the ruleset fd, which nothing above can leak. */
+	if ((r = sbx_prepare_landlock(pp, p, landlock_abi, err)))
+		return r;
+	return sbx_prepare_protect(pp, p, err);
+}
+
+void sbx_prepare_end(struct sbx_prepared *pp)
+{
+	pp->notes_prepared = pp->notes.count;
+	pp->notes_lost_prepared = pp->notes.lost;
+}
+
+int sbx_prepare_plan(const struct sbx_plan *plan, int door, unsigned flags,
+		     struct sbx_prepared **out, struct sbx_error *err)
+{
+	struct sbx_policy empty;
+	struct sbx_prepared *pp;
+	int abi = sbx_landlock_abi(), r;
+
+	memset(&empty, 0, sizeof(empty));
+	sbx_policy_init(&empty);
+	if ((r = sbx_prepare_begin(&empty, door, flags, abi, out, err)))
+		return r;
+	pp = *out;
+	*out = NULL;
+	pp->plan = *plan;
+	pp->landlock_abi = plan->landlock.present ? abi : 0;
+	if ((r = sbx_apply_seccomp_check(&pp->plan.seccomp, err)) ||
+	    (plan->landlock.present && (r = sbx_prepare_landlock_build(pp, abi, err)))) {
+		sbx_prepared_free(pp);
+		return r;
+	}
+	sbx_prepare_end(pp);
+	*out = pp;
+	return 0;
 }
 
 /*
- * Steps 1-6 of apply.h over what prepare built: same order and fail-closed
- * rule as sbx_plan_apply(), but the Landlock ruleset already exists (built
+ * The apply engine of every door (apply.h): over what prepare built, the
+ * steps in order, fail closed; the Landlock ruleset already exists (built
  * while the process was unchanged) and stays open for the other threads.
  */
 int sbx_prepared_apply(struct sbx_prepared *pp, struct sbx_error *err)

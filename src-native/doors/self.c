@@ -32,6 +32,7 @@
 #include "self.h"
 
 #include "seccomp_defs.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,11 +91,6 @@ static long self_trace_ns(void)
 #else
 #define SELF_TRACE(w) do { } while (0)
 #define self_trace_dump() do { } while (0)
-#endif
-
-#ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT 47
-#define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
 /* The kernel's struct sigaction for rt_sigaction(2) (not glibc's: glibc
@@ -515,20 +511,6 @@ static int list_new(struct self_run *run, size_t from, struct sbx_error *err)
 		return sbx_error_sys(err, -r, "getdents64", NULL,
 				     "self: cannot list /proc/self/task");
 	return (int)(run->pending.n - from);
-}
-
-int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid)
-{
-	if (pp->self_ntids % 64 == 0) {
-		int *v = realloc(pp->self_tids,
-				 (pp->self_ntids + 64) * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		pp->self_tids = v;
-	}
-	pp->self_tids[pp->self_ntids++] = tid;
-	return 0;
 }
 
 static int keep_tid(void *arg, pid_t tid)

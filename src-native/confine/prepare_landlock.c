@@ -303,7 +303,6 @@ int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 			 int abi, struct sbx_error *err)
 {
 	struct sbx_landlock_plan *pl = &pp->plan.landlock;
-	bool *missing;
 	int r;
 
 	pp->landlock_abi = abi;
@@ -324,10 +323,20 @@ int sbx_prepare_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 	pl->present = pl->handled_fs || pl->handled_net || pl->scoped;
 	if (!pl->present)
 		return 0;
+	return sbx_prepare_landlock_build(pp, abi, err);
+}
+
+int sbx_prepare_landlock_build(struct sbx_prepared *pp, int abi, struct sbx_error *err)
+{
+	const struct sbx_landlock_plan *pl = &pp->plan.landlock;
+	bool *missing;
+	int r;
+
 	if ((r = sbx_landlock_prepare_flags(pl, abi, &pp->landlock, &pp->skipped,
 					    SBX_LANDLOCK_PATHS_AT_BUILD, err)))
 		return r;
-	if (!pp->npaths)
+	/* Paths owned elsewhere (a plan built by hand) cannot be dropped. */
+	if (!pp->npaths || pl->paths != pp->paths)
 		return sbx_landlock_build(&pp->landlock, &pp->landlock_fd,
 					  &pp->skipped, err);
 	if (!(missing = calloc(pp->npaths, sizeof(*missing))))

@@ -29,6 +29,7 @@
 #include "bpf.h"
 #include "policy.h"
 #include "prepared.h"
+#include "self.h"
 #include "seccomp_defs.h"
 
 #include <errno.h>
@@ -511,6 +512,20 @@ static int task_kind_settled(int task_dir, pid_t tid, enum task_kind *kind)
 		r = task_kind(task_dir, tid, kind);
 	}
 	return r;
+}
+
+int sbx_self_seed_add(struct sbx_prepared *pp, pid_t tid)
+{
+	if (pp->self_ntids % 64 == 0) {
+		int *v = realloc(pp->self_tids,
+				 (pp->self_ntids + 64) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pp->self_tids = v;
+	}
+	pp->self_tids[pp->self_ntids++] = tid;
+	return 0;
 }
 
 bool sbx_self_task_is_io_worker(int task_dir, pid_t tid)

@@ -133,8 +133,22 @@
 #ifndef SECCOMP_IOW
 #define SECCOMP_IOW(nr, type)		_IOW(SECCOMP_IOC_MAGIC, nr, type)
 #endif
+#ifndef SECCOMP_IOWR
+#define SECCOMP_IOWR(nr, type)		_IOWR(SECCOMP_IOC_MAGIC, nr, type)
+#endif
 /* The notification structs themselves are in every header that has
- * RET_USER_NOTIF (5.0+); only the 6.6 ioctl is missing from 6.1 headers. */
+ * RET_USER_NOTIF (5.0+), with the ioctls below; a header older than that
+ * has neither (the ioctls then name structs it lacks, and only code that
+ * uses them fails to build); the 6.6 ioctl is missing from 6.1 headers. */
+#ifndef SECCOMP_IOCTL_NOTIF_RECV
+#define SECCOMP_IOCTL_NOTIF_RECV	SECCOMP_IOWR(0, struct seccomp_notif)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_SEND
+#define SECCOMP_IOCTL_NOTIF_SEND	SECCOMP_IOWR(1, struct seccomp_notif_resp)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_ID_VALID
+#define SECCOMP_IOCTL_NOTIF_ID_VALID	SECCOMP_IOW(2, __u64)
+#endif
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS	SECCOMP_IOW(4, __u64)
 #endif

@@ -2,6 +2,7 @@
  * (tried for real), which namespace kinds can be created, and the sysctls
  * that explain a "no". */
 #include "probe.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,13 +14,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 /* The conventional "nobody"; the probe only needs some uid without
  * privileges, and this one exists in every distribution. */

@@ -2,6 +2,7 @@
  * defaults where the policy is silent (sbx_spawn.h, docs/spawn.md). */
 #include "policy.h"
 #include "sbx_spawn.h"
+#include "kernel_defs.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,13 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
-
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 /* Indexed by enum sbx_ns. */
 static const unsigned long ns_clone_flags[SBX_NS_COUNT] = {

@@ -1,0 +1,283 @@
+/*
+ * The launch pipeline (docs/spawn.md, design.md), from the plan on: limits,
+ * namespaces, [fork: init], view, hostname, prepare (Landlock paths are
+ * opened inside the new view), [fork: program], parent-death signal,
+ * session, environment, apply (rlimits, caps, no_new_privs, Landlock,
+ * seccomp last), execve. The launcher's main() (main.c) and the spawn
+ * server's workers and prepared sandboxes (server.c) all end here.
+ *
+ * Each step returns its error; this file ends the process with it (fail():
+ * the event line, the limits' cgroups removed, the message, exit 125).
+ */
+#include "launcher.h"
+#include "sbx_apply.h"
+#include "sbx_policy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ln_fail, with the launcher's cgroups removed between the event line and
+ * the message (no-op in any process but the launcher, and without limits). */
+static __attribute__((noreturn)) void fail(struct ln_ctx *c, const char *step,
+					   const struct sbx_error *err)
+{
+	ln_event_error(c, "error", step, err, LN_EXIT_SETUP);
+	ln_limits_cleanup(c);
+	ln_die(step, err);
+}
+
+/* The program's side: everything after the view, then execve. */
+static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_prepared *pp,
+						  pid_t parent, const sigset_t *old_mask)
+{
+	const struct sbx_spawn_plan *plan = c->plan;
+	struct sbx_error err;
+	sbx_error_clear(&err);
+	if (plan->die_with_parent && ln_die_with_parent(parent, &err))
+		fail(c, "dieWithParent", &err);
+	if (plan->new_session && ln_new_session(&err))
+		fail(c, "session", &err);
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	if (ln_limits_rlimits(c, &err))     /* limits.c: rlimit fallbacks */
+		fail(c, "limits", &err);
+	/* A sandbox prepared ahead (server.c) is confined before its request
+	 * exists; then it takes the request's fds, argv and environment. The
+	 * filter comes last, after that hand-over, unless it allows every call
+	 * the hand-over makes whatever the arguments (server.c): then it is
+	 * loaded ahead too, and the request finds only execve left to do. */
+	bool early = c->slot_sock >= 0 && ln_slot_seccomp_early_ok(pp);
+	if (sbx_prepared_apply_phase(pp, SBX_APPLY_BEFORE_SECCOMP, &err))
+		fail(c, "apply", &err);
+	/* net.unixPaths: the supervisor, in this Landlock domain (unixsup.c) */
+	if (ln_usup_fork(c, pp, &err))
+		fail(c, "unixPaths", &err);
+	if (early && sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
+		fail(c, "apply", &err);
+	if (c->slot_sock >= 0 && ln_slot_activate(c, &err))
+		fail(c, "activate", &err);
+	char **envp = ln_build_env(plan, environ);
+	if (!envp) {
+		sbx_error_set(&err, SBX_ENOMEM, ENOMEM, "/env", "out of memory");
+		fail(c, "env", &err);
+	}
+	if (!early && sbx_prepared_apply_phase(pp, SBX_APPLY_SECCOMP, &err))
+		fail(c, "apply", &err);
+	if (ln_usup_handoff(c, pp, &err))       /* net.unixPaths: unixsup.c */
+		fail(c, "unixPaths", &err);
+	if (ln_notify_handoff(c, pp, &err))     /* report: notify.c */
+		fail(c, "report", &err);
+	int code = ln_exec(c->argv, c->argv0, envp, &err);
+	ln_event_error(c, "exec-error", "exec", &err, code);
+	dprintf(2, "sbx: %s\n", err.message);
+	_exit(code);
+}
+
+/* After the namespaces: the view, hostname, prepare; then either fork the
+ * program (as the init of a pid namespace) or become it. */
+static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_policy *p,
+					     bool as_init, int status_fd, const sigset_t *old_mask)
+{
+	const struct sbx_spawn_plan *plan = c->plan;
+	struct sbx_error err;
+	const char *step = "rootfs";
+	sbx_error_clear(&err);
+	if (ln_usup_begin(c, p, &err))         /* net.unixPaths: unixsup.c */
+		fail(c, "unixPaths", &err);
+	if (c->ns_done & CLONE_NEWNS) {
+		if (ln_rootfs_build(c, &step, &err))
+			fail(c, step, &err);
+	} else if (plan->nmounts && (plan->ns_flags & CLONE_NEWNS)) {
+		ln_event_skipped(c, "root and mounts", plan->nprotect ? "no mount namespace (nor "
+				 "fs.protect/fs.hide: paths under the working directory stay writable)"
+				 : "no mount namespace");
+	}
+	if (chdir(plan->cwd)) {
+		sbx_error_sys(&err, errno, "chdir", "/cwd", "working directory %s: %s", plan->cwd,
+			      strerror(errno));
+		fail(c, "cwd", &err);
+	}
+	if ((c->ns_done & CLONE_NEWUTS) && sethostname(plan->hostname, strlen(plan->hostname))) {
+		sbx_error_sys(&err, errno, "sethostname", "/hostname", "%s", strerror(errno));
+		fail(c, "hostname", &err);
+	}
+	/* net.unixPaths: the listed sockets, as the view shows them */
+	if (ln_usup_open(c, p, &err))
+		fail(c, "unixPaths", &err);
+	struct sbx_prepared *pp = NULL;
+	if (sbx_prepare(p, SBX_DOOR_SPAWN, ln_notify_prepare_flags(p), &pp, &err))
+		fail(c, "prepare", &err);
+	/* report: the supervisor (notify.c) */
+	if (ln_notify_setup(c, pp, &err))
+		fail(c, "report", &err);
+	if (!as_init) {
+		if (ln_notify_fork(c, pp, true, NULL, &err))
+			fail(c, "report", &err);
+		run_program(c, pp, c->parent_pid, old_mask);
+	}
+
+	pid_t prog = fork();
+	if (prog < 0) {
+		sbx_error_sys(&err, errno, "fork", NULL, "forking the program: %s", strerror(errno));
+		fail(c, "fork", &err);
+	}
+	if (prog == 0) {
+		close(status_fd);
+		run_program(c, pp, 1, old_mask);
+	}
+	ln_usup_init_forked(c);                 /* net.unixPaths: unixsup.c */
+	/* report: the supervisor, after the program so that it stays pid 2 */
+	struct ln_supervisor sup = { -1, -1 };
+	if (ln_notify_fork(c, pp, false, &sup, &err)) {
+		kill(prog, SIGKILL);
+		fail(c, "report", &err);
+	}
+	if (c->notify_sock >= 0)
+		close(c->notify_sock);
+	if (c->slot_sock >= 0) {   /* server.c: the program takes the request */
+		if (c->slot_sock != c->report_fd)
+			close(c->slot_sock);
+		close(c->slot_buf);
+	}
+	sbx_prepared_free(pp);
+	ln_limits_forked(c);       /* limits.c: the exec watch is the program's */
+	/* The init keeps nothing of the caller's: stdio and the channel stay
+	 * open only in the program. */
+	close(c->chan_fd);
+	for (int fd = 0; fd < c->keep_fds; fd++)
+		if (fd != status_fd && fd != sup.end_fd)
+			close(fd);
+	ln_init_loop(prog, status_fd, &sup, c->report_fd);
+}
+
+/* The directory this launcher was started from (sbx's own artifacts): the
+ * plan protects it where a writable bind shows it (paths.c). */
+static const char *self_dir(void)
+{
+	static char dir[PATH_MAX];
+	static bool done;
+
+	if (!done) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		char *slash;
+
+		done = true;
+		dir[n > 0 ? n : 0] = '\0';
+		slash = strrchr(dir, '/');
+		if (n <= 0 || dir[0] != '/' || !slash || strstr(dir, " (deleted)"))
+			dir[0] = '\0';
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return dir[0] ? dir : NULL;
+}
+
+int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
+		  struct sbx_error *err)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	struct sbx_spawn_ctx sctx = {
+		.cwd = cwd, .home = getenv("HOME"),
+		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
+		.self_dir = self_dir(),
+	};
+	return sbx_spawn_plan_build(p, &sctx, out, err);
+}
+
+/* From the plan on: limits, namespaces, the process tree, the view, apply,
+ * execve. The launcher's main() and the spawn server's workers (server.c)
+ * both end here. */
+void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
+{
+	struct ln_ctx c = *c_;
+	const struct sbx_spawn_plan *plan = c.plan;
+	struct sbx_error err;
+	sbx_error_clear(&err);
+	/* limits.c: mechanisms chosen, cgroups made (before the namespaces) */
+	if (ln_limits_setup(&c, &err))
+		fail(&c, "limits", &err);
+
+	if (plan->die_with_parent && ln_die_with_parent(c.parent_pid, &err))
+		fail(&c, "dieWithParent", &err);
+	/* paths.c: the working directory as the caller named it (no planted
+	 * symlink on the way, not /, $HOME or a parent of it). */
+	if (ln_paths_check(&c, &err))
+		fail(&c, "cwd", &err);
+	const char *step = "namespaces";
+	if (ln_ns_enter(&c, &step, &err))
+		fail(&c, step, &err);
+	if (ln_limits_arm(&c, &err))
+		fail(&c, "limits", &err);
+
+	sigset_t fwd, old_mask;
+	ln_forward_sigset(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, &old_mask);
+	if (!(c.ns_done & CLONE_NEWPID) && c.limits) {
+		/* limits.c: no init to kill the tree for us, so the launcher
+		 * stays as the supervisor and the program is its child. */
+		pid_t prog = fork();
+		if (prog < 0) {
+			sbx_error_sys(&err, errno, "fork", NULL, "forking the program: %s", strerror(errno));
+			fail(&c, "fork", &err);
+		}
+		if (prog == 0) {
+			if (ln_limits_join(&c, &err))
+				fail(&c, "limits", &err);
+			c.parent_pid = getppid();
+			stage2(&c, p, false, -1, &old_mask);
+		}
+		ln_limits_supervise(&c, prog, -1, false);
+	}
+	if (!(c.ns_done & CLONE_NEWPID))
+		stage2(&c, p, false, -1, &old_mask);
+
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
+		sbx_error_sys(&err, errno, "socketpair", NULL, "%s", strerror(errno));
+		fail(&c, "fork", &err);
+	}
+	pid_t init = fork();
+	if (init < 0) {
+		sbx_error_sys(&err, errno, "fork", NULL, "forking the init: %s", strerror(errno));
+		fail(&c, "fork", &err);
+	}
+	if (init == 0) {
+		if (ln_limits_join(&c, &err))   /* limits.c: before anything else */
+			fail(&c, "limits", &err);
+		close(sp[0]);
+		/* The init reports the end itself when the program leaves
+		 * nothing behind (proc.c); with limits, the launcher's
+		 * supervisor says how it ended (limits.c). */
+		if (c.limits && c.report_fd >= 0) {
+			if (c.report_fd != c.slot_sock)
+				close(c.report_fd);
+			c.report_fd = -1;
+		}
+		/* The launcher is outside this pid namespace (getppid() is 0
+		 * here): its end of the socket tells whether it is still there. */
+		if (ln_die_with_parent(0, &err))
+			fail(&c, "dieWithParent", &err);
+		struct pollfd pfd = { .fd = sp[1], .events = POLLIN };
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLIN)))
+			_exit(LN_EXIT_SETUP);
+		stage2(&c, p, true, sp[1], &old_mask);
+	}
+	close(sp[1]);
+	if (c.limits)              /* limits.c: keeps the channel for the end */
+		ln_limits_supervise(&c, init, sp[0], true);
+	close(c.chan_fd);
+	for (int fd = 0; fd < c.keep_fds; fd++)
+		close(fd);
+	ln_relay(init, sp[0], c.report_fd);
+}
