@@ -79,7 +79,7 @@ const vitestArgs = [
   ...process.argv.slice(2),
 ];
 // The escape suites record every verdict here (test/helpers/escape.ts);
-// scripts/security-table.js turns them into docs/security-model.md's table.
+// scripts/security-table.js turns them into build/security-table.md.
 const escapeResults = path.join(root, 'build', 'escape-results');
 fs.rmSync(escapeResults, { recursive: true, force: true });
 const mainStart = Date.now();
@@ -119,9 +119,11 @@ function counts(reportFile, exitCode) {
 const main = counts(report, code);
 let { passed, failed, skipped } = main;
 if (main.failed) process.stderr.write(`sbx test: ${main.failed} failed on Node ${process.version}\n`);
-// Regenerate the attack table only from a complete, green run of the escape
-// suites (a filtered or failing run would publish a partial table). It never
-// changes the test result.
+// From a complete, green run of the escape suites (a filtered or failing run
+// would give a partial table), the attack table of this run goes to
+// build/security-table.md, with a line saying whether it differs from
+// docs/security-model.md's. Tests never rewrite tracked files: publishing it
+// is `node scripts/security-table.js --write`. It never changes the result.
 const ESCAPE_SUITES = ['unconfined', 'preload', 'self', 'spawn'].map((d) => `escape.${d}.test.ts`);
 try {
   const r = JSON.parse(fs.readFileSync(report, 'utf8'));
@@ -130,7 +132,7 @@ try {
   if (green) {
     process.stdout.write('\n== attack table (scripts/security-table.js)\n');
     if (run(process.execPath, [path.join(root, 'scripts/security-table.js')], { env: { ...process.env, SBX_ESCAPE_RECORD: escapeResults } }) !== 0) {
-      process.stderr.write('sbx test: the attack table was not regenerated (see above); tests are unaffected\n');
+      process.stderr.write('sbx test: the attack table was not generated (see above); tests are unaffected\n');
     }
   }
 } catch (e) {
