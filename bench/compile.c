@@ -10,7 +10,7 @@
  *   - instructions executed per syscall, average and worst, over every
  *     syscall number of the table (zero arguments), counted by the test
  *     interpreter.
- * Usage: bench_compile [docker-profile.json] (default: ../shared/data/...).
+ * Usage: bench_compile [docker-profile.json] (default: test/fixtures/seccomp/docker-default.json).
  */
 #include "bpf.h"
 #include "bpf_interp.h"
@@ -199,7 +199,7 @@ static void bench_handwritten(void)
 int main(int argc, char **argv)
 {
 	const char *docker = argc > 1 ? argv[1] :
-		SBX_SOURCE_DIR "/../shared/data/docker-default-seccomp.json";
+		SBX_SOURCE_DIR "/test/fixtures/seccomp/docker-default.json";
 	struct sbx_error err;
 	size_t len = 0;
 	char *text = slurp(docker, &len);

@@ -26,7 +26,7 @@ module.exports = {
     const bin = nativeHelper(root, 'bench_filter', 'filter.c');
     const rounds = quick ? 7 : 81;
     const calls = quick ? 5000 : 20000;
-    const profile = path.resolve(root, '..', 'shared', 'data', 'docker-default-seccomp.json');
+    const profile = path.join(root, 'test', 'fixtures', 'seccomp', 'docker-default.json');
     const out = JSON.parse(execFileSync(bin, [String(rounds), String(calls), profile], { encoding: 'utf8', maxBuffer: 64 << 20 }));
 
     const get = (contender, sc) => out.contenders.find((c) => c.name === contender).syscalls.find((s) => s.name === sc);

@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 101;
 	long calls = argc > 2 ? atol(argv[2]) : 20000;
 	const char *docker = argc > 3 ? argv[3] :
-		SBX_SOURCE_DIR "/../shared/data/docker-default-seccomp.json";
+		SBX_SOURCE_DIR "/test/fixtures/seccomp/docker-default.json";
 	/* The floor: any filter at all sends every call through the kernel's
 	 * slow syscall entry, even when the cache spares running it. */
 	static struct sock_filter allow_all[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };

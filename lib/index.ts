@@ -3,7 +3,7 @@
  * live in the C core (see docs/architecture.md).
  */
 import { compile, explain, presets, resolvePolicy, type Arch, type CompiledPolicy, type CompileOptions } from './compile';
-import { SbxError } from './errors';
+import { CORE_ERROR_CODES, type CoreErrorCode, type PackageErrorCode, SbxError, type SbxErrorCode, isSbxErrorCode } from './errors';
 import { artifactPaths, native, type ArtifactPaths } from './native';
 import { formatProbe, probe, type ProbeReport } from './probe';
 import {
@@ -31,8 +31,9 @@ import {
   type SeccompReport,
 } from './self';
 
-export { SbxError, compile, explain, formatProbe, lockdown, prepareLockdown, presets, probe, resolvePolicy, run, spawn };
+export { CORE_ERROR_CODES, SbxError, isSbxErrorCode, compile, explain, formatProbe, lockdown, prepareLockdown, presets, probe, resolvePolicy, run, spawn };
 export { exec, execFile, describeCall, formatViolation };
+export type { CoreErrorCode, PackageErrorCode, SbxErrorCode };
 export type { CowChange, CowMode, CowResult, ExecCallback, SandboxExecFileOptions, SandboxExecOptions, SbxExecError, UnshownViolations, Violation };
 export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
 export type {

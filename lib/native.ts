@@ -50,14 +50,27 @@ function locate(): string {
   // build/Release first, then prebuilds/<platform>-<arch> (node-gyp-build's order).
   try {
     return addonPath(packageRoot, prebuildVar);
-  } catch (e) {
-    throw new SbxError(
-      'SBX_ENOTBUILT',
-      `sbx: no native build found for ${process.platform}-${process.arch} under ${packageRoot} ` +
-        `(no prebuilds/ match and no build/Release): run \`npm rebuild sbx\` with cmake and a C compiler installed` +
-        ` (${(e as Error).message.split('\n')[0]})`,
-    );
+  } catch {
+    throw new SbxError('SBX_ENOTBUILT', notBuiltMessage());
   }
+}
+
+/**
+ * Why there is no addon, and what to run, in one line. Installed as a
+ * dependency, the usual cause is an install script that did not run (npm 12
+ * runs a dependency's only once the project approves it; --ignore-scripts
+ * never does) on a machine no prebuild fits; in a clone, no build yet.
+ */
+function notBuiltMessage(): string {
+  const libc = fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+  const what = `no native build of sbx for ${process.platform}-${process.arch} (${libc}) in ${packageRoot}`;
+  if (packageRoot.split(path.sep).includes('node_modules')) {
+    return `${what}: the package has no prebuild for this machine, and its install script, which builds one, ` +
+      `has not run (npm 12 runs a dependency's install script only once the project approves it): ` +
+      `run \`npm approve-scripts sbx && npm rebuild sbx\` (needs cmake and a C compiler)`;
+  }
+  return `${what}: no prebuilds/ fit this machine and nothing is built here: ` +
+    `run \`npm install\` (or \`npm run build\`) in ${packageRoot} (needs cmake and a C compiler)`;
 }
 
 function load(): { addon: NativeAddon; paths: ArtifactPaths } {
@@ -77,14 +90,14 @@ function load(): { addon: NativeAddon; paths: ArtifactPaths } {
   try {
     fs.accessSync(paths.preload, fs.constants.F_OK);
   } catch {
-    throw new SbxError('SBX_ENOTBUILT', `sbx: ${paths.preload} is missing next to ${addonPath}: reinstall sbx`);
+    throw new SbxError('SBX_ENOTBUILT', `${paths.preload} is missing next to ${addonPath}: reinstall sbx`);
   }
   try {
     fs.accessSync(paths.launcher, fs.constants.X_OK);
   } catch {
     throw new SbxError(
       'SBX_ENOTBUILT',
-      `sbx: the launcher ${paths.launcher} is missing or not executable (was the package unpacked without ` +
+      `the launcher ${paths.launcher} is missing or not executable (was the package unpacked without ` +
         `file modes?): run \`chmod +x ${paths.launcher}\` or reinstall sbx`,
     );
   }

@@ -16,7 +16,7 @@ import { spawn as cpSpawn, type ChildProcess, type SpawnOptions, type StdioOptio
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { SbxError } from './errors';
+import { SbxError, type SbxErrorCode, toSbxErrorCode } from './errors';
 import { artifactPaths } from './native';
 import { serverSpawn, serverUnsuitable } from './spawn-server';
 import { type PolicyInput, policySource } from './policy';
@@ -67,7 +67,7 @@ export interface SkippedLayer {
 /** The launcher's setup error (exit code 125), or the exec failure (126/127). */
 export interface SetupError {
   step: string;
-  code: string;
+  code: SbxErrorCode;
   errno: number;
   pointer: string;
   message: string;
@@ -231,12 +231,13 @@ function parseEvents(text: string): SandboxReport {
     } else if (ev.event === 'limit') {
       report.limits[ev.limit as LimitName] = ev.mechanism as LimitMechanism;
     } else if (ev.event === 'error' || ev.event === 'exec-error') {
+      const { code, note } = toSbxErrorCode(String(ev.code));
       const e: SetupError = {
         step: String(ev.step),
-        code: String(ev.code),
+        code,
         errno: Number(ev.errno),
         pointer: String(ev.pointer ?? ''),
-        message: String(ev.message),
+        message: String(ev.message) + note,
         exitCode: Number(ev.exitCode),
       };
       if (ev.event === 'error') report.error = e;

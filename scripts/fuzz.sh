@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh json policy     only these targets
 #   FUZZ_SECONDS=600 scripts/fuzz.sh json
 #   FUZZ_BUILD_ONLY=1 scripts/fuzz.sh
+#   FUZZ_CHECK_ONLY=1 scripts/fuzz.sh   only check that clang can link a libFuzzer target
 #
 # Targets link against an archive of every src-native/<stage>/*.c (and
 # launcher/channel.c), so a target gets
@@ -24,10 +25,24 @@ cc=${CC:-}
 if [[ -z "$cc" || "$cc" == cc || "$cc" == gcc ]]; then
 	cc=$(command -v clang || command -v clang-14 || true)
 fi
+install_hint="install clang and its libFuzzer runtime (Debian/Ubuntu: apt-get install clang libclang-rt-14-dev)"
 if [[ -z "$cc" ]]; then
-	echo "fuzz.sh: clang not found (libFuzzer needs clang)" >&2
+	echo "fuzz.sh: clang not found (libFuzzer needs clang): $install_hint" >&2
 	exit 2
 fi
+# clang without its runtime libraries fails at the first link with a message
+# about libclang_rt.fuzzer: say it here, in one line.
+probe=$(mktemp -d)
+echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$probe/t.c"
+linked=0
+"$cc" -fsanitize=fuzzer,address "$probe/t.c" -o "$probe/t" 2>/dev/null && linked=1
+rm -rf "$probe"
+if ((linked == 0)); then
+	echo "fuzz.sh: $cc cannot link a libFuzzer target (its runtime is missing): $install_hint" >&2
+	exit 2
+fi
+# FUZZ_CHECK_ONLY=1: only the checks above (test/fuzz.test.ts asks before building).
+[[ -n "${FUZZ_CHECK_ONLY:-}" ]] && exit 0
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 # The core's headers: the public API and one folder per stage (CMakeLists.txt).

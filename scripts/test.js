@@ -11,6 +11,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// The title prefix of a case skipped for a missing host tool (test/helpers/tools.ts).
+const MISSING_TOOL = 'missing tool:';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -77,7 +79,7 @@ const vitestArgs = [
   ...process.argv.slice(2),
 ];
 // The escape suites record every verdict here (test/helpers/escape.ts);
-// scripts/security-table.js turns them into docs/security-model.md's table.
+// scripts/security-table.js turns them into build/security-table.md.
 const escapeResults = path.join(root, 'build', 'escape-results');
 fs.rmSync(escapeResults, { recursive: true, force: true });
 const mainStart = Date.now();
@@ -88,6 +90,7 @@ const mainSecs = Math.round((Date.now() - mainStart) / 1000);
 function counts(reportFile, exitCode) {
   let passed = 0, failed = 0, skipped = 0;
   const failures = [];
+  const missingTools = [];
   try {
     const r = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
     passed = r.numPassedTests;
@@ -99,22 +102,28 @@ function counts(reportFile, exitCode) {
         failed++;
         failures.push(`${path.relative(root, s.name)} (did not load)`);
       }
-      for (const a of s.assertionResults) if (a.status === 'failed') failures.push(`${path.relative(root, s.name)} > ${a.fullName}`);
+      for (const a of s.assertionResults) {
+        if (a.status === 'failed') failures.push(`${path.relative(root, s.name)} > ${a.fullName}`);
+        // test/helpers/tools.ts: a suite skipped for a missing tool says what to install.
+        if (a.status !== 'passed' && a.status !== 'failed' && a.title.startsWith(MISSING_TOOL)) missingTools.push(a.title);
+      }
     }
   } catch (e) {
     failed = Math.max(failed, 1);
     process.stderr.write(`sbx test: could not read vitest's report: ${e.message}\n`);
   }
   if (exitCode !== 0 && failed === 0) failed = 1;
-  return { passed, failed, skipped, failures };
+  return { passed, failed, skipped, failures, missingTools };
 }
 
 const main = counts(report, code);
 let { passed, failed, skipped } = main;
 if (main.failed) process.stderr.write(`sbx test: ${main.failed} failed on Node ${process.version}\n`);
-// Regenerate the attack table only from a complete, green run of the escape
-// suites (a filtered or failing run would publish a partial table). It never
-// changes the test result.
+// From a complete, green run of the escape suites (a filtered or failing run
+// would give a partial table), the attack table of this run goes to
+// build/security-table.md, with a line saying whether it differs from
+// docs/security-model.md's. Tests never rewrite tracked files: publishing it
+// is `node scripts/security-table.js --write`. It never changes the result.
 const ESCAPE_SUITES = ['unconfined', 'preload', 'self', 'spawn'].map((d) => `escape.${d}.test.ts`);
 try {
   const r = JSON.parse(fs.readFileSync(report, 'utf8'));
@@ -123,7 +132,7 @@ try {
   if (green) {
     process.stdout.write('\n== attack table (scripts/security-table.js)\n');
     if (run(process.execPath, [path.join(root, 'scripts/security-table.js')], { env: { ...process.env, SBX_ESCAPE_RECORD: escapeResults } }) !== 0) {
-      process.stderr.write('sbx test: the attack table was not regenerated (see above); tests are unaffected\n');
+      process.stderr.write('sbx test: the attack table was not generated (see above); tests are unaffected\n');
     }
   }
 } catch (e) {
@@ -170,5 +179,9 @@ for (const n of extraSuites.length ? extraNodes : []) {
   }
 }
 if (perNode.length > 1) process.stdout.write(`\n== per Node version\n${perNode.join('\n')}\n`);
+if (main.missingTools.length) {
+  process.stdout.write(`\n== skipped: host tools missing (.ci/run installs them; CI=true or SBX_REQUIRE_TOOLS=1 makes them failures)\n`);
+  for (const line of [...new Set(main.missingTools)]) process.stdout.write(`${line}\n`);
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed ? 1 : 0);

@@ -101,16 +101,33 @@ describe('addonPath() answers as node-gyp-build does', () => {
   });
 });
 
-test('sbx itself reports a missing build in one line, as before', () => {
-  const pkgDir = tree('no-build', []);
-  fs.cpSync(path.join(repoRoot, 'dist'), path.join(pkgDir, 'dist'), { recursive: true });
-  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(pkgDir, 'package.json'));
-  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(pkgDir)}).probe()`], { encoding: 'utf8' });
-  expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(
-    new RegExp(
-      `SbxError: sbx: no native build found for ${tag} under ${pkgDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(no prebuilds/ match and no build/Release\\): ` +
-        'run `npm rebuild sbx` with cmake and a C compiler installed \\(No native build was found for platform=',
-    ),
-  );
+describe('sbx itself reports a missing build in one line, saying what to run', () => {
+  /** A copy of the package (dist/ and package.json, no build, no prebuilds) at `dir`; the error of its probe(). */
+  function probeError(dir: string): string {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.cpSync(path.join(repoRoot, 'dist'), path.join(dir, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
+    const r = spawnSync(process.execPath, ['-e', `
+      try { require(${JSON.stringify(dir)}).probe(); } catch (e) { console.error(e.name + ' ' + e.code + ': ' + e.message); process.exit(1); }`], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    return lines[0];
+  }
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  test('installed as a dependency: approve the install script and rebuild', () => {
+    const dir = path.join(work, 'consumer', 'node_modules', 'sbx');
+    expect(probeError(dir)).toMatch(new RegExp(
+      `^SbxError SBX_ENOTBUILT: no native build of sbx for ${tag} \\((glibc|musl)\\) in ${esc(dir)}: ` +
+        'the package has no prebuild for this machine, and its install script, which builds one, has not run .*npm 12.*: ' +
+        'run `npm approve-scripts sbx && npm rebuild sbx` \\(needs cmake and a C compiler\\)$'));
+  });
+
+  test('a clone without a build: npm install there', () => {
+    const dir = tree('no-build', []);
+    expect(probeError(dir)).toMatch(new RegExp(
+      `^SbxError SBX_ENOTBUILT: no native build of sbx for ${tag} \\((glibc|musl)\\) in ${esc(dir)}: ` +
+        `no prebuilds/ fit this machine and nothing is built here: run \`npm install\` .*in ${esc(dir)}`));
+  });
 });

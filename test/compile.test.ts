@@ -14,7 +14,8 @@ import { cliPath, repoRoot } from './helpers/paths';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sbx = require(repoRoot) as typeof import('../lib/index');
-const dockerProfile = path.resolve(repoRoot, '..', 'shared', 'data', 'docker-default-seccomp.json');
+const dockerProfile = path.join(repoRoot, 'test', 'fixtures', 'seccomp', 'docker-default.json');
+const containersProfile = path.join(repoRoot, 'test', 'fixtures', 'seccomp', 'containers-default.json');
 
 function cli(args: string[], opts: { cwd?: string } = {}) {
   return spawnSync(process.execPath, [cliPath, ...args], { encoding: 'buffer', cwd: opts.cwd ?? repoRoot });
@@ -126,6 +127,24 @@ describe('sbx compile / explain (CLI)', () => {
     const admin = cli(['compile', '--from-docker', dockerProfile, '--cap', 'CAP_SYS_ADMIN']);
     expect(admin.status).toBe(0);
     expect(admin.stdout.toString()).not.toBe(r.stdout.toString());
+  });
+
+  test('--from-docker takes the containers family profile (defaultErrno, errno names) and refuses typos', () => {
+    const r = cli(['compile', '--from-docker', containersProfile]);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    // Its default is ENOSYS (38), named by "defaultErrno"; its denials are EPERM, named by "errno".
+    expect(r.stdout.toString()).toMatch(/ret ERRNO\(38\)/);
+    expect(r.stdout.toString()).toMatch(/ret ERRNO\(1\)/);
+    const api = sbx.compile({ seccomp: { import: containersProfile }, capabilities: { keep: [] } });
+    expect(r.stdout.toString().trim()).toBe(api.disassembly.trim());
+    // A misspelt key of that format is still an error naming the right one.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-cli-'));
+    const bad = path.join(dir, 'bad.json');
+    fs.writeFileSync(bad, fs.readFileSync(containersProfile, 'utf8').replace('"defaultErrno"', '"defaultErno"'));
+    const typo = cli(['compile', '--from-docker', bad]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(typo.status).toBe(1);
+    expect(typo.stderr.toString()).toMatch(/unknown key "defaultErno" \(did you mean "defaultErrno"\?\).*\[SBX_EUNKNOWNKEY\]/);
   });
 
   test('a bad policy file gives one line with the pointer and code, exit 1', () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { repoRoot } from './helpers/paths';
+import { requireTool } from './helpers/tools';
 
 const script = path.join(repoRoot, 'scripts', 'fuzz.sh');
 const seconds = Number(process.env.FUZZ_SECONDS ?? (process.env.CI ? 60 : 10));
@@ -17,7 +18,17 @@ const targets = fs
   .map((f) => f.slice(5, -2))
   .sort();
 
-describe('fuzzers', () => {
+// scripts/fuzz.sh's own check (clang or clang-14, and a libFuzzer target links),
+// asked before anything is built; its one line is the reason when it fails.
+const clangCheck = spawnSync('bash', [script], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FUZZ_CHECK_ONLY: '1' } });
+const clang = {
+  name: 'clang with its libFuzzer runtime',
+  purpose: `the ${targets.length} libFuzzer targets in test/fuzz/`,
+  install: 'apt-get install clang libclang-rt-14-dev',
+  present: clangCheck.status === 0,
+};
+
+describe.runIf(requireTool(clang))('fuzzers', () => {
   beforeAll(() => {
     const r = spawnSync('bash', [script, ...targets], {
       cwd: repoRoot,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SANITIZER_REPORT, asanTestDir, sanitizerEnv } from './helpers/asan';
 import { nativeTestDir } from './helpers/paths';
+import { requireTool } from './helpers/tools';
 
 interface TapCase {
   ok: boolean;
@@ -93,6 +94,15 @@ test('the ASan+UBSan build has every C unit test, and they are instrumented', ()
     expect(ldd, bin).toMatch(/libasan\.so/);
     expect(ldd, bin).toMatch(/libubsan\.so/);
   }
+});
+
+// The compiler's differential test links libseccomp, which CMakeLists.txt
+// builds it with only where libseccomp-dev is installed.
+requireTool({
+  name: 'libseccomp-dev',
+  purpose: 'the seccomp compiler\'s differential test against libseccomp (test_libseccomp_diff)',
+  install: 'apt-get install libseccomp-dev, then npm test again (it configures anew)',
+  present: binaries.length === 0 || binaries.includes('test_libseccomp_diff'),
 });
 
 runBinaries(nativeTestDir, '', {}, false);

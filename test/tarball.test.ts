@@ -1,8 +1,11 @@
 /**
- * The package as published: `npm run prebuild`, `npm pack`, then install the
- * tarball into an empty project on a PATH without cmake or a compiler. It must
- * load its prebuilds and build nothing; without a prebuild the install script
- * must say in one line what is missing.
+ * The package as published: `npm pack` alone (its prepack builds the
+ * prebuilds of this machine), then install the tarball into an empty project
+ * on a PATH without cmake or a compiler, once with install scripts and once
+ * without (`--ignore-scripts`, as npm 12 does for a dependency whose scripts
+ * the project has not approved). It must load its prebuilds and build nothing;
+ * without a prebuild the install script, `require('sbx')` and the `sbx` command
+ * must each say in one line what is missing and what to run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +17,9 @@ import { repoRoot } from './helpers/paths';
 let work: string;
 let tarball: string;
 let project: string;
+let bare: string; // installed with --ignore-scripts
 let noToolsPath: string;
+let packStart: number;
 
 /** A PATH holding only node, npm/npx and a shell: no cmake, cc, gcc, g++. */
 function makeNoToolsPath(dir: string): string {
@@ -31,25 +36,42 @@ function makeNoToolsPath(dir: string): string {
   return bin;
 }
 
-beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-pack-'));
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts/prebuild.js')], { cwd: repoRoot, stdio: 'pipe' });
-  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' });
-  tarball = path.join(work, JSON.parse(out.slice(out.indexOf('[')))[0].filename);
-  noToolsPath = makeNoToolsPath(work);
-  project = path.join(work, 'project');
-  fs.mkdirSync(project);
-  fs.writeFileSync(path.join(project, 'package.json'), '{"name":"consumer","private":true}');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', tarball], {
-    cwd: project,
+/** An empty project at `dir` with the tarball installed (npm `args` added). */
+function installInto(dir: string, args: string[]): void {
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"consumer","private":true}');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', ...args, tarball], {
+    cwd: dir,
     env: { ...process.env, PATH: noToolsPath },
     stdio: 'pipe',
   });
-}, 300_000);
+}
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-pack-'));
+  // Second resolution of mtimes: allow the clock's rounding.
+  packStart = Date.now() - 2000;
+  execFileSync('npm', ['pack', '--pack-destination', work], { cwd: repoRoot, stdio: 'pipe' });
+  const tgz = fs.readdirSync(work).filter((f) => f.endsWith('.tgz'));
+  expect(tgz).toHaveLength(1);
+  tarball = path.join(work, tgz[0]);
+  noToolsPath = makeNoToolsPath(work);
+  project = path.join(work, 'project');
+  installInto(project, []);
+  bare = path.join(work, 'bare');
+  installInto(bare, ['--ignore-scripts']);
+}, 900_000);
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('installed tarball', () => {
+  test('npm pack alone built fresh prebuilds for this machine (prepack)', () => {
+    const dir = path.join(repoRoot, 'prebuilds', `linux-${process.arch}`);
+    for (const f of ['libsbx.so', 'sbx-launcher']) {
+      expect(fs.statSync(path.join(dir, f)).mtimeMs, `${f} older than this npm pack`).toBeGreaterThanOrEqual(packStart);
+    }
+  });
+
   test('carries the three artifacts for this platform with the launcher executable', () => {
     const listing = execFileSync('tar', ['-tvzf', tarball], { encoding: 'utf8' });
     const dir = `package/prebuilds/linux-${process.arch}/`;
@@ -76,7 +98,51 @@ describe('installed tarball', () => {
     expect(out.abi === null || typeof out.abi === 'number').toBe(true);
   });
 
-  test('npx sbx preload-path prints a loadable libsbx.so', () => {
+  test('installed without install scripts (--ignore-scripts, npm 12 unapproved): require and the sbx command work', () => {
+    const pkg = path.join(bare, 'node_modules', 'sbx');
+    expect(fs.existsSync(path.join(pkg, 'build'))).toBe(false);
+    const r = spawnSync(process.execPath, ['-e', 'const s=require("sbx");console.log(JSON.stringify({v:s.probe().kernel.release,addon:s.paths.addon}))'], {
+      cwd: bare,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: noToolsPath },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).addon).toContain(path.join(pkg, 'prebuilds', `linux-${process.arch}`));
+    const bin = spawnSync(path.join(bare, 'node_modules', '.bin', 'sbx'), ['run', '--', '/bin/sh', '-c', 'echo in-sandbox; hostname'], {
+      cwd: bare,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${noToolsPath}:/usr/bin:/bin` },
+    });
+    expect(bin.status, bin.stderr).toBe(0);
+    expect(bin.stdout).toBe('in-sandbox\nsbx\n');
+  });
+
+  test('without a prebuild and without install scripts, require("sbx") and sbx say in one line what to run', () => {
+    // The same package where no prebuild fits: a copy without prebuilds/, as installed.
+    const consumer = path.join(work, 'noprebuild-consumer');
+    const pkg = path.join(consumer, 'node_modules', 'sbx');
+    fs.mkdirSync(path.dirname(pkg), { recursive: true });
+    fs.cpSync(path.join(bare, 'node_modules', 'sbx'), pkg, { recursive: true });
+    fs.rmSync(path.join(pkg, 'prebuilds'), { recursive: true, force: true });
+    const want = new RegExp(
+      `no native build of sbx for linux-${process.arch} \\((glibc|musl)\\) in ${pkg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ` +
+        'the package has no prebuild for this machine, and its install script, which builds one, has not run .*: ' +
+        'run `npm approve-scripts sbx && npm rebuild sbx` \\(needs cmake and a C compiler\\)');
+    const api = spawnSync(process.execPath, ['-e', 'try { require("sbx").probe() } catch (e) { console.error(`${e.code}: ${e.message}`); process.exit(1) }'], {
+      cwd: consumer,
+      encoding: 'utf8',
+    });
+    expect(api.status).toBe(1);
+    expect(api.stderr.trim().split('\n')).toHaveLength(1);
+    expect(api.stderr).toMatch(new RegExp(`^SBX_ENOTBUILT: ${want.source}`));
+    const cli = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'probe'], { cwd: consumer, encoding: 'utf8' });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cli.stderr.trim()).toMatch(new RegExp(`^sbx: ${want.source} \\[SBX_ENOTBUILT\\]$`));
+    expect(cli.stderr).not.toMatch(/Cannot find module|MODULE_NOT_FOUND/);
+  });
+
+  test('npx --no-install sbx preload-path prints a loadable libsbx.so', () => {
     const r = spawnSync(path.join(noToolsPath, 'npx'), ['--no-install', 'sbx', 'preload-path'], {
       cwd: project,
       encoding: 'utf8',

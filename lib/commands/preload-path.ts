@@ -5,7 +5,7 @@ export const preloadPathCommand: Command = {
   name: 'preload-path',
   usage: 'preload-path',
   summary: 'print the absolute path of libsbx.so',
-  help: 'For the preload door: LD_PRELOAD=$(npx sbx preload-path) app',
+  help: 'For the preload door: LD_PRELOAD=$(npx --no-install sbx preload-path) app',
   run(args) {
     onlyFlags('preload-path', args, []);
     process.stdout.write(artifactPaths().preload + '\n');

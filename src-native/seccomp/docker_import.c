@@ -10,6 +10,7 @@
 #include "docker_import.h"
 #include "docker_import_int.h"
 #include "caps.h"
+#include "errno_names.h"
 #include "json.h"
 #include "suggest.h"
 #include "syscalls.h"
@@ -251,15 +252,56 @@ static int strictness(enum sbx_action_kind k)
 	return 6;
 }
 
-/* action (string) and its errnoRet (number, optional) in obj. */
+/*
+ * containers/common's errno (a name such as "EPERM", or a decimal string)
+ * beside the numeric errnoRet: when given and not empty it wins, as in that
+ * family's getErrno(). 0 with *given false when absent or "".
+ */
+static int get_errno_name(struct ctx *c, const struct sbx_json *obj, const char *key,
+			  bool *given, uint64_t *out)
+{
+	const struct sbx_json *v = sbx_json_get(obj, key);
+	const char *s;
+	char sug[96];
+	int rc, n;
+
+	*given = false;
+	if (absent(v))
+		return 0;
+	if ((rc = want(c, v, SBX_JSON_STRING)))
+		return rc;
+	s = v->u.string.str;
+	if (!s[0])
+		return 0;
+	*given = true;
+	if (strspn(s, "0123456789") == strlen(s)) {
+		/* Go's ParseUint(s, 10, 32): digits only; sbx's range is checked by the caller */
+		errno = 0;
+		unsigned long long u = strtoull(s, NULL, 10);
+		*out = errno || u > UINT32_MAX ? UINT64_MAX : u;
+		return 0;
+	}
+	n = sbx_errno_from_name(s);
+	if (n < 0)
+		return fail(c, v, SBX_EVALUE, EINVAL, "unknown errno \"%s\"%s", s,
+			    quoted_suggestion(s[0] >= 'A' ? sbx_errno_suggest(s) : NULL, sug,
+					      sizeof(sug)));
+	*out = (uint64_t)n;
+	return 0;
+}
+
+/* action (string) and its data in obj: errnoRet (number), or the errno name
+ * of the containers family (name_key), both optional. */
 static int get_action(struct ctx *c, const struct sbx_json *obj, const char *key,
-		      const char *ret_key, struct sbx_action *out)
+		      const char *ret_key, const char *name_key, struct sbx_action *out)
 {
 	const struct sbx_json *v = sbx_json_get(obj, key);
 	const struct sbx_json *ret = sbx_json_get(obj, ret_key);
 	const char *names[SBX_DOCKER_NACTIONS];
 	size_t at;
 	char sug[96];
+	bool named;
+	uint64_t n = 0, by_name = 0;
 	int rc;
 
 	if (!v)
@@ -283,20 +325,40 @@ static int get_action(struct ctx *c, const struct sbx_json *obj, const char *key
 	}
 	sbx_json_ptr_pop(c->ptr, at);
 
-	if (out->kind == SBX_ACT_ERRNO || out->kind == SBX_ACT_TRACE)
+	bool has_data = out->kind == SBX_ACT_ERRNO || out->kind == SBX_ACT_TRACE;
+	uint64_t max = out->kind == SBX_ACT_ERRNO ? MAX_ERRNO_RET : MAX_TRACE_RET;
+	if (has_data)
 		out->data = DEFAULT_RET;
-	if (absent(ret))
-		return 0;
-	at = sbx_json_ptr_push(c->ptr, sizeof(c->ptr), ret_key);
-	if (out->kind != SBX_ACT_ERRNO && out->kind != SBX_ACT_TRACE)
-		return fail(c, ret, SBX_EVALUE, EINVAL,
-			    "%s applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not %s",
-			    ret_key, v->u.string.str);
-	uint64_t n;
-	rc = get_uint(c, ret, out->kind == SBX_ACT_ERRNO ? MAX_ERRNO_RET : MAX_TRACE_RET, &n);
-	if (rc)
+	if (!absent(ret)) {
+		at = sbx_json_ptr_push(c->ptr, sizeof(c->ptr), ret_key);
+		if (!has_data)
+			return fail(c, ret, SBX_EVALUE, EINVAL,
+				    "%s applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not %s",
+				    ret_key, v->u.string.str);
+		if ((rc = get_uint(c, ret, max, &n)))
+			return rc;
+		out->data = (uint16_t)n;
+		sbx_json_ptr_pop(c->ptr, at);
+	}
+
+	at = sbx_json_ptr_push(c->ptr, sizeof(c->ptr), name_key);
+	if ((rc = get_errno_name(c, obj, name_key, &named, &by_name)))
 		return rc;
-	out->data = (uint16_t)n;
+	if (named) {
+		const struct sbx_json *nv = sbx_json_get(obj, name_key);
+		if (!has_data)
+			return fail(c, nv, SBX_EVALUE, EINVAL,
+				    "%s applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not %s",
+				    name_key, v->u.string.str);
+		if (by_name > max)
+			return fail(c, nv, SBX_EVALUE, ERANGE, "%s is out of range (0..%llu)",
+				    nv->u.string.str, (unsigned long long)max);
+		if (!absent(ret) && by_name != n && c->notes)
+			sbx_notes_add(c->notes, "%s: \"%s\" (%llu) replaces %s %llu, as in "
+				      "containers/common", c->ptr, nv->u.string.str,
+				      (unsigned long long)by_name, ret_key, (unsigned long long)n);
+		out->data = (uint16_t)by_name;
+	}
 	sbx_json_ptr_pop(c->ptr, at);
 	return 0;
 }
@@ -651,8 +713,8 @@ static int name_item(struct ctx *c, const struct sbx_json *s, size_t i, void *ar
 
 static int read_entry(struct ctx *c, const struct sbx_json *e, struct entry *out)
 {
-	static const char *const keys[] = { "name", "names", "action", "errnoRet", "args",
-					    "comment", "includes", "excludes" };
+	static const char *const keys[] = { "name", "names", "action", "errnoRet", "errno",
+					    "args", "comment", "includes", "excludes" };
 	const struct sbx_json *name = sbx_json_get(e, "name"), *names = sbx_json_get(e, "names");
 	const struct sbx_json *args, *v;
 	size_t at;
@@ -679,7 +741,7 @@ static int read_entry(struct ctx *c, const struct sbx_json *e, struct entry *out
 		out->names = names;
 	}
 
-	if ((rc = get_action(c, e, "action", "errnoRet", &out->action)))
+	if ((rc = get_action(c, e, "action", "errnoRet", "errno", &out->action)))
 		return rc;
 
 	v = sbx_json_get(e, "comment");
@@ -946,9 +1008,9 @@ static int flag_item(struct ctx *c, const struct sbx_json *s, size_t i, void *ar
 
 static int read_profile(struct ctx *c, const struct sbx_json *root)
 {
-	static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "architectures",
-					    "archMap", "syscalls", "flags", "listenerPath",
-					    "listenerMetadata" };
+	static const char *const keys[] = { "defaultAction", "defaultErrnoRet", "defaultErrno",
+					    "architectures", "archMap", "syscalls", "flags",
+					    "listenerPath", "listenerMetadata" };
 	const struct sbx_json *v;
 	struct arch_seen seen;
 	int rc;
@@ -957,7 +1019,7 @@ static int read_profile(struct ctx *c, const struct sbx_json *root)
 	    (rc = check_keys(c, root, keys, COUNT(keys))))
 		return rc;
 	/* Without a defaultAction moby disables seccomp altogether: never here. */
-	if ((rc = get_action(c, root, "defaultAction", "defaultErrnoRet", &c->def)))
+	if ((rc = get_action(c, root, "defaultAction", "defaultErrnoRet", "defaultErrno", &c->def)))
 		return rc;
 
 	memset(&seen, 0, sizeof(seen));

@@ -61,7 +61,7 @@ static inline void t_register(const char *name, t_fn fn)
 			       t_a ? t_a : "(null)", t_b ? t_b : "(null)");   \
 	} while (0)
 
-/* A whole input file (e.g. Docker's profile in ../shared/data) into buf:
+/* A whole input file (e.g. Docker's profile in test/fixtures/seccomp/) into buf:
  * its length, or 0 (and a failed check) when it cannot be read or does not
  * fit. */
 static inline size_t t_read_file(const char *path, char *buf, size_t cap)

@@ -1,7 +1,7 @@
 /*
  * Tests of the Docker / OCI seccomp profile importer (src-native/docker_import*.c).
  *
- * The real profile (../shared/data/docker-default-seccomp.json) is checked
+ * The real profile (test/fixtures/seccomp/docker-default.json) is checked
  * against an independent oracle: a short Python program (below) that reads
  * the same file and decides it the way moby + runc + libseccomp do, for a
  * list of probes (syscall name + arguments). The importer's spec is
@@ -23,7 +23,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define PROFILE SBX_SOURCE_DIR "/../shared/data/docker-default-seccomp.json"
+#define PROFILE SBX_SOURCE_DIR "/test/fixtures/seccomp/docker-default.json"
+/* containers/common's default (podman, buildah, cri-o): defaultErrno, errno */
+#define CONTAINERS_PROFILE SBX_SOURCE_DIR "/test/fixtures/seccomp/containers-default.json"
 #define PREFIX "/seccomp/import"
 #define X86 SBX_ARCH_BIT(SBX_ARCH_X86_64)
 #define ARM SBX_ARCH_BIT(SBX_ARCH_AARCH64)
@@ -146,7 +148,7 @@ static bool notes_have(const struct sbx_notes *n, const char *needle)
 /* ---- the oracle ------------------------------------------------------------------ */
 
 static const char oracle_py[] =
-	"import json, os, re, sys\n"
+	"import errno, json, os, re, sys\n"
 	"prof = json.load(open(sys.argv[1]))\n"
 	"caps = set(c for c in sys.argv[2].split(',') if c)\n"
 	"arch = sys.argv[3]\n"
@@ -163,7 +165,12 @@ static const char oracle_py[] =
 	"    if k in ('errno', 'trace'):\n"
 	"        return '%s:%d' % (k, 1 if ret is None else ret)\n"
 	"    return k\n"
-	"default = act(prof['defaultAction'], prof.get('defaultErrnoRet'))\n"
+	"def ret(e, num_key, name_key):\n"
+	"    # containers/common's getErrno(): a non-empty name (or decimal) wins\n"
+	"    n = e.get(name_key) or ''\n"
+	"    if not n: return e.get(num_key)\n"
+	"    return int(n) if n.isdigit() else getattr(errno, n)\n"
+	"default = act(prof['defaultAction'], ret(prof, 'defaultErrnoRet', 'defaultErrno'))\n"
 	"rules = {}\n"
 	"for e in prof.get('syscalls') or []:\n"
 	"    inc = e.get('includes') or {}\n"
@@ -174,7 +181,7 @@ static const char oracle_py[] =
 	"    if inc.get('arches') and arch not in inc['arches']: continue\n"
 	"    if not all(c in caps for c in inc.get('caps') or []): continue\n"
 	"    if inc.get('minKernel') and kernel < kv(inc['minKernel']): continue\n"
-	"    a = act(e['action'], e.get('errnoRet'))\n"
+	"    a = act(e['action'], ret(e, 'errnoRet', 'errno'))\n"
 	"    if a == default: continue\n"
 	"    args = e.get('args') or []\n"
 	"    idx = [x['index'] for x in args]\n"
@@ -223,12 +230,13 @@ static const struct probe arg_probes[] = {
  * argument probes; compare each with the importer's spec. Returns the number
  * of probes compared (0 if python3 is missing: then the test fails).
  */
-static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_arch arch)
+static size_t compare_profile_with_oracle(const char *profile, const char *caps_csv,
+					  uint64_t caps, enum sbx_arch arch)
 {
 	char script[] = "/tmp/sbx-docker-oracle-XXXXXX", in[] = "/tmp/sbx-docker-probes-XXXXXX";
 	char cmd[1024], line[256];
 	size_t len = 0, nnames = sbx_syscall_all_count(), compared = 0;
-	char *text = slurp(PROFILE, &len);
+	char *text = slurp(profile, &len);
 	struct sbx_docker_profile *p = NULL;
 	struct sbx_notes notes = { 0 };
 	struct sbx_error err;
@@ -262,7 +270,7 @@ static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_
 				(unsigned long long)arg_probes[i].a0);
 		fclose(f);
 	}
-	snprintf(cmd, sizeof(cmd), "python3 %s %s '%s' %s < %s", script, PROFILE, caps_csv,
+	snprintf(cmd, sizeof(cmd), "python3 %s %s '%s' %s < %s", script, profile, caps_csv,
 		 arch == SBX_ARCH_X86_64 ? "amd64" : "arm64", in);
 	out = popen(cmd, "r");
 	CHECK(out != NULL);
@@ -320,6 +328,11 @@ static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_
 	return compared;
 }
 
+static size_t compare_with_oracle(const char *caps_csv, uint64_t caps, enum sbx_arch arch)
+{
+	return compare_profile_with_oracle(PROFILE, caps_csv, caps, arch);
+}
+
 /* ---- the real profile -------------------------------------------------------------- */
 
 TEST(real_profile_matches_docker_x86_64_no_caps)
@@ -347,6 +360,95 @@ TEST(real_profile_matches_docker_with_all_caps)
 	}
 	CHECK(compare_with_oracle(csv, (SBX_CAP_BIT(SBX_CAP_LAST) << 1) - 1,
 				  SBX_ARCH_X86_64) > 300);
+}
+
+/* containers/common's default profile (podman, buildah, cri-o): the same
+ * format with defaultErrno and per-rule errno names, decided by the same
+ * oracle (which reads the names with Python's errno module). */
+TEST(containers_profile_matches_its_stack_x86_64_and_aarch64)
+{
+	CHECK(compare_profile_with_oracle(CONTAINERS_PROFILE, "", 0, SBX_ARCH_X86_64) > 300);
+	CHECK(compare_profile_with_oracle(CONTAINERS_PROFILE, "", 0, SBX_ARCH_AARCH64) > 250);
+}
+
+TEST(containers_profile_matches_its_stack_with_caps)
+{
+	CHECK(compare_profile_with_oracle(CONTAINERS_PROFILE, "CAP_SYS_ADMIN,CAP_AUDIT_WRITE",
+					  SBX_CAP_BIT(21) | SBX_CAP_BIT(29), SBX_ARCH_X86_64) > 300);
+	CHECK(compare_profile_with_oracle(CONTAINERS_PROFILE, "CAP_SYS_CHROOT", SBX_CAP_BIT(18),
+					  SBX_ARCH_AARCH64) > 250);
+}
+
+TEST(containers_profile_decisions)
+{
+	size_t len = 0;
+	char *text = slurp(CONTAINERS_PROFILE, &len);
+	struct sbx_docker_profile *p = NULL;
+	struct sbx_notes notes = { 0 };
+	struct sbx_error err;
+	char got[64];
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	if (sbx_docker_import(text, len, 0, PREFIX, &p, &notes, &err)) {
+		T_FAIL("import: %s", err.message);
+		free(text);
+		return;
+	}
+	const struct sbx_seccomp_spec *spec = sbx_docker_profile_spec(p);
+	/* "defaultErrno": "ENOSYS" beside "defaultErrnoRet": 38 */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "add_key", 0, 0), "errno:38");
+	/* "errno": "EPERM" beside "errnoRet": 1 */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "kexec_load", 0, 0), "errno:1");
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "chroot", 0, 0), "errno:1");
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "getpid", 0, 0), "allow");
+	/* socket(AF_NETLINK, *, NETLINK_AUDIT) is EINVAL ("errno": "EINVAL"), its
+	 * neighbours run */
+	action_text(spec_verdict(spec, SBX_ARCH_X86_64, "socket",
+				 (uint64_t[6]){ 16, 3, 9, 0, 0, 0 }), got, sizeof(got));
+	CHECK_STR(got, "errno:22");
+	action_text(spec_verdict(spec, SBX_ARCH_X86_64, "socket",
+				 (uint64_t[6]){ 16, 3, 0, 0, 0, 0 }), got, sizeof(got));
+	CHECK_STR(got, "allow");
+	action_text(spec_verdict(spec, SBX_ARCH_X86_64, "socket",
+				 (uint64_t[6]){ 2, 1, 9, 0, 0, 0 }), got, sizeof(got));
+	CHECK_STR(got, "allow");
+	/* the names agree with the numbers in this profile: no note about it */
+	CHECK(!notes_have(&notes, "replaces"));
+	sbx_docker_profile_free(p);
+	sbx_notes_free(&notes);
+	free(text);
+}
+
+TEST(containers_errno_names)
+{
+	struct sbx_notes notes = { 0 };
+	struct sbx_docker_profile *p = import_ok(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":\"EACCES\",\"syscalls\":["
+		"{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"ENOSYS\"},"
+		"{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EINVAL\",\"errnoRet\":1},"
+		"{\"names\":[\"gettid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"\",\"errnoRet\":5},"
+		"{\"names\":[\"getuid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"0042\"},"
+		"{\"names\":[\"getgid\"],\"action\":\"SCMP_ACT_TRACE\",\"errno\":\"EPERM\"},"
+		"{\"names\":[\"geteuid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":null},"
+		"{\"names\":[\"getegid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EWOULDBLOCK\"},"
+		"{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}", 0, &notes);
+	if (!p)
+		return;
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "close", 0, 0), "errno:13");   /* EACCES */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "getpid", 0, 0), "errno:38");  /* ENOSYS */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "getppid", 0, 0), "errno:22"); /* the name wins */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "gettid", 0, 0), "errno:5");   /* "" is absent */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "getuid", 0, 0), "errno:42");  /* decimal */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "getgid", 0, 0), "trace:1");
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "geteuid", 0, 0), "errno:1");  /* null: EPERM */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "getegid", 0, 0), "errno:11"); /* = EAGAIN */
+	CHECK_STR(verdict(p, SBX_ARCH_X86_64, "read", 0, 0), "allow");
+	CHECK(notes_have(&notes, "/syscalls/1/errno: \"EINVAL\" (22) replaces errnoRet 1, as in "
+				 "containers/common"));
+	sbx_docker_profile_free(p);
+	sbx_notes_free(&notes);
 }
 
 /* Decisions spelled out, so a reader sees what the oracle agreed on. */
@@ -807,6 +909,26 @@ static const struct bad bads[] = {
 	  "unknown flag \"SECCOMP_FILTER_FLAG_TSYNCH\" (did you mean \"SECCOMP_FILTER_FLAG_TSYNC\"?)" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":{}}", SBX_ETYPE, "/syscalls", "{}",
 	  "expected an array, found object" },
+	/* containers/common's keys: names checked, typos refused */
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":\"ENOSYSS\"}", SBX_EVALUE,
+	  "/defaultErrno", "\"ENOSYSS", "unknown errno \"ENOSYSS\" (did you mean \"ENOSYS\"?)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErno\":\"ENOSYS\"}", SBX_EUNKNOWNKEY,
+	  "/defaultErno", "\"ENOSYS", "unknown key \"defaultErno\" (did you mean \"defaultErrno\"?)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":38}", SBX_ETYPE,
+	  "/defaultErrno", "38}", "expected a string, found number" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrno\":\"EPERM\"}", SBX_EVALUE,
+	  "/defaultErrno", "\"EPERM",
+	  "defaultErrno applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not SCMP_ACT_ALLOW" },
+	{ E "\"errno\":\"EPERM\"}]}", SBX_EVALUE, "/syscalls/0/errno", "\"EPERM",
+	  "errno applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not SCMP_ACT_ALLOW" },
+	{ E "\"ernno\":\"EPERM\"}]}", SBX_EUNKNOWNKEY, "/syscalls/0/ernno", "\"EPERM",
+	  "unknown key \"ernno\" (did you mean \"errno\"?)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"eperm\"}]}",
+	  SBX_EVALUE, "/syscalls/0/errno", "\"eperm", "unknown errno \"eperm\" (did you mean \"EPERM\"?)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"4096\"}]}",
+	  SBX_EVALUE, "/syscalls/0/errno", "\"4096", "4096 is out of range (0..4095)" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"-1\"}]}",
+	  SBX_EVALUE, "/syscalls/0/errno", "\"-1", "unknown errno \"-1\"" },
 };
 
 TEST(malformed_profiles_give_exact_errors)

@@ -312,27 +312,43 @@ TEST(diff_generated_specs)
 	CHECK(compared >= 24);
 }
 
-/* The Docker default profile as the importer reads it (no capabilities
- * kept), compared as is. The file lives next to the repo, as in
- * test_docker_import.c. */
-#define DOCKER_PROFILE SBX_SOURCE_DIR "/../shared/data/docker-default-seccomp.json"
+/* Real profiles as the importer reads them, compared as they are: Docker's
+ * default (no capabilities kept) and containers/common's (the format with
+ * defaultErrno and errno names; with and without capabilities, which change
+ * its socket and chroot rules). Copies with licence and provenance in
+ * test/fixtures/seccomp/. */
+#define DOCKER_PROFILE SBX_SOURCE_DIR "/test/fixtures/seccomp/docker-default.json"
+#define CONTAINERS_PROFILE SBX_SOURCE_DIR "/test/fixtures/seccomp/containers-default.json"
 
-TEST(diff_docker_default_profile)
+static void diff_profile(const char *what, const char *path, uint64_t caps_kept)
 {
 	struct sbx_docker_profile *prof = NULL;
 	struct sbx_error err;
 	static char text[1 << 20];
-	size_t len = t_read_file(DOCKER_PROFILE, text, sizeof(text));
+	size_t len = t_read_file(path, text, sizeof(text));
 
 	CHECK(len > 1000);
 	if (!len)
 		return;
-	if (sbx_docker_import(text, len, 0, "", &prof, NULL, &err)) {
-		T_FAIL("import: %s", err.message);
+	if (sbx_docker_import(text, len, caps_kept, "", &prof, NULL, &err)) {
+		T_FAIL("%s: import: %s", what, err.message);
 		return;
 	}
-	diff_spec("docker-default", sbx_docker_profile_spec(prof));
+	diff_spec(what, sbx_docker_profile_spec(prof));
 	sbx_docker_profile_free(prof);
+}
+
+TEST(diff_docker_default_profile)
+{
+	diff_profile("docker-default", DOCKER_PROFILE, 0);
+}
+
+TEST(diff_containers_default_profile)
+{
+	diff_profile("containers-default", CONTAINERS_PROFILE, 0);
+	/* CAP_SYS_CHROOT (18), CAP_AUDIT_WRITE (29), CAP_SYS_ADMIN (21) */
+	diff_profile("containers-default+caps", CONTAINERS_PROFILE,
+		     (1ull << 18) | (1ull << 29) | (1ull << 21));
 }
 
 TEST(diff_presets)

@@ -237,7 +237,7 @@ TEST(policies_with_argument_rules)
 	}
 }
 
-#define DOCKER_PROFILE SBX_SOURCE_DIR "/../shared/data/docker-default-seccomp.json"
+#define DOCKER_PROFILE SBX_SOURCE_DIR "/test/fixtures/seccomp/docker-default.json"
 
 TEST(docker_default_profile_with_and_without_caps)
 {
