@@ -9,6 +9,7 @@
  * Each step returns its error; this file ends the process with it (fail():
  * the event line, the limits' cgroups removed, the message, exit 125).
  */
+#include "egress.h"
 #include "launcher.h"
 #include "sbx_apply.h"
 #include "sbx_policy.h"
@@ -65,7 +66,7 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 		fail(c, "apply", &err);
 	if (c->slot_sock >= 0 && ln_slot_activate(c, &err))
 		fail(c, "activate", &err);
-	char **envp = ln_build_env(plan, environ);
+	char **envp = ln_egress_env(c, ln_build_env(plan, environ));  /* net.hosts */
 	if (!envp) {
 		sbx_error_set(&err, SBX_ENOMEM, ENOMEM, "/env", "out of memory");
 		fail(c, "env", &err);
@@ -91,6 +92,7 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	struct sbx_error err;
 	const char *step = "rootfs";
 	sbx_error_clear(&err);
+	ln_egress_forget(c);                    /* net.hosts: egress_setup.c */
 	if (ln_usup_begin(c, p, &err))         /* net.unixPaths: unixsup.c */
 		fail(c, "unixPaths", &err);
 	if (c->ns_done & CLONE_NEWNS) {
@@ -214,9 +216,14 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 	 * symlink on the way, not /, $HOME or a parent of it). */
 	if (ln_paths_check(&c, &err))
 		fail(&c, "cwd", &err);
+	/* net.hosts: the egress process keeps the host's network (egress_setup.c) */
+	if (ln_egress_begin(&c, p, &err))
+		fail(&c, "egress", &err);
 	const char *step = "namespaces";
 	if (ln_ns_enter(&c, &step, &err))
 		fail(&c, step, &err);
+	if (ln_egress_listen(&c, p, &err))
+		fail(&c, "egress", &err);
 	if (ln_limits_arm(&c, &err))
 		fail(&c, "limits", &err);
 

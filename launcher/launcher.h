@@ -56,6 +56,9 @@ struct ln_ctx {
 	/* unixsup.c (net.unixPaths): the listed sockets, the sandbox's own
 	 * filesystems, the supervisor's pipes; NULL without unixPaths. */
 	struct ln_usup *usup;
+	/* egress_setup.c (net.hosts): the egress process and its ports; NULL
+	 * without net.hosts. */
+	struct ln_egress *egress;
 	/* paths.c: the empty directory and file fs.hide mounts (-1: none yet). */
 	int empty_dir;
 	int empty_file;

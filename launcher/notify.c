@@ -64,8 +64,9 @@ bool ln_notify_reports(const struct sbx_policy *p)
 
 unsigned ln_notify_prepare_flags(const struct sbx_policy *p)
 {
-	/* net.unixPaths: the unix-socket supervisor (unixsup.c) needs one too. */
-	return p && (p->report == 1 || p->net.unix_paths.set) ? SBX_PREPARE_LISTENER : 0;
+	/* net.unixPaths, net.hosts: the socket supervisor (unixsup.c) needs one too. */
+	return p && (p->report == 1 || p->net.unix_paths.set || p->net.hosts.set)
+		? SBX_PREPARE_LISTENER : 0;
 }
 
 static bool allowed(const struct sbx_prepared *pp, const char *name, uint64_t a0)

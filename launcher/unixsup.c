@@ -47,6 +47,7 @@
  * With `report: true` this process is the report supervisor too (one filter,
  * one listener): denials are answered by notify.c's code.
  */
+#include "egress.h"
 #include "launcher.h"
 #include "sbx_apply.h"
 
@@ -61,6 +62,8 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -107,6 +110,11 @@ struct ln_usup {
 	/* Filesystems the sandbox made itself (rootfs.c): their sockets are its own. */
 	size_t nown;
 	dev_t own[USUP_MAX_OWN];
+	/* No net.unixPaths (only net.hosts): every pathname socket as before. */
+	bool any_unix;
+	/* net.hosts: TCP connects to outside addresses go to the egress
+	 * process on this port of the sandbox's loopback (egress_tcp.c); 0: off. */
+	uint16_t egress_port;
 	/* Program <-> supervisor: the listener's fd number, then an answer. */
 	int num_rd, num_wr, ack_rd, ack_wr;
 };
@@ -118,12 +126,14 @@ int ln_usup_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error
 	struct ln_usup *u;
 
 	c->usup = NULL;
-	if (!p->net.unix_paths.set)
+	if (!p->net.unix_paths.set && !c->egress)
 		return 0;
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, "/net/unixPaths", "out of memory");
 	u->num_rd = u->num_wr = u->ack_rd = u->ack_wr = -1;
+	u->any_unix = !p->net.unix_paths.set;
+	u->egress_port = c->egress ? c->egress->tcp_port : 0;
 	c->usup = u;
 	return 0;
 }
@@ -208,6 +218,7 @@ struct call {
 	bool blocking;       /* the socket blocks and no MSG_DONTWAIT     */
 	int stype;           /* SO_TYPE                                   */
 	bool refused;        /* check_path said no (net.unixPaths)        */
+	uint16_t egress_port; /* net.hosts: the egress process's TCP port  */
 };
 
 struct usup_state {
@@ -364,7 +375,7 @@ static int check_path(struct usup_state *st, struct call *k, struct sockaddr_un 
 		close(fd);
 		return ECONNREFUSED;       /* what connect() says of a non-socket */
 	}
-	bool ok = false;
+	bool ok = st->u->any_unix;
 	for (size_t i = 0; i < st->u->n && !ok; i++)
 		ok = ss.st_dev == st->u->dev[i] && ss.st_ino == st->u->ino[i];
 	for (size_t i = 0; i < st->u->nown && !ok; i++)
@@ -577,6 +588,7 @@ struct pending {
 	unsigned nmsgs;
 	int flags;
 	uint64_t vec;         /* sendmmsg: the caller's mmsghdr array      */
+	bool egress;          /* connect: through the egress process       */
 };
 
 static void pending_free(struct pending *p)
@@ -586,6 +598,57 @@ static void pending_free(struct pending *p)
 	for (unsigned i = 0; i < p->nmsgs; i++)
 		msg_free(&p->msgs[i]);
 	free(p->msgs);
+}
+
+/* The program's fd flags (FD_CLOEXEC) from /proc/<tid>/fdinfo. */
+static bool fd_cloexec(pid_t tid, int fd)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)tid, fd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = f >= 0 ? read(f, buf, sizeof(buf) - 1) : -1;
+	if (f >= 0)
+		close(f);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	const char *fl = strstr(buf, "flags:");
+	return fl && (strtoul(fl + 6, NULL, 8) & O_CLOEXEC);
+}
+
+/*
+ * net.hosts: a TCP connect to an outside address. The egress process
+ * connects it (egress_tcp.c); its socket, with the program's file flags and
+ * usual options, then takes the program's fd number (ADDFD + SETFD, which
+ * closes the program's unconnected socket in the same step).
+ */
+static long long egress_connect(struct call *k, struct pending *p)
+{
+	int fam = 0, ns = -1, e, v = 0;
+	socklen_t ol = sizeof(fam);
+	int fd = (int)k->req->data.args[0];
+
+	if (getsockopt(k->sock, SOL_SOCKET, SO_DOMAIN, &fam, &ol))
+		return -errno;
+	e = ln_egress_tcp(k->egress_port, fam, &p->addr, &ns);
+	if (e)
+		return -e;
+	ol = sizeof(v);
+	if (!getsockopt(k->sock, IPPROTO_TCP, TCP_NODELAY, &v, &ol) && v)
+		setsockopt(ns, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
+	ol = sizeof(v);
+	if (!getsockopt(k->sock, SOL_SOCKET, SO_KEEPALIVE, &v, &ol) && v)
+		setsockopt(ns, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v));
+	int fl = fcntl(k->sock, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		fcntl(ns, F_SETFL, fcntl(ns, F_GETFL) | O_NONBLOCK);
+	struct seccomp_notif_addfd add = {
+		.id = k->req->id, .flags = SECCOMP_ADDFD_FLAG_SETFD, .srcfd = (__u32)ns,
+		.newfd = (__u32)fd, .newfd_flags = fd_cloexec(k->tid, fd) ? O_CLOEXEC : 0,
+	};
+	e = ioctl(k->lfd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 ? errno : 0;
+	close(ns);
+	return e ? -e : 0;
 }
 
 /*
@@ -601,6 +664,9 @@ static long long perform(struct call *k, struct pending *p, bool wait, size_t *p
 
 	switch (p->kind) {
 	case CALL_CONNECT:
+		/* net.hosts: waits for the network, so always a worker's. */
+		if (p->egress)
+			return wait ? egress_connect(k, p) : -EAGAIN;
 		/* connect() has no per-call "don't wait": a blocking socket
 		 * goes to a worker from the start. */
 		if (try_only)
@@ -735,7 +801,19 @@ static int load_call(struct usup_state *st, struct call *k, enum call_kind kind,
 	case CALL_CONNECT:
 		if ((int)a[2] < 0)
 			return EINVAL;
-		return load_addr(st, k, a[1], (size_t)(int)a[2], &p->addr, &p->alen, &p->opath);
+		e = load_addr(st, k, a[1], (size_t)(int)a[2], &p->addr, &p->alen, &p->opath);
+		/* net.hosts: a TCP socket to an address outside the sandbox */
+		if (!e && st->u->egress_port && k->stype == SOCK_STREAM &&
+		    ln_egress_outside(&p->addr, p->alen)) {
+			int proto = 0;
+			socklen_t pl = sizeof(proto);
+			if (!getsockopt(k->sock, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) &&
+			    (proto == IPPROTO_TCP || proto == 262 /* IPPROTO_MPTCP */)) {
+				p->egress = true;
+				k->egress_port = st->u->egress_port;
+			}
+		}
+		return e;
 	case CALL_SENDTO: {
 		struct msg *m;
 		p->flags = (int)a[3];
@@ -832,7 +910,7 @@ static void handle(struct usup_state *st, int lfd, const struct seccomp_notif *r
 		goto answer;
 	}
 	r = perform(&k, &p, false, &progress);
-	if (r == -EAGAIN && k.blocking) {
+	if (r == -EAGAIN && (k.blocking || p.egress)) {
 		reap_workers(st);
 		if (st->workers >= USUP_MAX_WORKERS) {
 			e = EAGAIN;

@@ -19,7 +19,17 @@ import {
   type SkippedLayer,
 } from './spawn';
 import { exec, execFile, type ExecCallback, type SandboxExecFileOptions, type SandboxExecOptions, type SbxExecError } from './exec';
-import { describeCall, formatViolation, type CowChange, type CowMode, type CowResult, type UnshownViolations, type Violation } from './spawn-result';
+import {
+  describeCall,
+  formatViolation,
+  type CowChange,
+  type CowMode,
+  type CowResult,
+  type NetViolation,
+  type SyscallViolation,
+  type UnshownViolations,
+  type Violation,
+} from './spawn-result';
 import {
   lockdown,
   prepareLockdown,
@@ -34,7 +44,19 @@ import {
 export { CORE_ERROR_CODES, SbxError, isSbxErrorCode, compile, explain, formatProbe, lockdown, prepareLockdown, presets, probe, resolvePolicy, run, spawn };
 export { exec, execFile, describeCall, formatViolation };
 export type { CoreErrorCode, PackageErrorCode, SbxErrorCode };
-export type { CowChange, CowMode, CowResult, ExecCallback, SandboxExecFileOptions, SandboxExecOptions, SbxExecError, UnshownViolations, Violation };
+export type {
+  CowChange,
+  CowMode,
+  CowResult,
+  ExecCallback,
+  NetViolation,
+  SandboxExecFileOptions,
+  SandboxExecOptions,
+  SbxExecError,
+  SyscallViolation,
+  UnshownViolations,
+  Violation,
+};
 export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
 export type {
   RunReason,

@@ -50,6 +50,15 @@ export interface NetSection {
    * self doors refuse it unless best-effort. docs/policy.md, "net.unixPaths".
    */
   unixPaths?: PolicyPath[];
+  /**
+   * Egress by name: the hosts the program may reach, as `HOST[:PORT]` patterns
+   * (`registry.npmjs.org`, `*.example.com`, `192.0.2.7:22`, `10.0.0.0/8:*`; no
+   * port means 80 and 443). The sandbox keeps its own network and its TCP leaves
+   * only through the spawn door's egress path; internet sockets are allowed
+   * whatever `inet` says. Spawn door only (the preload and self doors refuse it).
+   * docs/network.md, "Egress by name".
+   */
+  hosts?: string[];
   connect?: number[];
   bind?: number[];
   compat?: Compat;

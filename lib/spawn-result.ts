@@ -11,9 +11,30 @@ import { artifactPaths } from './native';
 
 // ---- violations ------------------------------------------------------------
 
-/** A system call the policy denied, reported by the launcher's supervisor (`report: true`). */
-export interface Violation {
+/** A denial reported by the launcher (`report: true`): a system call, or a connection (`kind: 'net'`). */
+export type Violation = SyscallViolation | NetViolation;
+
+/**
+ * A connection or name the egress path refused (`net.hosts`, docs/network.md):
+ * the host as the program named it (a name, or an address), the port, the address
+ * when one was involved, and why. `text` is the CLI's words for it.
+ */
+export interface NetViolation {
   type: 'violation';
+  kind: 'net';
+  host: string;
+  port: number;
+  ip?: string;
+  reason: string;
+  /** The flag that would allow it: `--allow-host evil.test:443`. */
+  allow: string;
+  text: string;
+}
+
+/** A system call the policy denied, reported by the launcher's supervisor (`report: true`). */
+export interface SyscallViolation {
+  type: 'violation';
+  kind: 'syscall';
   /** Syscall name (null for a number the table does not know or a foreign arch). */
   syscall: string | null;
   nr: number;
@@ -76,11 +97,34 @@ export function describeCall(syscall: string | null, nr: number, args: Array<num
   return `${name}(${args.slice(0, n).map(num).join(', ')})`;
 }
 
+/** The --allow-host pattern for a host and port (brackets around an IPv6 address; no port for 80 and 443 would be wider, so the port is kept). */
+export function allowHostPattern(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export function violationFromEvent(ev: Record<string, unknown>): Violation {
+  if (ev.kind === 'net') {
+    const host = String(ev.host ?? '');
+    const port = Number(ev.port);
+    const allow = `--allow-host ${allowHostPattern(host, port)}`;
+    const v: NetViolation = { type: 'violation', kind: 'net', host, port, reason: String(ev.reason ?? ''), allow, text: '' };
+    if (typeof ev.ip === 'string') v.ip = ev.ip;
+    v.text = `connection to ${host}:${port}${v.ip && v.ip !== host ? ` (${v.ip})` : ''}: ${v.reason}`;
+    return v;
+  }
   const syscall = typeof ev.syscall === 'string' ? ev.syscall : null;
   const nr = Number(ev.nr);
   const args = Array.isArray(ev.args) ? (ev.args as Array<number | string>) : [];
-  const v: Violation = { type: 'violation', syscall, nr, args, pid: Number(ev.pid), errno: Number(ev.errno), text: describeCall(syscall, nr, args) };
+  const v: SyscallViolation = {
+    type: 'violation',
+    kind: 'syscall',
+    syscall,
+    nr,
+    args,
+    pid: Number(ev.pid),
+    errno: Number(ev.errno),
+    text: describeCall(syscall, nr, args),
+  };
   if (ev.last === true) v.last = true;
   return v;
 }
@@ -100,7 +144,7 @@ function callName(syscall: string | null, nr: number, shared = false): string {
 }
 
 /** The CLI's line after the last violation of a call reported one by one (the preload door's words). */
-export function formatLastViolation(v: Violation, perCall: number): string {
+export function formatLastViolation(v: SyscallViolation, perCall: number): string {
   return `sbx: ${callName(v.syscall, v.nr)} denied ${perCall} times: further denials are counted, not shown`;
 }
 
@@ -111,6 +155,7 @@ export function formatUnshown(u: UnshownViolations): string {
 
 /** The CLI's line for a violation. */
 export function formatViolation(v: Violation): string {
+  if (v.kind === 'net') return `sbx: denied ${v.text}; allow it with ${v.allow}`;
   return `sbx: denied ${v.text} in pid ${v.pid}`;
 }
 

@@ -61,6 +61,10 @@ export function takeCowFlag(args: string[]): { args: string[]; cow?: CowMode } {
 export function printViolations(child: SandboxedChildProcess): void {
   const shown = new Map<string, number>();
   child.on('violation', (v: Violation) => {
+    if (v.kind === 'net') {
+      process.stderr.write(formatViolation(v) + '\n');
+      return;
+    }
     const key = `${v.nr}/${v.syscall}`;
     shown.set(key, (shown.get(key) ?? 0) + 1);
     process.stderr.write(formatViolation(v) + '\n');

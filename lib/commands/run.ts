@@ -19,11 +19,30 @@ function lstatOk(p: string): boolean {
 
 export function runPolicy(
   base: string | undefined,
-  flags: { ro: string[]; rw: string[]; net?: string; unix?: string[]; env: string[]; memory?: string; pids?: string; timeout?: string },
+  flags: {
+    ro: string[];
+    rw: string[];
+    net?: string;
+    unix?: string[];
+    allowHost?: string[];
+    env: string[];
+    memory?: string;
+    pids?: string;
+    timeout?: string;
+  },
 ): string {
   const unix = flags.unix ?? [];
+  const hosts = flags.allowHost ?? [];
   const none =
-    !flags.ro.length && !flags.rw.length && !flags.net && !unix.length && !flags.env.length && !flags.memory && !flags.pids && !flags.timeout;
+    !flags.ro.length &&
+    !flags.rw.length &&
+    !flags.net &&
+    !unix.length &&
+    !hosts.length &&
+    !flags.env.length &&
+    !flags.memory &&
+    !flags.pids &&
+    !flags.timeout;
   const src = base ?? 'default';
   const t = src.trimStart();
   const isInline = t.startsWith('{');
@@ -60,6 +79,12 @@ export function runPolicy(
     throw new UsageError(`run: --net must be none or host, not '${flags.net}'`);
   }
   if (unix.length) p.net = { ...p.net, unixPaths: [...(p.net?.unixPaths ?? []), ...unix.map(abs)] };
+  // Egress by name (net.hosts, docs/network.md): the sandbox keeps its own
+  // network; the launcher's egress path reaches these hosts and no other.
+  if (hosts.length) {
+    if (flags.net === 'host') throw new UsageError('run: --allow-host limits the network to some hosts; --net host opens all of it: drop one');
+    p.net = { ...p.net, hosts: [...(p.net?.hosts ?? []), ...hosts] };
+  }
   for (const kv of flags.env) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`run: --env expects NAME=VALUE, not '${kv}'`);
@@ -104,6 +129,11 @@ export const runCommand: Command = {
     '  --unix PATH         the command may connect to this unix socket (docker.sock,',
     '                      an ssh-agent...; net.unixPaths; repeatable). Any other',
     '                      socket outside the sandbox is refused (EACCES)',
+    '  --allow-host PATTERN  the command may reach this host through sbx\'s egress path',
+    '                      (net.hosts; repeatable): a name, *.example.com, an IP or a',
+    '                      CIDR range, with :PORT (default 80 and 443) or :* for any.',
+    '                      Proxy-aware programs get HTTP_PROXY; others\' TCP connects go',
+    '                      through it too; DNS answers allowed names only',
     '  --env NAME=VALUE    set a variable in the sandbox (repeatable)',
     '  --memory SIZE       memory limit of the whole sandbox (limits.memory: 512M, 2G)',
     '  --pids N            at most N processes in the sandbox (limits.pids)',
@@ -121,7 +151,7 @@ export const runCommand: Command = {
     const { args, cow } = takeCowFlag(argsIn); // run-extras.ts
     const { values, switches, positionals } = parseArgs('run', args, {
       values: ['--policy', '--net', '--memory', '--pids', '--timeout'],
-      repeatable: ['--ro', '--rw', '--env', '--unix'],
+      repeatable: ['--ro', '--rw', '--env', '--unix', '--allow-host'],
       switches: ['--verbose', '--report', '--explain'],
     });
     if (!positionals.length && !switches.has('--explain')) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
@@ -130,6 +160,7 @@ export const runCommand: Command = {
       rw: values.get('--rw') ?? [],
       net: values.get('--net')?.[0],
       unix: values.get('--unix') ?? [],
+      allowHost: values.get('--allow-host') ?? [],
       env: values.get('--env') ?? [],
       memory: values.get('--memory')?.[0],
       pids: values.get('--pids')?.[0],

@@ -267,6 +267,8 @@ int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
 		goto fail;
 	if ((r = sbx_prepare_unix_check(pp, p, landlock_abi, err)))
 		goto fail;
+	if ((r = sbx_prepare_hosts_check(pp, p, err)))      /* prepare_hosts.c */
+		goto fail;
 	plan_rlimits(pp, p);
 	plan_caps(pp, p);
 	*out = pp;

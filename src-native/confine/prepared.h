@@ -167,6 +167,11 @@ int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
  * and the spawn door's filter with the unix-socket calls notified. */
 int sbx_prepare_unix_check(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 			   struct sbx_error *err);
+/* prepare_hosts.c: net.hosts for the door (spawn: the egress path, whose
+ * supervisor is the unix-socket one, so it sets unix_supervise; preload and
+ * self: refused, whatever the compat: skipping it would open the network). */
+int sbx_prepare_hosts_check(struct sbx_prepared *pp, const struct sbx_policy *p,
+			    struct sbx_error *err);
 int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 			     struct sbx_error *err);
 

@@ -20,6 +20,7 @@
 #include "sbx.h"
 #include "sbx_policy.h"
 #include "json.h"
+#include "net_hosts.h"
 #include "seccomp.h"
 #include "syscalls.h"
 
@@ -101,6 +102,18 @@ struct sbx_ports {
 	size_t count, cap;
 };
 
+struct sbx_host_entry {
+	struct sbx_host_pattern pat;
+	const char *written;   /* as written                                    */
+	const char *pointer;   /* where it was written (first layer that did)   */
+};
+
+struct sbx_hosts {
+	bool set;
+	struct sbx_host_entry *items;
+	size_t count, cap;
+};
+
 enum sbx_unix_mode {
 	SBX_UNIX_NONE = 0,       /* no AF_UNIX sockets, no socketpair          */
 	SBX_UNIX_SOCKETPAIR = 1, /* socketpair() only: no connecting out       */
@@ -119,7 +132,17 @@ struct sbx_policy_net {
 	 * unix is "none") and connect()/sendto()/sendmsg() reach only these
 	 * sockets and the sandbox's own (docs/policy.md, "net.unixPaths"). */
 	struct sbx_ppaths unix_paths;
+	/* hosts: when set (even []), the spawn door's traffic leaves only
+	 * through its egress path, to these hosts (docs/network.md). */
+	struct sbx_hosts hosts;
 };
+
+/* AF_INET/AF_INET6 sockets may be created: net.inet, or net.hosts (whose
+ * traffic the spawn door sends through its egress path). */
+static inline bool sbx_net_inet_sockets(const struct sbx_policy_net *n)
+{
+	return n->inet != 0 || n->hosts.count > 0;
+}
 
 /* AF_UNIX sockets may be created (socket(2), not only socketpair). */
 static inline bool sbx_net_unix_sockets(const struct sbx_policy_net *n)

@@ -143,7 +143,7 @@ static void explain_net(struct out *o, const struct sbx_policy *p)
 	}
 	put(o, "Network: IPv4/IPv6 sockets %s; netlink sockets %s; other socket families "
 	       "(packet, vsock, alg, bluetooth, ...) %s; ",
-	    n->inet == 0 ? "denied" : "allowed", n->netlink == 0 ? "denied" : "allowed",
+	    !sbx_net_inet_sockets(n) ? "denied" : "allowed", n->netlink == 0 ? "denied" : "allowed",
 	    n->other == 0 ? "denied" : "allowed");
 	if (n->unix_paths.set) {
 		put(o, "unix sockets may be created, and connect(), sendto(), sendmsg() and "
@@ -161,7 +161,25 @@ static void explain_net(struct out *o, const struct sbx_policy *p)
 	} else {
 		put(o, "%s.", unix_words[n->unix_mode == SBX_UNSET ? SBX_UNIX_ALL : n->unix_mode]);
 	}
-	if (n->inet != 0) {
+	if (n->hosts.set) {
+		char pat[320];
+
+		put(o, " Egress by name (net.hosts): the sandbox keeps its own network; TCP leaves "
+		       "only through the spawn door's egress path, to ");
+		if (!n->hosts.count)
+			put(o, "no host");
+		for (size_t i = 0; i < n->hosts.count; i++) {
+			sbx_host_pattern_format(&n->hosts.items[i].pat, pat, sizeof(pat));
+			put(o, "%s%s", i ? ", " : "", pat);
+		}
+		put(o, " (no port: 80 and 443). A name is checked where the connection says it "
+		       "(the proxy's CONNECT line, the TLS server name, the HTTP Host header); "
+		       "an address is reached when it is listed or an allowed name resolves to it. "
+		       "Proxy-aware programs get HTTP_PROXY/HTTPS_PROXY/ALL_PROXY; other programs' "
+		       "connect() goes through it transparently. No UDP leaves; DNS answers allowed "
+		       "names only. The preload and self doors refuse net.hosts.");
+	}
+	if (sbx_net_inet_sockets(n)) {
 		port_list(o, "connect", &n->connect);
 		port_list(o, "bind", &n->bind);
 	}

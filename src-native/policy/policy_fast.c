@@ -195,7 +195,8 @@ static bool seccomp_as_loaded(const struct sbx_policy *p)
 	       n->present == fn->present && n->compat == fn->compat && n->inet == fn->inet &&
 	       n->netlink == fn->netlink && n->other == fn->other &&
 	       n->unix_mode == fn->unix_mode && n->unix_paths.set == fn->unix_paths.set &&
-	       n->unix_paths.count == fn->unix_paths.count && same_ports(&n->connect, &fn->connect) &&
+	       n->unix_paths.count == fn->unix_paths.count && n->hosts.set == fn->hosts.set &&
+	       n->hosts.count == fn->hosts.count && same_ports(&n->connect, &fn->connect) &&
 	       same_ports(&n->bind, &fn->bind);
 }
 

@@ -264,6 +264,13 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 		if (p->net.unix_mode != SBX_UNSET)
 			sbx_jsonw_kv_string(&w, "unix", unix_name(p->net.unix_mode));
 		paths(&w, "unixPaths", &p->net.unix_paths);
+		if (p->net.hosts.set) {
+			sbx_jsonw_key(&w, "hosts");
+			sbx_jsonw_array_begin(&w);
+			for (size_t i = 0; i < p->net.hosts.count; i++)
+				sbx_jsonw_string(&w, p->net.hosts.items[i].written);
+			sbx_jsonw_array_end(&w);
+		}
 		ports(&w, "connect", &p->net.connect);
 		ports(&w, "bind", &p->net.bind);
 		sbx_jsonw_object_end(&w);

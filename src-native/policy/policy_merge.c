@@ -128,6 +128,27 @@ static int merge_mounts(struct sbx_arena *a, struct sbx_policy *acc, const struc
 	return 0;
 }
 
+/* net.hosts of every layer add up (as unixPaths do); the same text once. */
+static int merge_hosts(struct sbx_arena *a, struct sbx_hosts *acc, const struct sbx_hosts *l)
+{
+	if (!l->set)
+		return 0;
+	acc->set = true;
+	for (size_t i = 0; i < l->count; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < acc->count && !found; j++)
+			found = !strcmp(acc->items[j].written, l->items[i].written);
+		if (found)
+			continue;
+		if (sbx_arena_grow(a, (void **)&acc->items, acc->count, &acc->cap,
+				   sizeof(*acc->items)))
+			return -ENOMEM;
+		acc->items[acc->count++] = l->items[i];
+	}
+	return 0;
+}
+
 int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct sbx_error *err)
 {
 	struct sbx_arena *a = &acc->arena;
@@ -155,7 +176,8 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 		tri(&acc->net.unix_mode, l->net.unix_mode);
 		if (merge_ports(a, &acc->net.connect, &l->net.connect) ||
 		    merge_ports(a, &acc->net.bind, &l->net.bind) ||
-		    merge_paths(a, &acc->net.unix_paths, &l->net.unix_paths))
+		    merge_paths(a, &acc->net.unix_paths, &l->net.unix_paths) ||
+		    merge_hosts(a, &acc->net.hosts, &l->net.hosts))
 			return oom(err);
 	}
 	if (l->scope.present) {

@@ -414,10 +414,54 @@ static int parse_ports(struct pctx *p, const struct sbx_json *v, struct sbx_port
 	return rc;
 }
 
+/* net.hosts: HOST[:PORT] patterns (net_hosts.c), each checked here so that a
+ * bad one is an error at its own pointer, before anything runs. */
+static int parse_hosts(struct pctx *p, const struct sbx_json *v, struct sbx_hosts *hosts)
+{
+	int rc = want(p, v, SBX_JSON_ARRAY, "an array of host patterns (\"HOST[:PORT]\")");
+
+	if (rc)
+		return rc;
+	if (v->u.array.count > MAX_LIST)
+		return sbx_error_set(p->err, SBX_ETOOBIG, E2BIG, p->ptr,
+				     "more than %d host patterns", MAX_LIST);
+	hosts->set = true;
+	for (size_t i = 0; i < v->u.array.count && !rc; i++) {
+		const struct sbx_json *it = v->u.array.items[i];
+		size_t n = sbx_json_ptr_push_index(p->ptr, sizeof(p->ptr), i);
+		struct sbx_host_entry *e;
+		char why[256];
+
+		rc = want(p, it, SBX_JSON_STRING, "a host pattern string (\"HOST[:PORT]\")");
+		if (!rc && strlen(it->u.string.str) != it->u.string.len)
+			rc = sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+					   "a NUL byte in a host pattern");
+		if (!rc && sbx_arena_grow(p->a, (void **)&hosts->items, hosts->count, &hosts->cap,
+					  sizeof(*hosts->items)))
+			rc = oom(p);
+		if (!rc) {
+			e = &hosts->items[hosts->count];
+			if (sbx_host_pattern_parse(it->u.string.str, &e->pat, why, sizeof(why)))
+				rc = sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+						   "host pattern \"%.300s\": %s", it->u.string.str, why);
+		}
+		if (!rc) {
+			e->written = sbx_arena_strdup(p->a, it->u.string.str);
+			e->pointer = cur_ptr(p);
+			if (!e->written || !e->pointer)
+				rc = oom(p);
+			else
+				hosts->count++;
+		}
+		sbx_json_ptr_pop(p->ptr, n);
+	}
+	return rc;
+}
+
 static int parse_net(struct pctx *p, const struct sbx_json *v)
 {
 	static const char *const keys[] = { "compat", "inet", "netlink", "other", "unix",
-					    "unixPaths", "connect", "bind" };
+					    "unixPaths", "hosts", "connect", "bind" };
 	static const char *const unix_modes[] = { "none", "socketpair", "all" };
 	struct sbx_policy_net *net = &p->L->net;
 	int rc;
@@ -442,6 +486,8 @@ static int parse_net(struct pctx *p, const struct sbx_json *v)
 			rc = get_choice(p, m->value, unix_modes, 3, &net->unix_mode);
 		else if (!strcmp(m->key, "unixPaths"))
 			rc = parse_path_list(p, m->value, &net->unix_paths, false);
+		else if (!strcmp(m->key, "hosts"))
+			rc = parse_hosts(p, m->value, &net->hosts);
 		else if (!strcmp(m->key, "connect"))
 			rc = parse_ports(p, m->value, &net->connect);
 		else

@@ -147,7 +147,7 @@ static int add_layer(struct spec_box *b, const struct sbx_seccomp_layer *l, enum
 
 static bool net_restricts(const struct sbx_policy_net *n)
 {
-	return n->present && (n->inet == 0 || n->netlink == 0 || n->other == 0 ||
+	return n->present && (!sbx_net_inet_sockets(n) || n->netlink == 0 || n->other == 0 ||
 			      !sbx_net_unix_sockets(n));
 }
 
@@ -158,8 +158,8 @@ static int add_net(struct spec_box *b, const struct sbx_policy_net *n, struct sb
 	bool other = n->other != 0;
 	struct { uint64_t family; bool ok; } fam[] = {
 		{ AF_UNIX_NR, sbx_net_unix_sockets(n) },
-		{ AF_INET_NR, n->inet != 0 },
-		{ AF_INET6_NR, n->inet != 0 },
+		{ AF_INET_NR, sbx_net_inet_sockets(n) },
+		{ AF_INET6_NR, sbx_net_inet_sockets(n) },
 		{ AF_NETLINK_NR, n->netlink != 0 },
 	};
 	uint64_t *set;

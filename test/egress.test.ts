@@ -1,0 +1,221 @@
+/**
+ * Egress by name (net.hosts, `sbx run --allow-host`; docs/network.md).
+ *
+ * Every host here is in a network namespace the test makes (fixtures/egress/
+ * world.sh): "the host" (where sbx runs, its /etc/hosts replaced) joined by a
+ * veth pair to "the world", 10.77.0.2 (allowed.test, a.wild.test) and 10.77.0.3
+ * (denied.test, wild.test), each with HTTP on 80, TLS on 443 (a self-signed
+ * certificate made here), a server-speaks-first TCP service on 2222 and UDP
+ * echo on 5353 (fixtures/egress/servers.py). Nothing reaches any other address.
+ *
+ * Each denial is checked beside an allowed neighbour: the same client, the same
+ * server, one thing changed (the name, the address, the port, the server name).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { cliPath, repoRoot } from './helpers/paths';
+import { UNPRIV_UID, isRoot, unprivNode, unprivPackage } from './helpers/unpriv';
+
+const T = 120_000;
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'egress');
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const canWorld = isRoot() && ['ip', 'unshare', 'nsenter', 'curl', 'openssl', 'setpriv'].every(has) && fs.existsSync('/usr/bin/python3');
+const why = canWorld ? '' : 'needs root, ip, unshare, nsenter, curl, openssl, setpriv and /usr/bin/python3 (the test network is made with them)';
+
+let work = '';
+
+function setupWork(): string {
+  if (work) return work;
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-egress-'));
+  fs.chmodSync(work, 0o755);
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=allowed.test'], { cwd: work });
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  fs.writeFileSync(
+    path.join(work, 'hosts'),
+    '127.0.0.1 localhost\n10.77.0.2 allowed.test www.allowed.test a.wild.test\n10.77.0.3 denied.test wild.test\n',
+  );
+  fs.copyFileSync(path.join(fixtures, 'client.py'), path.join(work, 'client.py'));
+  spawnSync('chmod', ['-R', 'a+rX', work]);
+  return work;
+}
+
+/** Run `inner` (a shell script) inside the world, as root or as uid 65534, from a working directory of that user. */
+function inWorld(inner: string, unpriv: boolean): { stdout: string; stderr: string; status: number | null } {
+  const w = setupWork();
+  const dir = fs.mkdtempSync(path.join(w, unpriv ? 'u-' : 'r-'));
+  fs.copyFileSync(path.join(w, 'client.py'), path.join(dir, 'client.py'));
+  if (unpriv) spawnSync('chown', ['-R', `${UNPRIV_UID}:${UNPRIV_UID}`, dir]);
+  const node = unpriv ? unprivNode() : process.execPath;
+  const cli = unpriv ? path.join(unprivPackage(), 'dist', 'cli.js') : cliPath;
+  const script = path.join(dir, 'case.sh');
+  fs.writeFileSync(script, `cd ${dir}\nSBX="${node} ${cli}"\n${inner}\n`);
+  fs.chmodSync(script, 0o755);
+  const cmd = unpriv ? ['setpriv', `--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', '/bin/sh', script] : ['/bin/sh', script];
+  const r = spawnSync(path.join(fixtures, 'world.sh'), [path.join(w, 'cert.pem'), path.join(w, 'key.pem'), '--', ...cmd], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, EGRESS_HOSTS: path.join(w, 'hosts'), EGRESS_TMP: dir, HOME: w },
+    timeout: T - 5000,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+/** `[name] output` lines of a run. */
+function lines(out: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const l of out.split('\n')) {
+    const x = /^\[([a-z0-9-]+)\] ?(.*)$/.exec(l);
+    if (x) m.set(x[1], x[2]);
+  }
+  return m;
+}
+
+// The cases of one sandbox: allowed.test on 80/443 and 2222, nothing else.
+const CASES = `
+c() { n=$1; shift; printf '[%s] %s\\n' "$n" "$("$@" 2>&1 | tr '\\n' ' ' | sed 's/ *$//')"; }
+c proxy-http curl -sS http://allowed.test/
+c proxy-https curl -sSk https://allowed.test/
+c proxy-denied-name curl -sS http://denied.test/
+c proxy-denied-https curl -sSk https://denied.test/
+c proxy-denied-ip curl -sS http://10.77.0.3/
+c proxy-sni-mismatch curl -sSk --connect-to denied.test:443:allowed.test:443 https://denied.test/
+c proxy-sni-match curl -sSk --connect-to www.allowed.test:443:allowed.test:443 https://allowed.test/
+c tcp-name /usr/bin/python3 client.py tcp allowed.test 2222
+c tcp-ip /usr/bin/python3 client.py tcp 10.77.0.2 2222
+c tcp-denied-name /usr/bin/python3 client.py tcp denied.test 2222
+c tcp-denied-ip /usr/bin/python3 client.py tcp 10.77.0.3 80
+c tcp-denied-port /usr/bin/python3 client.py tcp allowed.test 81
+c direct-https curl -sSk --noproxy '*' https://allowed.test/
+c direct-sni-denied curl -sSk --noproxy '*' --resolve denied.test:443:10.77.0.2 https://denied.test/
+c direct-host-denied curl -sS --noproxy '*' -H 'Host: denied.test' http://allowed.test/
+c direct-host-ok curl -sS --noproxy '*' -H 'Host: allowed.test' http://10.77.0.2/
+c udp-out /usr/bin/python3 client.py udp 10.77.0.2 5353
+c loopback /usr/bin/python3 client.py loopback
+`;
+
+function runCases(unpriv: boolean) {
+  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
+  const r = inWorld(inner, unpriv);
+  return { ...r, l: lines(r.stdout) };
+}
+
+function checkCases(r: ReturnType<typeof runCases>) {
+  const l = r.l;
+  const ctx = `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+  expect(l.get('exit'), ctx).toBe('0');
+  // the proxy (HTTP_PROXY): allowed name by http and https, the rest refused with the flag
+  expect(l.get('proxy-http'), ctx).toBe('http 10.77.0.2 host=allowed.test');
+  expect(l.get('proxy-https'), ctx).toBe('tls 10.77.0.2 sni=allowed.test host=allowed.test');
+  expect(l.get('proxy-denied-name'), ctx).toBe('sbx: denied.test port 80 is not allowed (net.hosts): --allow-host denied.test:80');
+  expect(l.get('proxy-denied-https'), ctx).toMatch(/CONNECT tunnel failed, response 403/);
+  expect(l.get('proxy-denied-ip'), ctx).toMatch(/^sbx: 10\.77\.0\.3 port 80 is not allowed/);
+  // a CONNECT to the allowed name whose TLS server name is another: refused, no server reply
+  expect(l.get('proxy-sni-mismatch'), ctx).toMatch(/curl: \(35\)/);
+  expect(l.get('proxy-sni-mismatch'), ctx).not.toMatch(/tls 10\.77/);
+  expect(l.get('proxy-sni-match'), ctx).toBe('tls 10.77.0.2 sni=allowed.test host=allowed.test');
+  // programs that ignore the proxy: plain TCP to allowed host:port, by name and by address
+  expect(l.get('tcp-name'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
+  expect(l.get('tcp-ip'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
+  expect(l.get('tcp-denied-name'), ctx).toBe('ERR EACCES');
+  expect(l.get('tcp-denied-ip'), ctx).toBe('ERR EACCES');
+  expect(l.get('tcp-denied-port'), ctx).toBe('ERR EACCES');
+  // transparent TLS and HTTP: the name inside is checked even at an allowed address
+  expect(l.get('direct-https'), ctx).toBe('tls 10.77.0.2 sni=allowed.test host=allowed.test');
+  expect(l.get('direct-sni-denied'), ctx).toMatch(/curl: \(35\)/);
+  expect(l.get('direct-sni-denied'), ctx).not.toMatch(/tls 10\.77/);
+  expect(l.get('direct-host-denied'), ctx).toMatch(/curl: \(52\) Empty reply/);
+  expect(l.get('direct-host-ok'), ctx).toBe('http 10.77.0.2 host=allowed.test');
+  // no UDP leaves; the sandbox's own loopback works
+  expect(l.get('udp-out'), ctx).toMatch(/^ERR (ENETUNREACH|TimeoutError|timeout)/);
+  expect(l.get('loopback'), ctx).toBe('OK own server');
+  // --report: one line per refusal, naming the host and the flag
+  expect(r.stderr, ctx).toMatch(/^sbx: denied connection to denied\.test:80: name not allowed; allow it with --allow-host denied\.test:80$/m);
+  expect(r.stderr, ctx).toMatch(/^sbx: denied connection to 10\.77\.0\.3:80: address not allowed; allow it with --allow-host 10\.77\.0\.3:80$/m);
+  expect(r.stderr, ctx).toMatch(/^sbx: denied connection to denied\.test:443 \(10\.77\.0\.2\): TLS server name denied\.test is not allowed on port 443.*allow it with --allow-host denied\.test:443$/m);
+  expect(r.stderr, ctx).toMatch(/^sbx: denied connection to 10\.77\.0\.2:81: address not allowed.*--allow-host 10\.77\.0\.2:81$/m);
+}
+
+describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
+  beforeAll(() => setupWork());
+
+  test('as root: proxy, transparent TCP, server names, UDP, loopback, reports', () => checkCases(runCases(false)), T);
+  test('as uid 65534: the same', () => checkCases(runCases(true)), T);
+
+  test(
+    'a wildcard allows the names beneath it, not the domain itself',
+    () => {
+      const r = inWorld(
+        `$SBX run --allow-host '*.wild.test' -- sh -c 'echo "[sub] $(curl -sS http://a.wild.test/)"; echo "[apex] $(curl -sS http://wild.test/)"'`,
+        false,
+      );
+      const l = lines(r.stdout);
+      expect(l.get('sub'), r.stderr).toBe('http 10.77.0.2 host=a.wild.test');
+      expect(l.get('apex'), r.stderr).toBe('sbx: wild.test port 80 is not allowed (net.hosts): --allow-host wild.test:80');
+    },
+    T,
+  );
+
+  test(
+    'the API: net.hosts in a policy object, denials in result.violations',
+    () => {
+      const api = path.join(repoRoot, 'dist', 'index.js');
+      const js = `
+        const sbx = require(${JSON.stringify(api)});
+        sbx.run('/bin/sh', ['-c', 'curl -sS http://allowed.test/; curl -sS http://denied.test:8080/'],
+          { policy: { extends: 'default', net: { hosts: ['allowed.test'] } }, report: true, server: false })
+          .then((r) => console.log('[api] ' + JSON.stringify({ code: r.code, out: r.stdout.toString(), v: r.violations })));`;
+      const file = path.join(setupWork(), 'api.js');
+      fs.writeFileSync(file, js);
+      const r = inWorld(`${process.execPath} ${file}`, false);
+      const line = lines(r.stdout).get('api');
+      expect(line, r.stdout + r.stderr).toBeDefined();
+      const res = JSON.parse(line!);
+      expect(res.out).toContain('http 10.77.0.2 host=allowed.test');
+      expect(res.v.filter((v: { kind: string }) => v.kind === 'net')).toEqual([
+        expect.objectContaining({ type: 'violation', kind: 'net', host: 'denied.test', port: 8080, reason: 'name not allowed', allow: '--allow-host denied.test:8080' }),
+      ]);
+    },
+    T,
+  );
+});
+
+describe('egress by name: refusals before anything runs', () => {
+  test('a bad pattern is an error at its pointer (exit 125)', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--allow-host', 'ok.test', '--allow-host', 'foo.*.test', '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/host pattern "foo\.\*\.test": '\*' only as the whole first label .*\/net\/hosts\/1/);
+  });
+
+  test('--allow-host with --net host is a usage error', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--net', 'host', '--allow-host', 'ok.test', '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--allow-host limits the network to some hosts; --net host opens all of it/);
+  });
+
+  test('net.hosts with namespaces.net false is refused', () => {
+    const policy = JSON.stringify({ extends: 'default', namespaces: { net: false }, net: { hosts: ['ok.test'] } });
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--policy', policy, '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/net\.hosts needs the sandbox's own network namespace.*\(\/net\/hosts\)/);
+  });
+
+  // Without user namespaces (a real kernel refusal, as escape.spawn.test.ts): no
+  // sandbox network to put the egress path in, so the policy is refused, in
+  // best-effort mode too; the same command without net.hosts runs (the neighbour).
+  const NO_USERNS = 'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --bounding-set=-all --inh-caps=-all -- "$@"';
+  const canSimulate = spawnSync('unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', 'unshare', '-U', 'true']).status === 1;
+  test.skipIf(!canSimulate)('without user namespaces: refused, never open', () => {
+    const run = (...args: string[]) =>
+      spawnSync('unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', process.execPath, cliPath, 'run', ...args], { encoding: 'utf8', cwd: os.tmpdir() });
+    const r = run('--allow-host', 'ok.test', '--', 'true');
+    expect(r.status, r.stderr).toBe(125);
+    expect(r.stderr).toMatch(/net\.hosts needs a network namespace for the sandbox, and this host refuses one/);
+    const be = run('--policy', JSON.stringify({ extends: 'default', compat: 'best-effort', net: { compat: 'best-effort', hosts: ['ok.test'] } }), '--', 'true');
+    expect(be.status, be.stderr).toBe(125);
+    const ok = run('--', 'true');
+    expect(ok.status, ok.stderr).toBe(0);
+  });
+});
