@@ -13,6 +13,7 @@
  * 'ipc', detached, uid/gid) take the direct launcher path (spawn.ts).
  */
 import { ChildProcess, spawn as cpSpawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -297,8 +298,7 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     return null;
   }
   const n = native();
-  const child = new ChildProcess();
-  (child as unknown as { _handle: unknown })._handle = null;
+  const child = bareChildProcess();
   // Only the fds before the request: the streams on our ends are made
   // while the server forks and the sandbox starts (a net.Socket costs tens
   // of µs), then the answer is taken.
@@ -381,6 +381,31 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     child.emit('exit', c.exitCode, c.signalCode);
     (child as unknown as { _exited(): void })._exited();
   }
+}
+
+/**
+ * A ChildProcess with no process handle. `new ChildProcess()` makes a native
+ * Process handle that only a spawn through it ever releases: one that is
+ * never spawned stays a strong global handle, and its owner, the child with
+ * everything it holds, stayed with it (2.3 KB a sandbox, issue 24). So the
+ * instance is made as the constructor makes it, less the handle: an
+ * EventEmitter with ChildProcess's prototype (instanceof holds) and its
+ * fields.
+ */
+function bareChildProcess(): ChildProcess {
+  const child = Object.create(ChildProcess.prototype) as ChildProcess;
+  EventEmitter.call(child);
+  Object.assign(child, {
+    _closesNeeded: 1,
+    _closesGot: 0,
+    connected: false,
+    signalCode: null,
+    exitCode: null,
+    killed: false,
+    spawnfile: null,
+    _handle: null,
+  });
+  return child;
 }
 
 /** Make the bare ChildProcess behave like one child_process.spawn returned. */
