@@ -147,6 +147,36 @@ describe('sbx compile / explain (CLI)', () => {
     expect(typo.stderr.toString()).toMatch(/unknown key "defaultErno" \(did you mean "defaultErrno"\?\).*\[SBX_EUNKNOWNKEY\]/);
   });
 
+  test('--from-minijail compiles a minijail policy for either arch; a JSON file is refused', () => {
+    const fixtures = path.join(repoRoot, 'test', 'fixtures', 'minijail');
+    const policies = {
+      x86_64: path.join(fixtures, 'minijail', 'examples', 'cat.policy'),
+      aarch64: path.join(fixtures, 'platform2', 'aarch64', 'debugd__src__helpers__seccomp__icmp.policy'),
+    };
+    for (const [arch, fix] of Object.entries(policies)) {
+      const r = cli(['compile', '--from-minijail', fix, '--arch', arch]);
+      expect(r.status, r.stderr.toString()).toBe(0);
+      expect(r.stdout.toString()).toMatch(/ret ALLOW/);
+      expect(r.stdout.toString()).toMatch(/ret KILL_PROCESS/);
+      const api = sbx.compile({ seccomp: { import: fix }, capabilities: { keep: [] } }, { arch: arch as 'x86_64' });
+      expect(r.stdout.toString().trim()).toBe(api.disassembly.trim());
+    }
+    // minijail's cat example is for x86_64: it names open(2), which aarch64 lacks.
+    const other = cli(['compile', '--from-minijail', policies.x86_64, '--arch', 'aarch64']);
+    expect(other.status).toBe(1);
+    expect(other.stderr.toString()).toContain('cat.policy:12:1: syscall "open" does not exist on aarch64');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-cli-'));
+    const bad = path.join(dir, 'bad.policy');
+    fs.writeFileSync(bad, 'read: 1\nreed: 1\n');
+    const e = cli(['compile', '--from-minijail', bad]);
+    expect(e.status).toBe(1);
+    expect(e.stderr.toString()).toContain(`${bad}:2:1: unknown syscall "reed" (did you mean "read"?)`);
+    const json = cli(['compile', '--from-minijail', path.join(repoRoot, 'test', 'fixtures', 'minijail', 'crosvm', 'x86_64', 'constants.json')]);
+    expect(json.status).toBe(2);
+    expect(json.stderr.toString()).toMatch(/is JSON, not a minijail policy/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('a bad policy file gives one line with the pointer and code, exit 1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-cli-'));
     const file = path.join(dir, 'p.json');

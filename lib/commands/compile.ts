@@ -1,9 +1,25 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { type Arch, compile, resolvePolicy } from '../compile';
 import { type Command, UsageError } from './command';
 import { parseArgs } from './args';
 
 const FORMATS = ['disasm', 'bpf', 'json'] as const;
+
+function looksLikeJson(file: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return false; // the core names the file and the reason
+  }
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const compileCommand: Command = {
   name: 'compile',
@@ -16,6 +32,7 @@ export const compileCommand: Command = {
     '  --format disasm|bpf|json     disasm: readable listing (default); bpf: raw struct sock_filter',
     '                               bytes; json: program (base64), listing, notes and merged policy',
     '  --from-docker FILE           compile a Docker/OCI seccomp profile instead of POLICY',
+    '  --from-minijail FILE         compile a minijail seccomp policy (.policy) instead of POLICY',
     '  --cap CAP                    with --from-docker: a capability the container keeps (repeatable;',
     '                               decides the profile\'s capability-dependent rules)',
     '  --no-path-check              do not require the policy\'s paths to exist here',
@@ -24,7 +41,7 @@ export const compileCommand: Command = {
   ].join('\n'),
   run(args) {
     const { values, switches, positionals } = parseArgs('compile', args, {
-      values: ['--arch', '--format', '--from-docker'],
+      values: ['--arch', '--format', '--from-docker', '--from-minijail'],
       repeatable: ['--cap'],
       switches: ['--no-path-check'],
     });
@@ -33,14 +50,23 @@ export const compileCommand: Command = {
       throw new UsageError(`compile: --format must be one of ${FORMATS.join(', ')}, not '${format}'`);
     }
     const docker = values.get('--from-docker')?.[0];
-    if (docker ? positionals.length !== 0 : positionals.length !== 1) {
-      throw new UsageError(docker ? 'compile: give either POLICY or --from-docker FILE, not both' : 'compile: expected one POLICY');
+    const minijail = values.get('--from-minijail')?.[0];
+    if (docker && minijail) throw new UsageError('compile: give either --from-docker or --from-minijail, not both');
+    const from = docker ? '--from-docker' : '--from-minijail';
+    if (docker || minijail ? positionals.length !== 0 : positionals.length !== 1) {
+      throw new UsageError(docker || minijail ? `compile: give either POLICY or ${from} FILE, not both` : 'compile: expected one POLICY');
     }
     if (!docker && values.has('--cap')) throw new UsageError('compile: --cap only applies with --from-docker');
-    // A Docker profile is compiled as a policy whose seccomp section imports
-    // it: one path through the core for both.
-    const policy = docker
-      ? JSON.stringify({ seccomp: { import: path.resolve(docker) }, capabilities: { keep: values.get('--cap') ?? [] } })
+    // A minijail policy is told from JSON by its text (the core does the
+    // same): a JSON file here is a Docker profile given to the wrong flag.
+    if (minijail && looksLikeJson(minijail)) {
+      throw new UsageError(`compile: ${minijail} is JSON, not a minijail policy (a Docker profile? use --from-docker)`);
+    }
+    // A profile or a minijail policy is compiled as a policy whose seccomp
+    // section imports it: one path through the core for all of them.
+    const imported = docker ?? minijail;
+    const policy = imported
+      ? JSON.stringify({ seccomp: { import: path.resolve(imported) }, capabilities: { keep: values.get('--cap') ?? [] } })
       : positionals[0];
     const opts = { arch: values.get('--arch')?.[0] as Arch | undefined, noPathCheck: switches.has('--no-path-check') };
     const c = compile(policy, opts);

@@ -193,4 +193,20 @@ static inline int sbx_landlock_restrict_self(int ruleset_fd, uint32_t flags)
 	return (int)syscall(__NR_landlock_restrict_self, ruleset_fd, flags);
 }
 
+/* ---- other uapi values newer than the 6.1 headers ---------------------------
+ * Read by scripts/uapi-constants.c for the named-constant table
+ * (src-native/syscalls/constants.tsv), spelled as in the 6.18 uapi headers. */
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25                 /* asm-generic/mman-common.h, 6.1 */
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102           /* asm-generic/mman-common.h, 6.13 */
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103            /* asm-generic/mman-common.h, 6.13 */
+#endif
+#ifndef PR_GET_AUXV
+#define PR_GET_AUXV 0x41555856           /* linux/prctl.h, 6.4 */
+#endif
+
 #endif /* SBX_LANDLOCK_DEFS_H */

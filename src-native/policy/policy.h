@@ -191,7 +191,7 @@ struct sbx_policy_rule {
 	const char *pointer;
 };
 
-struct sbx_docker_profile;
+struct sbx_seccomp_import;
 
 /* One document's seccomp section. Its entries are, in this order: the
  * imported profile's, `allow`, `deny`, `rules`. */
@@ -204,7 +204,7 @@ struct sbx_seccomp_layer {
 	struct sbx_action foreign_action;
 	const char *import_path;       /* absolute, or NULL */
 	const char *import_pointer;
-	struct sbx_docker_profile *imported;  /* loaded after the merge */
+	struct sbx_seccomp_import *imported;  /* loaded after the merge */
 	struct sbx_policy_rule *rules; /* allow, deny, rules flattened */
 	size_t nrules, cap;
 };

@@ -7,7 +7,7 @@
  */
 #include "policy.h"
 #include "caps.h"
-#include "docker_import.h"
+#include "seccomp_import.h"
 #include "jsonw.h"
 
 #include <errno.h>
@@ -94,9 +94,10 @@ static void when_of(const struct sbx_arg_cond *c, size_t n, char *buf, size_t ca
 			len += (size_t)snprintf(buf + len, cap - len, " && ");
 		if (len >= cap)
 			break;
-		if (c[i].op == SBX_CMP_MASKED_EQ) {
-			len += (size_t)snprintf(buf + len, cap - len, "arg%u & 0x%" PRIx64 " == 0x%" PRIx64,
-						c[i].arg, c[i].mask, c[i].value);
+		if (c[i].op == SBX_CMP_MASKED_EQ || c[i].op == SBX_CMP_MASKED_NE) {
+			len += (size_t)snprintf(buf + len, cap - len, "arg%u & 0x%" PRIx64 " %s 0x%" PRIx64,
+						c[i].arg, c[i].mask,
+						c[i].op == SBX_CMP_MASKED_EQ ? "==" : "!=", c[i].value);
 		} else if (c[i].op == SBX_CMP_IN) {
 			len += (size_t)snprintf(buf + len, cap - len, "arg%u in [", c[i].arg);
 			for (size_t k = 0; k < c[i].nset && len < cap; k++)
@@ -135,7 +136,7 @@ static void seccomp(struct sbx_jsonw *w, const struct sbx_policy_seccomp *s)
 		const struct sbx_seccomp_layer *l = &s->layers[i];
 
 		if (l->imported) {
-			const struct sbx_seccomp_spec *im = sbx_docker_profile_spec(l->imported);
+			const struct sbx_seccomp_spec *im = sbx_seccomp_import_spec(l->imported);
 
 			if (im->has_default)
 				has_default = true, def = im->default_action;
@@ -160,7 +161,7 @@ static void seccomp(struct sbx_jsonw *w, const struct sbx_policy_seccomp *s)
 		const struct sbx_seccomp_layer *l = &s->layers[i];
 
 		if (l->imported) {
-			const struct sbx_seccomp_spec *im = sbx_docker_profile_spec(l->imported);
+			const struct sbx_seccomp_spec *im = sbx_seccomp_import_spec(l->imported);
 
 			for (size_t k = 0; k < im->nentries; k++) {
 				const struct sbx_seccomp_entry *e = &im->entries[k];

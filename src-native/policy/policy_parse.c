@@ -746,7 +746,7 @@ static int parse_seccomp(struct pctx *p, const struct sbx_json *v)
 			 get_action(p, x, &l->default_action)));
 	WITH("foreignArch", (l->has_foreign = true, get_action(p, x, &l->foreign_action)));
 	WITH("denyAction", get_action(p, x, &deny_action));
-	WITH("import", want(p, x, SBX_JSON_STRING, "a path to a Docker seccomp profile"));
+	WITH("import", want(p, x, SBX_JSON_STRING, "a path to a Docker seccomp profile or a minijail policy"));
 	if (x) {
 		n = sbx_json_ptr_push(p->ptr, sizeof(p->ptr), "import");
 		l->import_pointer = cur_ptr(p);

@@ -12,7 +12,7 @@
  * earlier "socket when arg0 == AF_INET: allow" cannot outlive "inet": false).
  */
 #include "policy.h"
-#include "docker_import.h"
+#include "seccomp_import.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +93,11 @@ static int add_layer(struct spec_box *b, const struct sbx_seccomp_layer *l, enum
 		     struct sbx_error *err)
 {
 	if (l->imported) {
-		const struct sbx_seccomp_spec *im = sbx_docker_profile_spec(l->imported);
+		const struct sbx_seccomp_spec *im = sbx_seccomp_import_spec(l->imported);
+		int rc = sbx_seccomp_import_check(l->imported, arch, err);
+
+		if (rc)
+			return rc;
 
 		for (size_t i = 0; i < im->nentries; i++) {
 			struct sbx_seccomp_entry *e = add(b);

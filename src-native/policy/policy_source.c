@@ -11,7 +11,7 @@
  * with the chain; nesting is limited.
  */
 #include "policy.h"
-#include "docker_import.h"
+#include "seccomp_import.h"
 #include "preset_fast.h"
 #include "suggest.h"
 
@@ -297,12 +297,12 @@ static int load_imports(struct loader *L)
 			continue;
 		if (L->opts && (L->opts->flags & SBX_POLICY_NO_FILES))
 			return sbx_error_set(L->err, SBX_EIO, EPERM, l->import_pointer,
-					     "cannot read Docker seccomp profile %s: file references are disabled",
+					     "cannot read seccomp profile %s: file references are disabled",
 					     l->import_path);
 		rc = read_file(l->import_path, L->max_bytes, &text, &len, &st, l->import_pointer,
-			       "Docker seccomp profile", L->err);
+			       "seccomp profile", L->err);
 		if (!rc)
-			rc = sbx_docker_import(text, len, p->caps_keep, l->import_pointer,
+			rc = sbx_seccomp_import(text, len, l->import_path, p->caps_keep, l->import_pointer,
 					       &l->imported, &p->notes, L->err);
 		free(text);
 		if (rc)

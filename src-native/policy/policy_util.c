@@ -1,7 +1,7 @@
 /* Small helpers of the policy stages: sizes, durations, section compat, and
  * a policy's life (init, free). */
 #include "policy.h"
-#include "docker_import.h"
+#include "seccomp_import.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -116,7 +116,7 @@ void sbx_policy_free(struct sbx_policy *p)
 		return;
 	for (size_t i = 0; i < p->seccomp.nlayers; i++)
 		if (p->seccomp.layers[i].imported)
-			sbx_docker_profile_free(p->seccomp.layers[i].imported);
+			sbx_seccomp_import_free(p->seccomp.layers[i].imported);
 	for (size_t i = 0; i < p->ndocs; i++)
 		sbx_json_doc_free(p->docs[i]);
 	sbx_notes_free(&p->notes);

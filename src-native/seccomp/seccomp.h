@@ -74,13 +74,14 @@ enum sbx_cmp_op {
 	SBX_CMP_GE,
 	SBX_CMP_MASKED_EQ,     /* (arg & mask) == value                  */
 	SBX_CMP_IN,            /* arg is one of set[0..nset)              */
+	SBX_CMP_MASKED_NE,     /* (arg & mask) != value: minijail's `&`   */
 };
 
 struct sbx_arg_cond {
 	uint8_t arg;           /* 0..5 */
 	enum sbx_cmp_op op;
 	uint64_t value;
-	uint64_t mask;         /* MASKED_EQ only */
+	uint64_t mask;         /* MASKED_EQ and MASKED_NE only */
 	const uint64_t *set;   /* IN only */
 	size_t nset;
 	/* When true the comparison uses only the low 32 bits of the argument

@@ -64,7 +64,9 @@ static void jmp(struct compiler *c, uint16_t op, uint32_t k, sbx_bpf_label_t jt,
 	sbx_bpf_jump(c->b, BPF_JMP | op | BPF_K, k, jt, jf);
 }
 
-/* (A & mask) == value on one 32-bit half already in A. */
+/* (A & mask) == value on one 32-bit half already in A: falls through when
+ * it holds, jumps to `fail` (for MASKED_NE: the label where it does not
+ * hold decides) otherwise. */
 static void emit_masked_half(struct compiler *c, uint32_t mask, uint32_t value,
 			     sbx_bpf_label_t fail)
 {
@@ -217,6 +219,26 @@ static int emit_cond(struct compiler *c, const struct sbx_arg_cond *cond,
 			ld(c, lo);
 			emit_masked_half(c, ml, vl, fail);
 		}
+		break;
+	}
+	case SBX_CMP_MASKED_NE: {
+		/* The negation of MASKED_EQ: a half that differs decides. */
+		uint64_t mask = cond->mask & width;
+		uint32_t mh = (uint32_t)(mask >> 32), ml = (uint32_t)mask;
+
+		if (val & ~mask) {
+			sbx_bpf_ja(c->b, ok);
+			break;
+		}
+		if (wide && mh) {
+			ld(c, hi);
+			emit_masked_half(c, mh, vh, ok);
+		}
+		if (ml) {
+			ld(c, lo);
+			emit_masked_half(c, ml, vl, ok);
+		}
+		sbx_bpf_ja(c->b, fail);
 		break;
 	}
 	case SBX_CMP_IN:

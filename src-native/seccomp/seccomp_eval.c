@@ -33,6 +33,7 @@ static bool cond_holds(const struct sbx_arg_cond *c, uint64_t arg)
 	case SBX_CMP_GT: return x > v;
 	case SBX_CMP_GE: return x >= v;
 	case SBX_CMP_MASKED_EQ: return (x & (c->mask & width)) == v;
+	case SBX_CMP_MASKED_NE: return (x & (c->mask & width)) != v;
 	case SBX_CMP_IN:
 		for (size_t i = 0; i < c->nset; i++)
 			if ((c->set[i] & width) == x)

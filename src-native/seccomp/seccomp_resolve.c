@@ -246,7 +246,7 @@ static int check_conds(struct resolver *r)
 			return sbx_error_set(r->err, SBX_EVALUE, EINVAL, e->pointer,
 					     "argument index %u is out of range (arg0..arg5)",
 					     (unsigned)c->arg);
-		if ((unsigned)c->op > SBX_CMP_IN)
+		if ((unsigned)c->op > SBX_CMP_MASKED_NE)
 			return sbx_error_set(r->err, SBX_EINVAL, EINVAL, e->pointer,
 					     "invalid comparison operator %d", (int)c->op);
 		if (c->op == SBX_CMP_IN && c->nset && !c->set)

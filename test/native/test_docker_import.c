@@ -64,6 +64,7 @@ static bool cond_holds(const struct sbx_arg_cond *c, const uint64_t a[6])
 	case SBX_CMP_GT: return v > c->value;
 	case SBX_CMP_GE: return v >= c->value;
 	case SBX_CMP_MASKED_EQ: return (v & c->mask) == c->value;
+	case SBX_CMP_MASKED_NE: return (v & c->mask) != c->value;
 	case SBX_CMP_IN:
 		for (size_t i = 0; i < c->nset; i++)
 			if (v == c->set[i])

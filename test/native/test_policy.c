@@ -198,7 +198,7 @@ static const struct bad bad_cases[] = {
 	{ "{\"extends\": [\"strict\", \"./missing-base.json\"]}", SBX_EIO, "/extends/1",
 	  "No such file or directory" },
 	{ "{\"seccomp\": {\"import\": \"/nonexistent-sbx-profile.json\"}}", SBX_EIO,
-	  "/seccomp/import", "cannot read Docker seccomp profile" },
+	  "/seccomp/import", "cannot read seccomp profile" },
 };
 
 TEST(bad_policies_table)

@@ -13,7 +13,7 @@
  * libseccomp rule of SCMP_CMP_MASKED_EQ (or SCMP_CMP_EQ) comparisons.
  *   - EQ: one cube; NE: one cube per bit (equal above it, different at it);
  *   - < <= > >=: the interval split into aligned power-of-two blocks;
- *   - masked ==: one cube; its negation: one cube per mask bit;
+ *   - masked ==: one cube; its negation (and masked !=): one cube per mask bit;
  *   - IN: one cube per member; NOT IN: intersection of the NEs.
  * A low32 condition only constrains the low 32 bits of its cubes, which is
  * precisely sbx's semantics (the high word is ignored) expressed in
@@ -34,10 +34,11 @@
 
 #include "seccomp.h"
 
-/* libseccomp's <seccomp.h> has the same name as src-native/seccomp.h, which
- * the include path finds first: skip to the next directory that has one
- * (this header must be found through -I test/support, after src-native). */
-#include_next <seccomp.h>
+/* libseccomp's <seccomp.h> has the same name as src-native/seccomp/seccomp.h,
+ * which the include path finds first: the build names libseccomp's by its
+ * full path (CMakeLists.txt, SBX_LIBSECCOMP_HEADER), whatever the order of
+ * the include directories. */
+#include SBX_LIBSECCOMP_HEADER
 
 #include <errno.h>
 #include <stdbool.h>
@@ -200,6 +201,11 @@ static struct lsc_region lsc_cond(const struct sbx_arg_cond *c, bool neg)
 	uint64_t v = c->value & w;
 	enum sbx_cmp_op op = c->op;
 
+	/* masked != is the negation of masked ==. */
+	if (op == SBX_CMP_MASKED_NE) {
+		op = SBX_CMP_MASKED_EQ;
+		neg = !neg;
+	}
 	if (neg) {
 		switch (op) {
 		case SBX_CMP_EQ: op = SBX_CMP_NE; break;
@@ -233,6 +239,8 @@ static struct lsc_region lsc_cond(const struct sbx_arg_cond *c, bool neg)
 		}
 		break;
 	}
+	case SBX_CMP_MASKED_NE: /* made MASKED_EQ above */
+		break;
 	case SBX_CMP_IN:
 		if (!neg) {
 			for (size_t i = 0; i < c->nset; i++)

@@ -79,6 +79,7 @@ static void cond_cands(struct cands *c, const struct sbx_arg_cond *k)
 			around(c, k->arg, k->set[i]);
 		break;
 	case SBX_CMP_MASKED_EQ:
+	case SBX_CMP_MASKED_NE:
 		around(c, k->arg, k->value);
 		add(c, k->arg, k->value | ~k->mask);
 		add(c, k->arg, k->mask);
@@ -107,6 +108,7 @@ static bool satisfy(const struct sbx_arg_cond *k, uint64_t *out)
 	case SBX_CMP_LT: *out = v - 1; return v != 0;
 	case SBX_CMP_GT: *out = v + 1; return v != w;
 	case SBX_CMP_MASKED_EQ: *out = k->value; return (k->value & ~(k->mask & w)) == 0;
+	case SBX_CMP_MASKED_NE: *out = k->value ^ (k->mask & w & -(k->mask & w)); return (k->mask & w) != 0;
 	case SBX_CMP_IN: *out = k->nset ? k->set[0] : 0; return k->nset > 0;
 	}
 	return false;

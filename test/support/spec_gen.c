@@ -154,10 +154,10 @@ int spec_gen_build(struct spec_gen *g, const uint8_t *data, size_t len,
 			struct sbx_arg_cond *c = &conds[j];
 
 			c->arg = u8(&r) % 6;
-			c->op = (enum sbx_cmp_op)(u8(&r) % 8);
+			c->op = (enum sbx_cmp_op)(u8(&r) % 9);
 			c->value = value(&r);
 			c->low32 = (u8(&r) % 8) == 0;
-			if (c->op == SBX_CMP_MASKED_EQ) {
+			if (c->op == SBX_CMP_MASKED_EQ || c->op == SBX_CMP_MASKED_NE) {
 				c->mask = value(&r);
 				/* Mostly values that can match. */
 				if (u8(&r) % 4)
