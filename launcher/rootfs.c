@@ -163,11 +163,19 @@ static int mount_dev(const struct sbx_spawn_mount *m, const char *dst, struct sb
 		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
 		{ "ptmx", "pts/ptmx" },
 	};
-	char p[PATH_MAX], src[64];
+	char p[PATH_MAX], src[64], data[64], shm[64];
 	int e = make_target(dst, true);
 	if (e)
 		return target_error(err, e, m->target, m->pointer);
-	int rc = do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755", "dev tmpfs",
+	/* Both sized (spawn_plan.c): /dev/shm is writable under the presets,
+	 * and the kernel's default is half of the host's memory per mount. */
+	snprintf(data, sizeof(data), "mode=0755");
+	snprintf(shm, sizeof(shm), "mode=1777");
+	if (m->size) {
+		snprintf(data, sizeof(data), "mode=0755,size=%llu", (unsigned long long)m->size);
+		snprintf(shm, sizeof(shm), "mode=1777,size=%llu", (unsigned long long)m->size);
+	}
+	int rc = do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, data, "dev tmpfs",
 			  m->pointer, err);
 	for (size_t i = 0; !rc && i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		snprintf(src, sizeof(src), OLDROOT "/dev/%s", nodes[i]);
@@ -199,7 +207,7 @@ static int mount_dev(const struct sbx_spawn_mount *m, const char *dst, struct sb
 			return target_error(err, ENAMETOOLONG, m->target, m->pointer);
 		if ((e = make_target(p, true)))
 			return target_error(err, e, p + strlen(NEWROOT), m->pointer);
-		rc = do_mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "shm tmpfs",
+		rc = do_mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, shm, "shm tmpfs",
 			      m->pointer, err);
 	}
 	return rc;

@@ -14,7 +14,8 @@
  * are counted and the counts printed when it exits.
  *
  * If the reporter is gone (killed), a notified call fails with ENOSYS instead
- * of the policy's errno: still denied, never allowed.
+ * of the policy's errno: still denied, never allowed, because the filter
+ * refuses the program a listener of its own (src-native/prepare_listener.c).
  */
 #include "policy.h"
 #include "notify.h"

@@ -550,6 +550,25 @@ describe.each(USERS)('cow apply attacks, as %s', (user) => {
     expect(read(path.join(e2.ws, 'a.txt'))).toBe('a\n');
   });
 
+  t.skipIf(user !== 'unpriv')('sbx run --cow=apply: the command cannot stop the apply and still have its own 0 reported (a copy it made unreadable gives 122)', () => {
+    // The attack: an unprivileged caller cannot read a mode-0 file of its own
+    // (root could), so the sandbox stops the apply part-way and exits 0,
+    // hoping the script that ran it goes on as if everything was applied.
+    const e = setup(user);
+    own(e);
+    const r = cliApply(e, 'echo a > a.txt && echo b > b.txt && chmod 000 b.txt; exit 0');
+    expect(r.status, r.stderr).toBe(122);
+    expect(r.stderr).toMatch(/sbx: A \S*\/b\.txt \(not applied: [^\n]*Permission denied\)\n/);
+    expect(r.stderr).toMatch(/sbx: cow: the changes were not all applied \(see above\); the command exited with 0\n$/);
+    expect(fs.existsSync(path.join(e.ws, 'b.txt'))).toBe(false);
+    // The neighbour: the same without the chmod applies everything and keeps the command's 0.
+    const e2 = setup(user);
+    own(e2);
+    const ok = cliApply(e2, 'echo a > a.txt && echo b > b.txt; exit 0');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(read(path.join(e2.ws, 'b.txt'))).toBe('b\n');
+  });
+
   t('the host changed a directory during the run: the apply stops there and names exactly what it applied', async () => {
     const e = setup(user);
     fs.mkdirSync(path.join(e.ws, 'd'));

@@ -85,10 +85,14 @@ describe('sbx.spawn / sbx.run: the view from inside (default policy)', () => {
   test('the default tmpfs mounts are sized (an eighth of memory, 256 MiB..4 GiB), not the kernel\'s half of memory each', async () => {
     const want = Math.min(4 * 2 ** 30, Math.max(256 * 2 ** 20, Math.floor(os.totalmem() / 8)));
     // f_blocks * f_bsize of each mount, as the kernel reports it (tmpfs rounds to pages).
-    const r = await sh('for d in /tmp "$HOME"; do stat -f -c "%b %S" "$d"; done');
+    // /dev/shm (writable under the presets) and /dev were the kernel's half of memory each
+    // until the attack pass on issue 18.
+    const r = await sh('for d in /tmp "$HOME" /dev/shm /dev; do stat -f -c "%b %S" "$d"; done; echo x > /dev/shm/x && cat /dev/shm/x');
     expect(r.code, r.stderr).toBe(0);
-    const sizes = r.stdout.trim().split('\n').map((l) => l.split(' ').map(Number)).map(([b, s]) => b * s);
-    expect(sizes).toHaveLength(2);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.pop()).toBe('x'); // the neighbour: /dev/shm is still writable
+    const sizes = lines.map((l) => l.split(' ').map(Number)).map(([b, s]) => b * s);
+    expect(sizes).toHaveLength(4);
     for (const size of sizes) {
       expect(Math.abs(size - want)).toBeLessThanOrEqual(4096); // rounded to a page
       expect(size).toBeLessThan(os.totalmem() / 2); // the kernel's default would be half

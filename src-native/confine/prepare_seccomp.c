@@ -36,12 +36,18 @@ static struct sbx_action to_notify(struct sbx_action a)
 	return a;
 }
 
-/* Compile `spec` with its denials turned into notifications. */
+/* Compile `spec` with its denials turned into notifications, and no
+ * listener of the program's own beside ours (prepare_listener.c). */
 static int compile_notifying(const struct sbx_seccomp_spec *spec,
 			     struct sbx_compiled **out, struct sbx_error *err)
 {
 	struct sbx_seccomp_spec copy = *spec;
 	struct sbx_seccomp_entry *entries = NULL;
+	struct sbx_filter_model *model = NULL;
+	struct sbx_notes notes = { 0 };
+	struct sock_filter *prog = NULL;
+	struct sbx_compiled *c = NULL;
+	size_t len = 0;
 	int r;
 
 	if (spec->nentries) {
@@ -58,8 +64,25 @@ static int compile_notifying(const struct sbx_seccomp_spec *spec,
 	copy.has_default = true;
 	copy.default_action = to_notify(spec->has_default ? spec->default_action :
 			(struct sbx_action){ SBX_ACT_ERRNO, EPERM });
-	r = sbx_compile_seccomp_spec_flags(&copy, -1, SBX_COMPILE_NO_DISASSEMBLY, out, err);
+	r = sbx_seccomp_resolve(&copy, sbx_arch_native(), &model, &notes, err);
+	if (!r && sbx_model_refuse_listeners(model))
+		r = oom(err);
+	if (!r)
+		r = sbx_seccomp_compile(model, &prog, &len, err);
+	if (!r && !(c = calloc(1, sizeof(*c))))
+		r = oom(err);
+	if (!r) {
+		c->arch = (int)sbx_arch_native();
+		c->bpf = (unsigned char *)prog;
+		prog = NULL;
+		c->insn_count = len;
+		c->bpf_size = len * sizeof(struct sock_filter);
+		*out = c;
+	}
+	free(prog);
 	free(entries);
+	sbx_filter_model_free(model);
+	sbx_notes_free(&notes);
 	return r;
 }
 

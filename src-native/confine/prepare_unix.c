@@ -285,7 +285,7 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
 	notify_allows(model, "connect");
 	notify_allows(model, "sendmsg");
 	notify_allows(model, "sendmmsg");
-	if (notify_sendto_allows(model)) {
+	if (notify_sendto_allows(model) || sbx_model_refuse_listeners(model)) {
 		r = oom(err);
 		goto out;
 	}
@@ -308,7 +308,8 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
 			"sendmsg() and sendmmsg() go to the launcher's supervisor where the "
 			"policy allows them; it performs them itself after checking a pathname "
 			"unix address against the listed sockets and the sandbox's own mounts "
-			"(by inode); io_uring_setup() is denied");
+			"(by inode); io_uring_setup() is denied, and seccomp() with a listener "
+			"of the program's own");
 out:
 	free(prog);
 	free(entries);

@@ -175,6 +175,13 @@ int sbx_prepare_hosts_check(struct sbx_prepared *pp, const struct sbx_policy *p,
 int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 			     struct sbx_error *err);
 
+/* prepare_listener.c: a filter that has a listener refuses seccomp() with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER (EBUSY) wherever the model would let
+ * seccomp() run: a listener of the program's own would get, and could let
+ * run, the calls sbx's filter notifies once sbx's listener is gone.
+ * 0 or -ENOMEM. */
+int sbx_model_refuse_listeners(struct sbx_filter_model *m);
+
 /*
  * For a supervisor answering USER_NOTIF requests of a filter prepared with
  * notify_denials: the SECCOMP_RET_* value the policy gives this call (an

@@ -74,7 +74,8 @@ static int put_mount(struct holder *h, const struct sbx_spawn_mount *m)
 }
 
 /*
- * The size of each default tmpfs (/tmp, $TMPDIR, home): an eighth of the
+ * The size of each default tmpfs (/tmp, $TMPDIR, home, and /dev with its
+ * /dev/shm): an eighth of the
  * host's memory, at least 256 MiB and at most 4 GiB. The kernel's own
  * default is half of the memory for each mount, charged to the host when no
  * memory cgroup holds the sandbox: three of them let one command take the
@@ -112,7 +113,7 @@ static int add_default_opt(struct holder *h, int type, const char *source, const
 	/* The context's strings need not outlive the plan. */
 	struct sbx_spawn_mount m = {
 		.type = type, .writable = writable, .is_default = true, .optional = optional,
-		.size = type == SBX_SPAWN_TMPFS ? default_tmpfs_size() : 0,
+		.size = type == SBX_SPAWN_TMPFS || type == SBX_SPAWN_DEV ? default_tmpfs_size() : 0,
 		.source = source ? sbx_arena_strdup(&h->arena, source) : NULL,
 		.target = sbx_arena_strdup(&h->arena, target),
 	};

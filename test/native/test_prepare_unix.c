@@ -258,6 +258,72 @@ TEST(policy_key_errors_and_merge)
 	sbx_policy_free(p);
 }
 
+/* seccomp(op, flags) as the prepared filter answers it. */
+static uint32_t run_seccomp(const struct sbx_prepared *pp, uint64_t op, uint64_t flags)
+{
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	struct seccomp_data d = { .arch = ai->audit_arch };
+
+	d.nr = sbx_syscall_lookup(sbx_arch_native(), "seccomp");
+	d.args[0] = op;
+	d.args[1] = flags;
+	return sbx_bpf_run(pp->plan.seccomp.prog, pp->plan.seccomp.len, &d, NULL);
+}
+
+/* prepare_listener.c: once sbx's listener is gone a listener of the
+ * program's own would get what sbx's filter notifies (the newest filter
+ * wins) and could let it run: refused with EBUSY, while a filter without a
+ * listener still installs. */
+TEST(a_filter_with_a_listener_refuses_the_programs_own)
+{
+	static const struct {
+		const char *policy;
+		int door;
+	} cases[] = {
+		{ "{\"extends\": \"default\", \"net\": {\"unixPaths\": []}}", SBX_DOOR_SPAWN },
+		{ "{\"extends\": \"default\", \"report\": true}", SBX_DOOR_SPAWN },
+		{ "{\"extends\": \"workspace\", \"report\": true}", SBX_DOOR_PRELOAD },
+		{ "{\"net\": {\"unixPaths\": []}}", SBX_DOOR_SPAWN },    /* no filter of its own */
+	};
+	const uint32_t ebusy = SECCOMP_RET_ERRNO | EBUSY;
+	struct sbx_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sbx_prepared *pp = prep(cases[i].policy, cases[i].door, SBX_PREPARE_LISTENER, &err);
+
+		CHECK(pp != NULL);
+		if (!pp)
+			continue;
+		CHECK(pp->plan.seccomp.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER), ebusy);
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+							     SECCOMP_FILTER_FLAG_TSYNC), ebusy);
+		/* flags is an unsigned int: high bits do not hide the flag */
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER | (1ULL << 32),
+					 SECCOMP_FILTER_FLAG_NEW_LISTENER | (1ULL << 40)), ebusy);
+		/* the neighbours: filters without a listener */
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, 0), ALLOW);
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC), ALLOW);
+		sbx_prepared_free(pp);
+	}
+	/* Without a listener nothing changes; a policy that denies seccomp()
+	 * keeps its own errno. */
+	struct sbx_prepared *pp = prep("{\"extends\": \"default\"}", SBX_DOOR_SPAWN, 0, &err);
+	CHECK(pp != NULL);
+	if (pp) {
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER), ALLOW);
+		sbx_prepared_free(pp);
+	}
+	pp = prep("{\"extends\": \"default\", \"net\": {\"unixPaths\": []}, \"seccomp\": "
+		  "{\"deny\": [\"seccomp\"]}}", SBX_DOOR_SPAWN, SBX_PREPARE_LISTENER, &err);
+	CHECK(pp != NULL);
+	if (pp) {
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER), EPERM_RET);
+		CHECK_EQ_INT(run_seccomp(pp, SECCOMP_SET_MODE_FILTER, 0), EPERM_RET);
+		sbx_prepared_free(pp);
+	}
+}
+
 int main(void)
 {
 	return t_run();
