@@ -214,8 +214,12 @@ char **ln_egress_env(const struct ln_ctx *c, char **envp)
 	}
 	for (size_t j = 0; j < nn; j++) {
 		char *v = malloc(64);
-		if (!v)
+		if (!v) {
+			while (j-- > 0)
+				free(out[--w]);
+			free(out);
 			return NULL;
+		}
 		if (j >= 6)
 			snprintf(v, 64, "%s=localhost,127.0.0.1,::1", names[j]);
 		else

@@ -615,6 +615,10 @@ static void early_status(struct srv *s, struct srv_job *j)
 	if (n == (ssize_t)sizeof(st) && !j->reported) {
 		reply(s, "{\"id\":%u,\"status\":%d}\n", j->id, st);
 		j->reported = true;
+		/* The next sandbox of this policy now, not at the reap: with
+		 * limits the launcher still removes its cgroups (limits.c). */
+		if (j->warm && j->entry >= 0 && s->e[j->entry].used && s->e[j->entry].gen == j->gen)
+			slot_start(s, j->entry);
 	}
 	close(j->fd);
 	j->fd = -1;

@@ -82,7 +82,8 @@ async function serverPid(cwd: string): Promise<number> {
 
 /** The first process of the sandbox prepared for `cwd` (its launcher stays there), once made. */
 async function preparedSlot(server: number, cwd: string, exclude: number[] = []): Promise<number | undefined> {
-  for (let i = 0; i < 100; i++) {
+  // up to 5 s: a loaded 2-vCPU machine (CI runs the suite beside its own builds)
+  for (let i = 0; i < 250; i++) {
     const slot = childrenOf(server).find((p) => !exclude.includes(p) && alive(p) && cwdOf(p) === cwd);
     if (slot) return slot;
     await sleep(20);

@@ -13,12 +13,13 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		       int landlock_abi, struct sbx_prepared **out,
 		       struct sbx_error *err)
 {
-	struct sbx_prepared *pp;
+	struct sbx_prepared *pp = NULL;
 	int r;
 
-	if (out)
-		*out = NULL;
-	if ((r = sbx_prepare_begin(p, door, flags, landlock_abi, out ? &pp : NULL, err)))
+	if (!out)
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL, "sbx_prepare: NULL argument");
+	*out = NULL;
+	if ((r = sbx_prepare_begin(p, door, flags, landlock_abi, &pp, err)))
 		return r;
 	if (door == SBX_DOOR_SELF && ((r = sbx_self_rings_check(pp, err)) ||
 				      (r = sbx_self_rings_policy(pp, p, err))))

@@ -192,7 +192,7 @@ int sbx_minijail_import(const char *text, size_t len, const char *path, const ch
 {
 	struct sbx_minijail_policy *p;
 	struct mj_loader *L;
-	struct mj_file *top;
+	struct mj_file *top = NULL;
 	struct stat st;
 	int native = (int)sbx_arch_native(), ok = 0, rc;
 
@@ -210,10 +210,10 @@ int sbx_minijail_import(const char *text, size_t len, const char *path, const ch
 	L->arena = &p->arena;
 	L->pointer = sbx_arena_strdup(&p->arena, pointer);
 	rc = L->pointer ? mj_load_text(L, path, text, len, &top, err) : oom(err, pointer);
-	if (rc) {
+	if (rc || !top) {
 		free(L);
 		sbx_minijail_policy_free(p);
-		return rc;
+		return rc ? rc : oom(err, pointer);
 	}
 	if (stat(path, &st) == 0) {
 		top->dev = st.st_dev;

@@ -836,8 +836,11 @@ static int parse_file(struct parser *P, const struct mj_file *f)
 	P->stack[P->depth++] = f;
 	for (size_t i = 0; !rc && i < f->nstmts; i++) {
 		struct cur c = { P, f, &f->stmts[i], 0 };
+		const struct mj_token *first = peek(&c);
 
-		switch (peek(&c)->type) {
+		if (!first)
+			continue;      /* the lexer makes no empty statement */
+		switch (first->type) {
 		case MJ_INCLUDE: rc = include_statement(&c); break;
 		case MJ_FREQUENCY: rc = frequency_statement(&c); break;
 		case MJ_DEFAULT: rc = default_statement(&c); break;
@@ -926,7 +929,7 @@ int mj_parse(struct mj_loader *L, struct mj_file *top, enum sbx_arch arch,
 	out->sys = sbx_arena_alloc(L->arena, (size_t)(max + 1) * sizeof(*out->sys));
 	out->order = sbx_arena_alloc(L->arena, (size_t)(max + 1) * sizeof(*out->order));
 	if (!out->sys || !out->order)
-		return oom(&P);
+		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, L->pointer, "out of memory");
 	rc = parse_file(&P, top);
 	if (!rc)
 		rc = close_lists(&P);
