@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type NetViolationEvent, type SyscallViolationEvent, type UnshownEvent, parseLauncherLine } from './launcher-events';
 import { artifactPaths } from './native';
+import { sourceKind } from './policy';
 
 // ---- violations ------------------------------------------------------------
 
@@ -156,8 +157,9 @@ export function formatViolation(v: Violation): string {
 /** Add keys to the policy text the launcher gets (preset name, absolute file path or JSON text). */
 export function extendPolicyText(text: string, add: { report?: boolean; mounts?: unknown[]; unixPaths?: string[] }): string {
   if (!add.report && !add.mounts?.length && !add.unixPaths) return text;
-  const t = text.trim();
-  const p: Record<string, unknown> = t.startsWith('{') ? (JSON.parse(t) as Record<string, unknown>) : { extends: t || 'default' };
+  const kind = sourceKind(text).kind;
+  const p: Record<string, unknown> =
+    kind === 'inline' ? (JSON.parse(text) as Record<string, unknown>) : { extends: kind === 'empty' ? 'default' : text.trim() };
   if (add.report) p.report = true;
   if (add.mounts?.length) p.mounts = [...((p.mounts as unknown[] | undefined) ?? []), ...add.mounts];
   if (add.unixPaths) {

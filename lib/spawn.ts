@@ -20,7 +20,7 @@ import { SbxError, type SbxErrorCode, toSbxErrorCode } from './errors';
 import { artifactPaths } from './native';
 import { type ChannelEvent, EventLines, type LauncherEvent, type LimitMechanism, type LimitName, type EndReason } from './launcher-events';
 import { serverSpawn, serverUnsuitable } from './spawn-server';
-import { type PolicyInput, policySource } from './policy';
+import { type PolicyInput, policySource, sourceKind } from './policy';
 import {
   type CowChange,
   type CowMode,
@@ -204,9 +204,8 @@ function callerCwd(cwdOpt: string | undefined): string {
 /** Policy text for the launcher; relative file paths are the caller's, not the child's cwd. */
 function launcherPolicy(policy: PolicyInput | undefined): string {
   const src = policySource(policy ?? 'default');
-  const t = src.trimStart();
-  if (!t.startsWith('{') && (t.includes('/') || t.endsWith('.json'))) return path.resolve(t);
-  return src;
+  const { kind, name } = sourceKind(src);
+  return kind === 'file' ? path.resolve(name) : src;
 }
 
 function reportOf(events: readonly ChannelEvent[]): SandboxReport {

@@ -17,6 +17,8 @@ import { nativeTestDir, repoRoot } from './helpers/paths';
 const events = require(path.join(repoRoot, 'dist', 'launcher-events.js')) as typeof import('../lib/launcher-events');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wire = require(path.join(repoRoot, 'dist', 'spawn-wire.js')) as typeof import('../lib/spawn-wire');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const policy = require(path.join(repoRoot, 'dist', 'policy.js')) as typeof import('../lib/policy');
 
 const bin = path.join(nativeTestDir, 'launcher_wire');
 const built = fs.existsSync(bin);
@@ -200,5 +202,25 @@ describe.skipIf(!built)(`the spawn server's requests, TS to C${built ? '' : ` (s
     const edge = wire.encodeSpawnRequest({ ...base, policy: 'p'.repeat(wire.MAX_BYTES - fixed) });
     expect(edge?.length).toBe(wire.MAX_BYTES);
     expect(decode(edge!)).toMatchObject({ type: wire.REQ_SPAWN, nfds: 3 });
+  });
+});
+
+describe.skipIf(!built)(`a policy source's kind, C and TS${built ? '' : ` (skipped: ${bin} not built)`}`, () => {
+  test('preset, file, inline and blank are told apart by one rule on both sides', () => {
+    const cases = [
+      'strict', ' \t\n\rstrict', 'default', '', '   ', ' \n', '{"extends":"strict"}', '\n  {}', 'a/b', './p', '/etc/p.json',
+      'p.json', '.json', 'x.json', 'a.jsonx', 'strict\n', 'my policy.json ', '\u00a0strict', '\u00e9.json', '\u00e9t\u00e9',
+      '[1]', '"strict"', 'strict\0/x', '  \0{', '..', 'C:\\p.json',
+    ];
+    for (const text of cases) {
+      const r = spawnSync(bin, ['kind', Buffer.from(text).toString('hex')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const out = r.stdout.replace(/\n$/, '');
+      const sp = out.indexOf(' ');
+      const cKind = out.slice(0, sp);
+      const ts = policy.sourceKind(text);
+      expect(ts.kind, JSON.stringify(text)).toBe(cKind);
+      if (ts.kind === 'file' || ts.kind === 'preset') expect(ts.name, JSON.stringify(text)).toBe(out.slice(sp + 1));
+    }
   });
 });

@@ -8,10 +8,14 @@
  *                              launcher/request.c, printed as one JSON object
  *                              ({"error":-errno} when it is refused)
  *   launcher_wire constants    request.h's numbers, as JSON
+ *   launcher_wire kind HEX     what the policy source HEX stands for is
+ *                              (src-native/policy/policy_kind.c): empty, inline,
+ *                              file or preset, and the name after the blanks
  */
 #include "../../launcher/event_lines.h"
 #include "../../launcher/request.h"
 #include "jsonw.h"
+#include "policy.h"
 #include "sbx.h"
 
 #include <errno.h>
@@ -168,14 +172,30 @@ static int constants(void)
 	return 0;
 }
 
+static int kind(const char *hex)
+{
+	static const char *const names[] = { "empty", "inline", "file", "preset" };
+	size_t len = strlen(hex) / 2;
+	char *s = unhex(hex);
+	const char *start;
+	if (!s)
+		return 2;
+	enum sbx_source_kind k = sbx_policy_source_kind(s, len, &start);
+	printf("%s %s\n", names[k], start);
+	free(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "kind"))
+		return kind(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "constants"))
 		return constants();
 	if (argc == 3 && !strcmp(argv[1], "events"))
 		return events(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "request"))
 		return request();
-	fprintf(stderr, "usage: launcher_wire events HEX | request | constants\n");
+	fprintf(stderr, "usage: launcher_wire events HEX | request | constants | kind HEX\n");
 	return 2;
 }
