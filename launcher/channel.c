@@ -1,6 +1,7 @@
 /* The policy channel: read (bounded) and load. No exit, no output: the
  * caller (main.c) reports the error. */
 #include "channel.h"
+#include "policy.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -57,14 +58,14 @@ int ln_channel_read(int fd, char **text, size_t *len, struct sbx_error *err)
 
 enum ln_channel_kind ln_channel_kind(const char *text, size_t len, const char **start)
 {
-	size_t i = 0;
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-		i++;
-	*start = text + i;
-	/* A NUL ends a name as it ends a C string: blank up to it is blank. */
-	if (i == len || text[i] == '\0')
+	switch (sbx_policy_source_kind(text, len, start)) {
+	case SBX_SOURCE_EMPTY:
 		return LN_CHANNEL_DEFAULT;
-	return text[i] == '{' ? LN_CHANNEL_INLINE : LN_CHANNEL_SOURCE;
+	case SBX_SOURCE_INLINE:
+		return LN_CHANNEL_INLINE;
+	default:
+		return LN_CHANNEL_SOURCE;
+	}
 }
 
 int ln_channel_load(const char *text, size_t len, const struct sbx_policy_load_opts *opts,

@@ -27,6 +27,7 @@
  */
 #include "egress.h"
 #include "launcher.h"
+#include "event_lines.h"
 
 #include "policy.h"
 
@@ -223,23 +224,6 @@ static bool addr_allowed(const struct sockaddr_storage *ss, char *via, size_t vl
 
 /* ---- reports ---------------------------------------------------------------- */
 
-static size_t json_str(char *buf, size_t at, size_t cap, const char *s)
-{
-	for (; *s && at + 8 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			buf[at++] = '\\';
-			buf[at++] = (char)ch;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", ch);
-		} else {
-			buf[at++] = (char)ch;
-		}
-	}
-	buf[at] = 0;
-	return at;
-}
-
 static void addr_text(const struct sockaddr_storage *ss, char *out, size_t len)
 {
 	uint8_t a[16];
@@ -254,24 +238,14 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t len)
  * an address; `ip` NULL when none was reached. */
 static void report(const char *host, unsigned port, const char *ip, const char *reason)
 {
-	char line[1024];
-	size_t n;
+	struct ln_line line;
 
 	if (eg.chan < 0)
 		return;
-	n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"violation\",\"kind\":\"net\",\"host\":\"");
-	n = json_str(line, n, sizeof(line) - 200, host);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"port\":%u", port);
-	if (ip && *ip) {
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"ip\":\"");
-		n = json_str(line, n, sizeof(line) - 100, ip);
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "\"");
-	}
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"reason\":\"");
-	n = json_str(line, n, sizeof(line) - 8, reason);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
+	if (!ln_line_net_violation(&line, host, port, ip, reason))
+		return;
 	pthread_mutex_lock(&eg.chan_mu);
-	(void)!send(eg.chan, line, n, MSG_NOSIGNAL);
+	(void)!send(eg.chan, line.buf, line.len, MSG_NOSIGNAL);
 	pthread_mutex_unlock(&eg.chan_mu);
 }
 

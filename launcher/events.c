@@ -1,11 +1,14 @@
 /*
  * The launcher's events: one JSON line each on the channel to Node (when it
- * is a socket), and the setup failure that ends the process. Below every
+ * is a socket; the lines are event_lines.c's), and the setup failure that
+ * ends the process. Below every
  * step of the launch (limits.c, ns.c, paths.c, unixsup.c report skipped
  * layers here; launch.c turns their errors into ln_fail).
  */
 #include "launcher.h"
+#include "event_lines.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,39 +21,18 @@ static bool chan_is_socket(int fd)
 	return fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* Append `s` as a JSON string body (no quotes) to buf. */
-static size_t json_str(char *buf, size_t at, size_t cap, const char *s)
+void ln_event_send(int fd, const struct ln_line *l)
 {
-	for (; s && *s && at + 7 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			buf[at++] = '\\';
-			buf[at++] = (char)ch;
-		} else if (ch < 0x20) {
-			at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", ch);
-		} else {
-			buf[at++] = (char)ch;
-		}
-	}
-	buf[at] = '\0';
-	return at;
-}
-
-static void chan_send(struct ln_ctx *c, const char *line, size_t n)
-{
-	if (c->chan_fd >= 0 && chan_is_socket(c->chan_fd))
-		(void)!send(c->chan_fd, line, n, MSG_NOSIGNAL);
+	if (l->len && fd >= 0 && chan_is_socket(fd))
+		while (send(fd, l->buf, l->len, MSG_NOSIGNAL) < 0 && errno == EINTR)
+			;
 }
 
 void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why)
 {
-	char line[1024];
-	size_t n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"skipped\",\"layer\":\"");
-	n = json_str(line, n, sizeof(line) - 4, layer);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"reason\":\"");
-	n = json_str(line, n, sizeof(line) - 4, why);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
-	chan_send(c, line, n);
+	struct ln_line l;
+	ln_line_skipped(&l, layer, why);
+	ln_event_send(c->chan_fd, &l);
 	if (c->verbose)
 		dprintf(2, "sbx: skipped %s: %s\n", layer, why);
 }
@@ -58,17 +40,9 @@ void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why)
 void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
 		    const struct sbx_error *err, int exit_code)
 {
-	char line[2048];
-	size_t n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"%s\",\"exitCode\":%d,\"step\":\"",
-				    event, exit_code);
-	n = json_str(line, n, sizeof(line) - 8, step);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"code\":\"%s\",\"errno\":%d,\"pointer\":\"",
-			      sbx_code_name(err->code), err->err);
-	n = json_str(line, n, sizeof(line) - 8, err->pointer);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"message\":\"");
-	n = json_str(line, n, sizeof(line) - 8, err->message);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
-	chan_send(c, line, n);
+	struct ln_line l;
+	ln_line_error(&l, event, step, err, exit_code);
+	ln_event_send(c->chan_fd, &l);
 }
 
 void ln_die(const char *step, const struct sbx_error *err)

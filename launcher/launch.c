@@ -11,6 +11,7 @@
  */
 #include "egress.h"
 #include "launcher.h"
+#include "policy.h"
 #include "sbx_apply.h"
 #include "sbx_policy.h"
 
@@ -188,11 +189,11 @@ static const char *self_dir(void)
 int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err)
 {
-	const char *tmpdir = getenv("TMPDIR");
+	struct sbx_env_dirs dirs;
+	sbx_policy_env_dirs(NULL, &dirs);
+	/* The plan uses $HOME only when absolute, as the load does. */
 	struct sbx_spawn_ctx sctx = {
-		.cwd = cwd, .home = getenv("HOME"),
-		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
-		.self_dir = self_dir(),
+		.cwd = cwd, .home = dirs.home, .tmpdir = dirs.tmpdir, .self_dir = self_dir(),
 	};
 	return sbx_spawn_plan_build(p, &sctx, out, err);
 }

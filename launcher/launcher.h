@@ -64,6 +64,10 @@ struct ln_ctx {
 	int empty_file;
 };
 
+struct ln_line;
+/* events.c: a line of event_lines.h on the channel `fd`, when it is a
+ * socket (nothing when the line could not be written). */
+void ln_event_send(int fd, const struct ln_line *l);
 /* events.c: one JSON line on the channel (and on stderr with --verbose). */
 void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why);
 /* events.c: a setup failure (event "error") or the exec's ("exec-error") as

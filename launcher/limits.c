@@ -21,6 +21,7 @@
  * and removes the cgroups once they are empty.
  */
 #include "launcher.h"
+#include "event_lines.h"
 #include "sbx_cgroup.h"
 
 #include <errno.h>
@@ -91,13 +92,6 @@ static void cg_init(struct cg *g)
 {
 	g->fd = g->parent_fd = g->procs_fd = -1;
 	g->same = NULL;
-}
-
-static void chan_line(struct ln_ctx *c, const char *line)
-{
-	struct stat st;
-	if (c->chan_fd >= 0 && fstat(c->chan_fd, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)!send(c->chan_fd, line, strlen(line), MSG_NOSIGNAL);
 }
 
 /* Create the cgroup of `g` under `parent` (once). */
@@ -326,7 +320,8 @@ int ln_limits_setup(struct ln_ctx *c, struct sbx_error *err)
 				       plan->limits.has_cpu, plan->limits.has_wall,
 				       plan->limits.has_cputime };
 	for (int k = 0; k < LIM_COUNT; k++) {
-		char why[700], line[256], ptr[32], layer[32];
+		char why[700], ptr[32], layer[32];
+		struct ln_line line;
 		if (!want[k])
 			continue;
 		if (l->mech[k] == M_NONE) {
@@ -341,9 +336,8 @@ int ln_limits_setup(struct ln_ctx *c, struct sbx_error *err)
 			ln_event_skipped(c, layer, why);
 			continue;
 		}
-		snprintf(line, sizeof(line), "{\"event\":\"limit\",\"limit\":\"%s\",\"mechanism\":\"%s\"}\n",
-			 lim_key[k], mech_name[l->mech[k]]);
-		chan_line(c, line);
+		ln_line_limit(&line, lim_key[k], mech_name[l->mech[k]]);
+		ln_event_send(c->chan_fd, &line);
 		if (c->verbose)
 			dprintf(2, "sbx: limits.%s: %s\n", lim_key[k], mech_name[l->mech[k]]);
 	}
@@ -702,7 +696,9 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 			if (read(l->exec_rd, &b, 1) <= 0) {
 				close(l->exec_rd);
 				l->exec_rd = -1;
-				chan_line(c, "{\"event\":\"started\"}\n");
+				struct ln_line line;
+				ln_line_started(&line);
+				ln_event_send(c->chan_fd, &line);
 			}
 		}
 		struct signalfd_siginfo si;
@@ -738,15 +734,9 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 	kill_leftovers(l);
 
 	static const char *const names[] = { "", "timeout", "cpu-time", "memory" };
-	char line[256];
-	size_t n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"end\",\"wallMs\":%" PRIu64,
-				    now_ms() - start);
-	if (have_cpu)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"cpuMs\":%" PRIu64, cpu_ms);
-	if (reason)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"", names[reason]);
-	snprintf(line + n, sizeof(line) - n, "}\n");
-	chan_line(c, line);
+	struct ln_line line;
+	ln_line_end(&line, now_ms() - start, have_cpu ? &cpu_ms : NULL, reason ? names[reason] : NULL);
+	ln_event_send(c->chan_fd, &line);
 	if (reason == END_TIMEOUT)
 		dprintf(l->err_fd, "sbx: limits.wallTime: %" PRIu64 " ms reached; the sandbox was killed\n",
 			L->wall_ms);

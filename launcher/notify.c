@@ -32,6 +32,7 @@
  * close (the supervisor holds it until the end).
  */
 #include "launcher.h"
+#include "event_lines.h"
 #include "sbx_apply.h"
 
 /* Internal core headers (the preload door uses them the same way): the
@@ -118,30 +119,23 @@ static void send_line(int chan, const char *s, size_t n)
 
 static struct sbx_report_tally tally;
 
-/* At the end, one line per call with denials beyond those sent:
- * {"event":"violations-unshown","syscall":"connect","nr":42,"arch":...,"count":900}
- * ("syscall": null and "shared": true for the bucket of calls beyond
- * SBX_REPORT_CALLS). */
+/* At the end, one line per call with denials beyond those sent
+ * (event_lines.h: "violations-unshown"; syscall null and shared true for
+ * the bucket of calls beyond SBX_REPORT_CALLS). */
 void ln_notify_counts(int chan)
 {
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	struct ln_line line;
 	for (size_t i = 0; i < tally.ncalls; i++) {
 		const struct sbx_report_call *c = &tally.call[i];
 		uint64_t unshown = sbx_report_unshown(c);
 		const char *name = NULL;
-		char line[256];
-		int n;
 		if (!unshown)
 			continue;
 		if (!c->shared && ai && c->arch == ai->audit_arch)
 			name = sbx_syscall_name(sbx_arch_native(), c->nr);
-		n = snprintf(line, sizeof(line),
-			     "{\"event\":\"violations-unshown\",\"syscall\":%s%s%s,\"nr\":%d,"
-			     "\"arch\":%u,\"shared\":%s,\"count\":%llu}\n",
-			     name ? "\"" : "", name ? name : "null", name ? "\"" : "", c->nr, c->arch,
-			     c->shared ? "true" : "false", (unsigned long long)unshown);
-		if (n > 0 && (size_t)n < sizeof(line))
-			send_line(chan, line, (size_t)n);
+		if (ln_line_unshown(&line, name, c->nr, c->arch, c->shared, unshown))
+			send_line(chan, line.buf, line.len);
 	}
 }
 
@@ -160,36 +154,19 @@ void ln_notify_report(int chan, const struct seccomp_notif *req, int e)
 	const char *name = NULL;
 	const struct sbx_report_call *c;
 	enum sbx_report_show show;
-	char line[768];
-	int n;
+	struct ln_line line;
+	uint64_t args[6];
 
 	show = sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c);
 	if (show == SBX_REPORT_COUNT)
 		return;     /* one denial too many of this call to send it */
 	if (ai && req->data.arch == ai->audit_arch)
 		name = sbx_syscall_name(sbx_arch_native(), req->data.nr);
-	/* Numbers beyond 2^53 would lose precision in JavaScript: hex strings. */
-	n = snprintf(line, sizeof(line), "{\"event\":\"violation\",\"syscall\":");
-	if (name)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "\"%s\"", name);
-	else
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "null");
-	n += snprintf(line + n, sizeof(line) - (size_t)n, ",\"nr\":%d,\"arch\":%u,\"args\":[",
-		      req->data.nr, req->data.arch);
-	for (int i = 0; i < 6; i++) {
-		uint64_t a = req->data.args[i];
-		if (a < (1ULL << 53))
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%llu", i ? "," : "",
-				      (unsigned long long)a);
-		else
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s\"0x%llx\"",
-				      i ? "," : "", (unsigned long long)a);
-	}
-	/* "last": further denials of this call are counted, not sent. */
-	n += snprintf(line + n, sizeof(line) - (size_t)n, "],\"pid\":%d,\"errno\":%d%s}\n",
-		      (int)req->pid, e, show == SBX_REPORT_SHOW_LAST ? ",\"last\":true" : "");
-	if (n > 0 && (size_t)n < sizeof(line))
-		send_line(chan, line, (size_t)n);
+	for (int i = 0; i < 6; i++)
+		args[i] = req->data.args[i];
+	if (ln_line_violation(&line, name, req->data.nr, req->data.arch, args, (int)req->pid, e,
+			      show == SBX_REPORT_SHOW_LAST))
+		send_line(chan, line.buf, line.len);
 }
 
 void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
@@ -211,7 +188,7 @@ void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
 static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, int chan, int sock,
 						 int end_fd)
 {
-	static const char started[] = "{\"event\":\"started\"}\n";
+	struct ln_line started;
 	bool exec_seen = false;
 	int lfd = sbx_fd_recv(sock);
 
@@ -230,7 +207,8 @@ static __attribute__((noreturn)) void supervise(const struct sbx_prepared *pp, i
 			/* The program's end is close-on-exec: it was executed
 			 * (an exec error arrived on the channel before this). */
 			exec_seen = true;
-			send_line(chan, started, sizeof(started) - 1);
+			ln_line_started(&started);
+			send_line(chan, started.buf, started.len);
 		}
 		if (pfd[0].revents & POLLIN) {
 			struct seccomp_notif req;

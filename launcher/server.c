@@ -25,6 +25,7 @@
  * file, `import`), are never prepared ahead: they take the cold path.
  */
 #include "channel.h"
+#include "policy.h"
 #include "launcher.h"
 #include "request.h"
 #include "sbx_apply.h"
@@ -187,12 +188,15 @@ static bool cacheable(const char *text, size_t len)
 {
 	if (memchr(text, '\0', len))
 		return false;
-	const char *start;
-	enum ln_channel_kind kind = ln_channel_kind(text, len, &start);
-	if (kind == LN_CHANNEL_DEFAULT)
+	switch (sbx_policy_source_kind(text, len, NULL)) {
+	case SBX_SOURCE_EMPTY:
+	case SBX_SOURCE_PRESET:
 		return true;
-	if (kind == LN_CHANNEL_SOURCE)
-		return !strchr(start, '/') && !strstr(start, ".json");
+	case SBX_SOURCE_FILE:
+		return false;
+	default:
+		break;
+	}
 	if (strstr(text, "\"import\""))
 		return false;
 	for (const char *x = strstr(text, "\"extends\""); x; x = strstr(x + 1, "\"extends\"")) {

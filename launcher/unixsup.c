@@ -49,6 +49,7 @@
  */
 #include "egress.h"
 #include "launcher.h"
+#include "event_lines.h"
 #include "sbx_apply.h"
 
 #include "bpf.h"
@@ -992,7 +993,7 @@ static __attribute__((noreturn)) void finish(struct usup_state *st, int status)
 static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln_usup *u,
 						 pid_t prog, int sigfd)
 {
-	static const char started[] = "{\"event\":\"started\"}\n";
+	struct ln_line started;
 	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
 	int nr_connect = sbx_syscall_lookup(sbx_arch_native(), "connect");
 	int nr_sendto = sbx_syscall_lookup(sbx_arch_native(), "sendto");
@@ -1047,8 +1048,8 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 		if (pfd[1].revents) {
 			/* The program's end is close-on-exec: it was executed. */
 			exec_seen = true;
-			if (st->chan >= 0)
-				(void)!send(st->chan, started, sizeof(started) - 1, MSG_NOSIGNAL);
+			if (st->chan >= 0 && ln_line_started(&started))
+				(void)!send(st->chan, started.buf, started.len, MSG_NOSIGNAL);
 		}
 		if (lfd >= 0 && (pfd[0].revents & POLLIN)) {
 			struct seccomp_notif req;

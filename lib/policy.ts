@@ -149,6 +149,28 @@ export interface Policy {
 /** A preset name, a file path, inline JSON text, or a policy object. */
 export type PolicyInput = string | Policy;
 
+export type SourceKind = 'empty' | 'inline' | 'file' | 'preset';
+
+/**
+ * What a policy string is, by the core's rule (src-native/policy/policy_kind.c, the one
+ * place that decides; test/launcher-wire.test.ts checks both agree): after blanks
+ * (space, tab, newline, return), nothing is `empty` (the `default` preset), `{` is inline
+ * JSON, a name with a `/` or ending in `.json` (more than that) is a file, else a preset.
+ * `name` is the text after the blanks (for a file, the path as written).
+ */
+export function sourceKind(text: string): { kind: SourceKind; name: string } {
+  let i = 0;
+  while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  let name = text.slice(i);
+  if (name === '' || name[0] === '\0') return { kind: 'empty', name: '' };
+  if (name[0] === '{') return { kind: 'inline', name };
+  const nul = name.indexOf('\0');
+  if (nul >= 0) name = name.slice(0, nul);
+  // bytes, as C counts them: ".json" needs a name before it
+  const file = name.includes('/') || (Buffer.byteLength(name) > 5 && name.endsWith('.json'));
+  return { kind: file ? 'file' : 'preset', name };
+}
+
 /** The text handed to the core: strings go as they are (the core tells presets, paths and JSON apart). */
 export function policySource(policy: PolicyInput): string {
   if (typeof policy === 'string') return policy;

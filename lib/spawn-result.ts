@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type NetViolationEvent, type SyscallViolationEvent, type UnshownEvent, parseLauncherLine } from './launcher-events';
 import { artifactPaths } from './native';
+import { sourceKind } from './policy';
 
 // ---- violations ------------------------------------------------------------
 
@@ -102,41 +104,32 @@ export function allowHostPattern(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export function violationFromEvent(ev: Record<string, unknown>): Violation {
+export function violationFromEvent(ev: SyscallViolationEvent | NetViolationEvent): Violation {
   if (ev.kind === 'net') {
-    const host = String(ev.host ?? '');
-    const port = Number(ev.port);
+    const { host, port, reason } = ev;
     const allow = `--allow-host ${allowHostPattern(host, port)}`;
-    const v: NetViolation = { type: 'violation', kind: 'net', host, port, reason: String(ev.reason ?? ''), allow, text: '' };
-    if (typeof ev.ip === 'string') v.ip = ev.ip;
+    const v: NetViolation = { type: 'violation', kind: 'net', host, port, reason, allow, text: '' };
+    if (ev.ip !== undefined) v.ip = ev.ip;
     v.text = `connection to ${host}:${port}${v.ip && v.ip !== host ? ` (${v.ip})` : ''}: ${v.reason}`;
     return v;
   }
-  const syscall = typeof ev.syscall === 'string' ? ev.syscall : null;
-  const nr = Number(ev.nr);
-  const args = Array.isArray(ev.args) ? (ev.args as Array<number | string>) : [];
+  const { syscall, nr, args } = ev;
   const v: SyscallViolation = {
     type: 'violation',
     kind: 'syscall',
     syscall,
     nr,
     args,
-    pid: Number(ev.pid),
-    errno: Number(ev.errno),
+    pid: ev.pid,
+    errno: ev.errno,
     text: describeCall(syscall, nr, args),
   };
-  if (ev.last === true) v.last = true;
+  if (ev.last) v.last = true;
   return v;
 }
 
-export function unshownFromEvent(ev: Record<string, unknown>): UnshownViolations {
-  return {
-    syscall: typeof ev.syscall === 'string' ? ev.syscall : null,
-    nr: Number(ev.nr),
-    arch: Number(ev.arch),
-    shared: ev.shared === true,
-    count: Number(ev.count),
-  };
+export function unshownFromEvent(ev: UnshownEvent): UnshownViolations {
+  return { syscall: ev.syscall, nr: ev.nr, arch: ev.arch, shared: ev.shared, count: ev.count };
 }
 
 function callName(syscall: string | null, nr: number, shared = false): string {
@@ -159,34 +152,14 @@ export function formatViolation(v: Violation): string {
   return `sbx: denied ${v.text} in pid ${v.pid}`;
 }
 
-// ---- the channel: one JSON object per line -----------------------------------
-
-/** Splits the launcher channel into lines as they arrive (violations come while the program runs). */
-export class EventLines {
-  private rest = '';
-  push(chunk: string, onLine: (ev: Record<string, unknown>, raw: string) => void): void {
-    this.rest += chunk;
-    let nl: number;
-    while ((nl = this.rest.indexOf('\n')) >= 0) {
-      const raw = this.rest.slice(0, nl);
-      this.rest = this.rest.slice(nl + 1);
-      if (!raw.trim()) continue;
-      try {
-        onLine(JSON.parse(raw) as Record<string, unknown>, raw);
-      } catch {
-        /* not ours */
-      }
-    }
-  }
-}
-
 // ---- policy additions ----------------------------------------------------------
 
 /** Add keys to the policy text the launcher gets (preset name, absolute file path or JSON text). */
 export function extendPolicyText(text: string, add: { report?: boolean; mounts?: unknown[]; unixPaths?: string[] }): string {
   if (!add.report && !add.mounts?.length && !add.unixPaths) return text;
-  const t = text.trim();
-  const p: Record<string, unknown> = t.startsWith('{') ? (JSON.parse(t) as Record<string, unknown>) : { extends: t || 'default' };
+  const kind = sourceKind(text).kind;
+  const p: Record<string, unknown> =
+    kind === 'inline' ? (JSON.parse(text) as Record<string, unknown>) : { extends: kind === 'empty' ? 'default' : text.trim() };
   if (add.report) p.report = true;
   if (add.mounts?.length) p.mounts = [...((p.mounts as unknown[] | undefined) ?? []), ...add.mounts];
   if (add.unixPaths) {
@@ -288,9 +261,8 @@ function cowWalk(state: CowState, apply: boolean): { changes: CowChange[]; abort
   const aborts: string[] = [];
   for (const line of r.stdout.split('\n')) {
     if (!line) continue;
-    const c = JSON.parse(line) as {
-      event?: 'abort'; kind: CowChange['kind']; type: CowChange['type']; hex: string; applied?: boolean; reason?: string; leftover?: string;
-    };
+    const c = parseLauncherLine(line);
+    if (c?.event !== 'change' && c?.event !== 'abort') throw new Error(`sbx: the copy-on-write walk wrote an unknown line: ${line.slice(0, 200)}`);
     const rel = Buffer.from(c.hex, 'hex');
     const abs = joinBytes(state.target, rel);
     if (c.event === 'abort') {

@@ -6,31 +6,20 @@
  * runs the launcher's own code with the request's stdio, channel, argv,
  * environment and working directory.
  *
- * The result is a `ChildProcess` (the class of node:child_process, so
- * `instanceof` holds) driven by the server's answers instead of a libuv
- * process handle: pid at once, 'spawn', 'exit' and 'close' in Node's order,
- * kill(), ref()/unref(), stdio streams. Options this cannot honour (stdio
- * 'ipc', detached, uid/gid) take the direct launcher path (spawn.ts).
+ * This file is the server's life cycle and the start of one sandbox; the
+ * bytes of a request are spawn-wire.ts's, the ChildProcess the caller gets
+ * is spawn-child.ts's. Options this cannot honour (stdio 'ipc', detached,
+ * uid/gid) take the direct launcher path (spawn.ts).
  */
-import { ChildProcess, spawn as cpSpawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
+import { type ChildProcess, spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { isMainThread } from 'node:worker_threads';
 import { artifactPaths, native } from './native';
-
-/** launcher/request.h */
-const MAGIC = 0x31584253;
-const REQ_SPAWN = 1;
-const REQ_KILL = 2;
-const FLAG_VERBOSE = 1;
-const FLAG_WARM = 2;
-const FLAG_ARGV0 = 4;
-const FLAG_EARLY_EXIT = 8;
-const MAX_FDS = 60;
-const MAX_BYTES = 192 * 1024;
+import { bareChildProcess, childExited, signalNumber, wireChild } from './spawn-child';
+import { MAX_FDS, encodeKillRequest, encodeSpawnRequest, parseStartAnswer, parseStatusLine, setRequestId } from './spawn-wire';
 
 export interface ServerSpawnRequest {
   file: string;
@@ -89,15 +78,10 @@ class Server {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        let ev: { id?: number; status?: number };
-        try {
-          ev = JSON.parse(line) as typeof ev;
-        } catch {
-          continue;
-        }
-        const job = ev.id !== undefined ? this.jobs.get(ev.id) : undefined;
-        if (!job || typeof ev.status !== 'number') continue;
-        this.forget(ev.id!, job);
+        const ev = parseStatusLine(line);
+        const job = ev ? this.jobs.get(ev.id) : undefined;
+        if (!ev || !job) continue;
+        this.forget(ev.id, job);
         job.onStatus(ev.status);
       }
     });
@@ -144,9 +128,8 @@ class Server {
    * in order and nothing else is sent between a request and this call (JS runs it in one go).
    */
   started(id: number, job: Job): number {
-    const answer = native().fdRecv(this.req);
-    const a = JSON.parse(answer) as { pid?: number; error?: string };
-    if (typeof a.pid !== 'number') throw new Error(`sbx spawn server: ${a.error ?? answer}`);
+    const a = parseStartAnswer(native().fdRecv(this.req));
+    if ('error' in a) throw new Error(`sbx spawn server: ${a.error}`);
     this.jobs.set(id, job);
     job.refd = true;
     this.setRef(1);
@@ -159,13 +142,8 @@ class Server {
 
   kill(id: number, sig: number): boolean {
     if (!this.jobs.has(id) || this.dead) return false;
-    const b = Buffer.alloc(16);
-    b.writeUInt32LE(MAGIC, 0);
-    b.writeUInt32LE(REQ_KILL, 4);
-    b.writeUInt32LE(id, 8);
-    b.writeUInt32LE(sig, 12);
     try {
-      native().fdSend(this.req, b, []);
+      native().fdSend(this.req, encodeKillRequest(id, sig), []);
       return true;
     } catch {
       return false;
@@ -232,54 +210,16 @@ function isEnviron(env: NodeJS.ProcessEnv): boolean {
   return live;
 }
 
-function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null {
-  const env: string[] = [];
+function encode(r: ServerSpawnRequest): Buffer | null {
   const block = isEnviron(r.env) ? native().environBlock() : null;
+  const env: string[] = [];
   if (!block) {
     for (const k in r.env) {
       const v = r.env[k];
       if (v !== undefined) env.push(`${k}=${v}`);
     }
   }
-  const strs = [r.cwd, r.policy, r.argv0 ?? '', r.file, ...r.args, ...env];
-  // child_process rejects NUL bytes in these (ERR_INVALID_ARG_VALUE); the direct path does the same.
-  for (let i = 0; i < strs.length; i++) if (i !== 1 && strs[i].includes('\0')) return null;
-  let size = 4 * 6 + 4 * strs.length + (block ? block.length : 4);
-  for (const x of strs) size += Buffer.byteLength(x, 'utf8');
-  if (size > MAX_BYTES) return null;
-  const b = Buffer.allocUnsafe(size);
-  let o = 0;
-  const u32 = (v: number) => (o = b.writeUInt32LE(v >>> 0, o));
-  const str = (x: string) => {
-    const n = b.write(x, o + 4, 'utf8');
-    b.writeUInt32LE(n, o);
-    o += 4 + n;
-  };
-  u32(MAGIC);
-  u32(REQ_SPAWN);
-  u32(id);
-  u32((r.verbose ? FLAG_VERBOSE : 0) | (r.warm ? FLAG_WARM : 0) | (r.argv0 !== undefined ? FLAG_ARGV0 : 0) | (r.earlyExit ? FLAG_EARLY_EXIT : 0));
-  u32(nfds);
-  str(r.cwd);
-  str(r.policy);
-  str(r.argv0 ?? '');
-  u32(1 + r.args.length);
-  str(r.file);
-  for (const a of r.args) str(a);
-  if (block) {
-    o += block.copy(b, o);
-  } else {
-    u32(env.length);
-    for (const e of env) str(e);
-  }
-  return o === size ? b : null;
-}
-
-const signalNumbers = os.constants.signals as Record<string, number>;
-
-function signalName(n: number): NodeJS.Signals | null {
-  for (const [k, v] of Object.entries(signalNumbers)) if (v === n) return k as NodeJS.Signals;
-  return null;
+  return encodeSpawnRequest({ ...r, id: 0, nfds: r.stdio.length, env: block ?? env });
 }
 
 /**
@@ -288,7 +228,7 @@ function signalName(n: number): NodeJS.Signals | null {
  * launcher); the child and its event channel otherwise.
  */
 export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan: Readable } | null {
-  const msg = encode(0, r, r.stdio.length);
+  const msg = encode(r);
   if (!msg) return null;
   // A missing working directory: child_process emits 'error' (ENOENT) for
   // it, and so does the direct path; keep that behaviour.
@@ -336,7 +276,7 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     closeAfter.push(pair[1]);
     theirs.push(pair[1]);
     const id = srv.takeId();
-    msg.writeUInt32LE(id, 8);
+    setRequestId(msg, id);
     srv.send(msg, theirs);
     for (const fd of closeAfter.splice(0)) n.fdClose(fd);
     // From here the request is the server's: its answer is taken whatever
@@ -352,15 +292,15 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     } catch (e) {
       unheld = e;
     }
-    const job: Job = { refd: true, onStatus: (st) => exited(st) };
+    const job: Job = { refd: true, onStatus: (st) => childExited(child, st) };
     const pid = srv.started(id, job);
     if (unheld !== undefined) {
       // Started, but Node cannot hold its stdio: end it, and say so (a
       // second start on the direct path could run the program twice).
-      srv.kill(id, signalNumbers.SIGKILL);
+      srv.kill(id, signalNumber('SIGKILL'));
       throw unheld;
     }
-    wire(child, r, pid, ours, srv, id, job);
+    wireChild(child, r, pid, ours, { kill: (sig) => srv.kill(id, sig), ref: (on) => srv.jobRef(id, job, on) });
     return { child, chan: chan! };
   } catch (e) {
     chan?.destroy();
@@ -373,105 +313,5 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
   } finally {
     for (const fd of closeAfter) n.fdClose(fd);
   }
-
-  function exited(status: number): void {
-    const c = child as unknown as { exitCode: number | null; signalCode: NodeJS.Signals | null };
-    if ((status & 0x7f) === 0) c.exitCode = (status >> 8) & 0xff;
-    else c.signalCode = signalName(status & 0x7f);
-    child.emit('exit', c.exitCode, c.signalCode);
-    (child as unknown as { _exited(): void })._exited();
-  }
 }
 
-/**
- * A ChildProcess with no process handle. `new ChildProcess()` makes a native
- * Process handle that only a spawn through it ever releases: one that is
- * never spawned stays a strong global handle, and its owner, the child with
- * everything it holds, stayed with it (2.3 KB a sandbox, issue 24). So the
- * instance is made as the constructor makes it, less the handle: an
- * EventEmitter with ChildProcess's prototype (instanceof holds) and its
- * fields.
- */
-function bareChildProcess(): ChildProcess {
-  const child = Object.create(ChildProcess.prototype) as ChildProcess;
-  EventEmitter.call(child);
-  Object.assign(child, {
-    _closesNeeded: 1,
-    _closesGot: 0,
-    connected: false,
-    signalCode: null,
-    exitCode: null,
-    killed: false,
-    spawnfile: null,
-    _handle: null,
-  });
-  return child;
-}
-
-/** Make the bare ChildProcess behave like one child_process.spawn returned. */
-function wire(child: ChildProcess, r: ServerSpawnRequest, pid: number, ours: Array<net.Socket | null>, srv: Server, id: number, job: Job): void {
-  const c = child as unknown as Record<string, unknown>;
-  c.pid = pid;
-  c.spawnfile = r.file;
-  c.spawnargs = [r.argv0 ?? r.file, ...r.args];
-  c.stdio = ours;
-  c.stdin = ours[0] ?? null;
-  c.stdout = ours[1] ?? null;
-  c.stderr = ours[2] ?? null;
-  // 'close' once the program exited and every stdio stream but stdin is
-  // closed, as in Node (internal/child_process.js: _closesNeeded, flushStdio).
-  const outputs = ours.filter((s, i) => s && i > 0) as net.Socket[];
-  let pending = 1 + outputs.length;
-  const closed = () => {
-    if (--pending === 0) child.emit('close', child.exitCode, child.signalCode);
-  };
-  for (const s of outputs) s.once('close', closed);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  c._exited = () => {
-    if (timer) clearTimeout(timer);
-    if (onAbort) r.signal?.removeEventListener('abort', onAbort);
-    // Node destroys stdin at exit and lets unread output drain so that 'close' comes.
-    ours[0]?.destroy();
-    process.nextTick(() => {
-      for (const s of outputs) if (s.readable && s.listenerCount('data') === 0 && !s.readableFlowing) s.resume();
-      closed();
-    });
-  };
-  const toNumber = (sig: NodeJS.Signals | number | undefined): number | undefined => {
-    if (sig === undefined) return signalNumbers.SIGTERM;
-    if (typeof sig === 'number') return sig;
-    return signalNumbers[sig];
-  };
-  c.kill = (sig?: NodeJS.Signals | number): boolean => {
-    const num = toNumber(sig);
-    if (num === undefined) {
-      const e = new TypeError(`Unknown signal: ${String(sig)}`) as TypeError & { code: string };
-      e.code = 'ERR_UNKNOWN_SIGNAL';
-      throw e;
-    }
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    const ok = srv.kill(id, num);
-    if (ok && num !== 0) c.killed = true;
-    return ok;
-  };
-  c.ref = () => srv.jobRef(id, job, true);
-  c.unref = () => srv.jobRef(id, job, false);
-  if (r.timeout && r.timeout > 0) {
-    timer = setTimeout(() => child.kill(r.killSignal ?? 'SIGTERM'), r.timeout);
-    timer.unref();
-  }
-  if (r.signal) {
-    onAbort = () => {
-      child.kill(r.killSignal ?? 'SIGTERM');
-      const err = new Error('The operation was aborted') as Error & { code: string; cause: unknown };
-      err.name = 'AbortError';
-      err.code = 'ABORT_ERR';
-      err.cause = r.signal?.reason;
-      child.emit('error', err);
-    };
-    if (r.signal.aborted) process.nextTick(onAbort);
-    else r.signal.addEventListener('abort', onAbort, { once: true });
-  }
-  process.nextTick(() => child.emit('spawn'));
-}

@@ -18,14 +18,14 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SbxError, type SbxErrorCode, toSbxErrorCode } from './errors';
 import { artifactPaths } from './native';
+import { type ChannelEvent, EventLines, type LauncherEvent, type LimitMechanism, type LimitName, type EndReason } from './launcher-events';
 import { serverSpawn, serverUnsuitable } from './spawn-server';
-import { type PolicyInput, policySource } from './policy';
+import { type PolicyInput, policySource, sourceKind } from './policy';
 import {
   type CowChange,
   type CowMode,
   type CowResult,
   type CowState,
-  EventLines,
   type Violation,
   cowFinish,
   cowPrepare,
@@ -87,31 +87,24 @@ export interface SandboxReport {
 }
 
 // ---- limits (launcher/limits.c) ----
-export type LimitName = 'memory' | 'pids' | 'cpu' | 'wallTime' | 'cpuTime';
-/** cgroup-v2 / cgroup-v1: the whole tree; rlimit: per process (RLIMIT_AS, RLIMIT_NPROC, RLIMIT_CPU); timer: the launcher. */
-export type LimitMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit' | 'timer';
+export type { LimitMechanism, LimitName };
 export type LimitMechanisms = Partial<Record<LimitName, LimitMechanism>>;
 /** How a sandbox with limits ended (the launcher's last line); undefined without limits. */
 export interface SandboxEnd {
   /** A limit ended it: wallTime reached, cpuTime reached, or the memory limit killed a process. */
-  reason?: 'timeout' | 'cpu-time' | 'memory';
+  reason?: EndReason;
   wallMs: number;
   /** CPU time of the whole tree, where a cgroup measured it. */
   cpuMs?: number;
 }
 
-function parseEnd(text: string): SandboxEnd | undefined {
+function endOf(events: readonly LauncherEvent[]): SandboxEnd | undefined {
   let end: SandboxEnd | undefined;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{"event":"end"')) continue;
-    try {
-      const ev = JSON.parse(line) as Record<string, unknown>;
-      end = { wallMs: Number(ev.wallMs) };
-      if (typeof ev.cpuMs === 'number') end.cpuMs = ev.cpuMs;
-      if (ev.reason === 'timeout' || ev.reason === 'cpu-time' || ev.reason === 'memory') end.reason = ev.reason;
-    } catch {
-      /* not ours */
-    }
+  for (const ev of events) {
+    if (ev.event !== 'end') continue;
+    end = { wallMs: ev.wallMs };
+    if (ev.cpuMs !== undefined) end.cpuMs = ev.cpuMs;
+    if (ev.reason !== undefined) end.reason = ev.reason;
   }
   return end;
 }
@@ -211,34 +204,26 @@ function callerCwd(cwdOpt: string | undefined): string {
 /** Policy text for the launcher; relative file paths are the caller's, not the child's cwd. */
 function launcherPolicy(policy: PolicyInput | undefined): string {
   const src = policySource(policy ?? 'default');
-  const t = src.trimStart();
-  if (!t.startsWith('{') && (t.includes('/') || t.endsWith('.json'))) return path.resolve(t);
-  return src;
+  const { kind, name } = sourceKind(src);
+  return kind === 'file' ? path.resolve(name) : src;
 }
 
-function parseEvents(text: string): SandboxReport {
+function reportOf(events: readonly ChannelEvent[]): SandboxReport {
   const report: SandboxReport = { started: true, skipped: [], limits: {} };
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let ev: Record<string, unknown>;
-    try {
-      ev = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const ev of events) {
     if (ev.event === 'skipped') {
-      report.skipped.push({ layer: String(ev.layer), reason: String(ev.reason) });
+      report.skipped.push({ layer: ev.layer, reason: ev.reason });
     } else if (ev.event === 'limit') {
-      report.limits[ev.limit as LimitName] = ev.mechanism as LimitMechanism;
+      report.limits[ev.limit] = ev.mechanism;
     } else if (ev.event === 'error' || ev.event === 'exec-error') {
-      const { code, note } = toSbxErrorCode(String(ev.code));
+      const { code, note } = toSbxErrorCode(ev.code);
       const e: SetupError = {
-        step: String(ev.step),
+        step: ev.step,
         code,
-        errno: Number(ev.errno),
-        pointer: String(ev.pointer ?? ''),
-        message: String(ev.message) + note,
-        exitCode: Number(ev.exitCode),
+        errno: ev.errno,
+        pointer: ev.pointer,
+        message: ev.message + note,
+        exitCode: ev.exitCode,
       };
       if (ev.event === 'error') report.error = e;
       else report.execError = e;
@@ -342,15 +327,16 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     Object.defineProperty(child, 'ended', { value: Promise.resolve(undefined), enumerable: false });
     return child;
   }
-  let events = '';
+  const events: ChannelEvent[] = [];
   chan.setEncoding('utf8');
   // ---- report (spawn-result.ts): violations arrive while the program runs;
   // with a supervisor the channel stays open to the end, so 'started' (or an
   // error line) resolves the setup report.
   const lines = new EventLines();
   chan.on('data', (d: string) => {
-    events += d;
     lines.push(d, (ev) => {
+      if (ev.event === 'change' || ev.event === 'abort') return; // the cow walk's, never on the channel
+      events.push(ev);
       if (ev.event === 'violation') {
         const v = violationFromEvent(ev);
         violations.push(v);
@@ -358,16 +344,16 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
       } else if (ev.event === 'violations-unshown') {
         unshown.push(unshownFromEvent(ev));
       } else if (ev.event === 'started' || ev.event === 'error' || ev.event === 'exec-error') {
-        resolveReport(parseEvents(events));
+        resolveReport(reportOf(events));
       }
     });
   });
   // ---- end report ----
   chan.on('error', () => {});
-  chan.once('close', () => resolveReport(parseEvents(events)));
+  chan.once('close', () => resolveReport(reportOf(events)));
   // ---- limits: the launcher's last line says how the sandbox ended ----
   Object.defineProperty(child, 'ended', {
-    value: new Promise<SandboxEnd | undefined>((resolve) => chan.once('close', () => resolve(parseEnd(events)))),
+    value: new Promise<SandboxEnd | undefined>((resolve) => chan.once('close', () => resolve(endOf(events)))),
     enumerable: false,
   });
   return child;

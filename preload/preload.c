@@ -58,7 +58,7 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 	struct sbx_policy *p = NULL;
 	struct sbx_prepared *pp = NULL;
 	const char *source;
-	bool keep_env;
+	bool keep_env, report;
 	int rc, report_sock, listener;
 
 #ifdef SBX_PRELOAD_TIMING
@@ -113,13 +113,13 @@ __attribute__((constructor)) static void sbx_preload_init(void)
 	if (rc < 0)
 		sbx_preload_die_err("loading policy", &err, "SBX_POLICY");
 
-	/* SBX_REPORT=1 asks for what `"report": true` asks for. */
-	if (env_flag("SBX_REPORT"))
-		p->report = 1;
-	/* No TSYNC: there is one thread (checked above), and TSYNC with a
-	 * listener would need TSYNC_ESRCH for nothing. */
-	rc = sbx_prepare(p, SBX_DOOR_PRELOAD, p->report == 1 ? SBX_PREPARE_LISTENER : 0,
-			 &pp, &err);
+	/* SBX_REPORT=1 asks for what `"report": true` asks for: a door
+	 * option, the loaded policy stays as loaded. No TSYNC: there is one
+	 * thread (checked above), and TSYNC with a listener would need
+	 * TSYNC_ESRCH for nothing. */
+	report = p->report == 1 || env_flag("SBX_REPORT");
+	rc = sbx_prepare(p, SBX_DOOR_PRELOAD,
+			 report ? SBX_PREPARE_LISTENER | SBX_PREPARE_REPORT : 0, &pp, &err);
 	if (rc < 0)
 		sbx_preload_die_err("preparing policy", &err, "SBX_POLICY");
 	sbx_preload_check_own_files(pp, p);

@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Policy } from '../policy';
+import { type Policy, sourceKind } from '../policy';
 import { spawn } from '../spawn';
 import { type Command, UsageError } from './command';
 import { parseArgs } from './args';
@@ -44,9 +44,9 @@ export function runPolicy(
     !flags.pids &&
     !flags.timeout;
   const src = base ?? 'default';
-  const t = src.trimStart();
-  const isInline = t.startsWith('{');
-  const ref = !isInline && (t.includes('/') || t.endsWith('.json')) ? path.resolve(t) : src;
+  const { kind, name } = sourceKind(src);
+  const isInline = kind === 'inline';
+  const ref = kind === 'file' ? path.resolve(name) : src;
   if (none) return ref;
   // An inline base is the starting object; a preset or file is extended.
   const p: Policy = isInline ? (JSON.parse(src) as Policy) : { extends: ref };

@@ -12,9 +12,22 @@ void sbx_jsonw_init(struct sbx_jsonw *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void sbx_jsonw_init_fixed(struct sbx_jsonw *w, char *buf, size_t cap)
+{
+	sbx_jsonw_init(w);
+	w->fixed = true;
+	w->buf = buf;
+	w->cap = cap;
+	if (cap)
+		buf[0] = '\0';
+	else
+		w->err = ENOSPC;
+}
+
 void sbx_jsonw_free(struct sbx_jsonw *w)
 {
-	free(w->buf);
+	if (!w->fixed)
+		free(w->buf);
 	sbx_jsonw_init(w);
 }
 
@@ -34,6 +47,10 @@ static bool reserve(struct sbx_jsonw *w, size_t extra)
 	}
 	if (w->len + extra + 1 <= w->cap)
 		return true;
+	if (w->fixed) {
+		fail(w, ENOSPC);
+		return false;
+	}
 	size_t cap = w->cap ? w->cap : 1024;
 	while (cap < w->len + extra + 1)
 		cap *= 2;
@@ -296,11 +313,20 @@ void sbx_jsonw_kv_null_reason(struct sbx_jsonw *w, const char *key,
 	sbx_jsonw_string(w, reason ? reason : "unknown");
 }
 
+int sbx_jsonw_check(const struct sbx_jsonw *w)
+{
+	if (w->err)
+		return -w->err;
+	if (w->depth != 0 || w->len == 0 || w->after_key)
+		return -EINVAL;
+	return 0;
+}
+
 int sbx_jsonw_finish(struct sbx_jsonw *w, char **out)
 {
-	int err = w->err;
-	if (!err && (w->depth != 0 || w->len == 0 || w->after_key))
-		err = EINVAL;
+	int err = -sbx_jsonw_check(w);
+	if (w->fixed)
+		err = EINVAL;           /* the buffer is the caller's already */
 	if (err) {
 		sbx_jsonw_free(w);
 		*out = NULL;

@@ -27,6 +27,7 @@ struct sbx_jsonw {
 	size_t cap;
 	int err;                /* 0, or a positive errno (sticky)            */
 	int depth;
+	bool fixed;             /* buf is the caller's: never grown or freed  */
 	bool after_key;         /* a key was written, its value is due        */
 	/* per level: 'o' object, 'a' array; and whether it has members yet   */
 	char kind[SBX_JSONW_MAX_DEPTH];
@@ -34,7 +35,16 @@ struct sbx_jsonw {
 };
 
 void sbx_jsonw_init(struct sbx_jsonw *w);
-/* Free the buffer (safe after finish, safe twice). */
+/* Write into the caller's buffer (cap bytes, with room for the NUL) and
+ * never allocate: for lines written where malloc may not be had (a confined
+ * child after a failed exec, a supervisor while the program waits). Running
+ * out of room is the sticky error ENOSPC. */
+void sbx_jsonw_init_fixed(struct sbx_jsonw *w, char *buf, size_t cap);
+/* 0 when the document is complete and no call failed (then w->buf holds
+ * w->len bytes and a NUL), else -errno. For the fixed mode; finish() is
+ * the allocating mode's. */
+int sbx_jsonw_check(const struct sbx_jsonw *w);
+/* Free the buffer (safe after finish, safe twice; a fixed one is left). */
 void sbx_jsonw_free(struct sbx_jsonw *w);
 
 /* Returns 0 and hands the NUL-terminated document to *out (caller frees),

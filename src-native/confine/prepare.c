@@ -250,7 +250,7 @@ int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
 	    door != SBX_DOOR_SPAWN)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
 				     "sbx_prepare: unknown door %d", door);
-	if (flags & ~(unsigned)(SBX_PREPARE_TSYNC | SBX_PREPARE_LISTENER))
+	if (flags & ~(unsigned)(SBX_PREPARE_TSYNC | SBX_PREPARE_LISTENER | SBX_PREPARE_REPORT))
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
 				     "sbx_prepare: unknown flags 0x%x", flags);
 	pp = prepared_alloc();
@@ -259,6 +259,7 @@ int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
 				     "out of memory");
 	pp->door = door;
 	pp->flags = flags;
+	pp->report = p->report == 1 || (flags & SBX_PREPARE_REPORT);
 	pp->landlock_fd = -1;
 	pp->self_task_fd = -1;
 	pp->result.seccomp_listener_fd = -1;

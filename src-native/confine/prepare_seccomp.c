@@ -197,7 +197,7 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 
 	if (pp->unix_supervise)
 		r = sbx_prepare_unix_seccomp(pp, p, err);   /* prepare_unix.c */
-	else if (p->report == 1 && listen)
+	else if (pp->report && listen)
 		r = prepare_notifying(pp, p, err);
 	else if (sbx_policy_compiled_fast(p, &pp->compiled))
 		r = 0;     /* a preset's program, compiled at build time */
@@ -207,7 +207,7 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 		r = keep_rings(pp, p, err);
 	if (r)
 		return r;
-	if (p->report == 1 && !listen)
+	if (pp->report && !listen)
 		sbx_notebuf_add(&pp->notes, "report: denied system calls are "
 				"not reported: this door did not ask for a "
 				"listener (SBX_PREPARE_LISTENER)");

@@ -237,7 +237,7 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
 			     struct sbx_error *err)
 {
 	static const struct sbx_action eperm = { SBX_ACT_ERRNO, EPERM };
-	bool report = p->report == 1;
+	bool report = pp->report;
 	struct sbx_seccomp_spec *spec = NULL, work;
 	struct sbx_seccomp_spec allow_all = {
 		.has_default = true, .default_action = { SBX_ACT_ALLOW, 0 }, .default_pointer = "",

@@ -59,7 +59,9 @@ struct sbx_prepared {
 
 	/* The filter for the native arch; NULL or insn_count 0: none. */
 	struct sbx_compiled *compiled;
-	/* `report: true` with SBX_PREPARE_LISTENER: the filter's errno denials
+	/* `report: true` or SBX_PREPARE_REPORT, decided once by sbx_prepare. */
+	bool report;
+	/* report with SBX_PREPARE_LISTENER: the filter's errno denials
 	 * became USER_NOTIF; this model of the original filter tells the
 	 * supervisor which errno each one would have returned. */
 	bool notify_denials;

@@ -36,6 +36,11 @@ enum {
 	/* Install seccomp with NEW_LISTENER for violation reporting; the fd is
 	 * in the report (sbx_report_listener_fd). */
 	SBX_PREPARE_LISTENER = 1u << 1,
+	/* Report denials as `"report": true` does, whatever the policy says
+	 * (the preload door's SBX_REPORT=1): the door's wish, passed here so
+	 * that the loaded policy is never changed. Needs SBX_PREPARE_LISTENER
+	 * to report anything. */
+	SBX_PREPARE_REPORT = 1u << 2,
 };
 
 /*

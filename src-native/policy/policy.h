@@ -350,11 +350,34 @@ struct sbx_policy {
 	size_t norigins, origins_cap;
 	/* Loaded by the preset fast path (preset_fast.h): its table index + 1,
 	 * else 0; and a copy of what its precompiled seccomp program was built
-	 * from, so that a change made after loading (e.g. `report`) is seen. */
+	 * from, so that a change made after loading is seen (the one left:
+	 * launcher/egress_setup.c adds the egress ports to net.connect). */
 	int fast_preset;
 	struct sbx_policy_seccomp fast_seccomp;
 	struct sbx_policy_net fast_net;
 };
+
+/* What a policy source is (policy_kind.c: the one place that decides),
+ * after leading blanks (*start, may be NULL): blank (a NUL ends it),
+ * inline JSON ('{'), a file path (a '/' or a name ending in ".json"), else
+ * a preset name. */
+enum sbx_source_kind {
+	SBX_SOURCE_EMPTY,
+	SBX_SOURCE_INLINE,
+	SBX_SOURCE_FILE,
+	SBX_SOURCE_PRESET,
+};
+enum sbx_source_kind sbx_policy_source_kind(const char *text, size_t len, const char **start);
+/* A name (an `extends` entry, a source without blanks) that is a file path. */
+bool sbx_policy_names_file(const char *name);
+
+/* $HOME (absolute, else NULL) and $TMPDIR (absolute, else "/tmp"), the
+ * values of `opts` first (policy_env.c: the one place that reads them). */
+struct sbx_env_dirs {
+	const char *home;
+	const char *tmpdir;
+};
+void sbx_policy_env_dirs(const struct sbx_policy_load_opts *opts, struct sbx_env_dirs *out);
 
 /* The compat mode of a section: its own, else the top-level one, else enforce. */
 int sbx_policy_section_compat(const struct sbx_policy *p, int section_compat);

@@ -135,7 +135,7 @@ int sbx_policy_load_fast(const char *source, const struct sbx_policy_load_opts *
 	struct sbx_fast_builder b;
 	struct sbx_policy *p;
 	char cwdbuf[PATH_MAX];
-	const char *env;
+	struct sbx_env_dirs dirs;
 	size_t max_text, max = opts && opts->max_bytes ? opts->max_bytes : 4u << 20;
 	int idx;
 
@@ -156,12 +156,9 @@ int sbx_policy_load_fast(const char *source, const struct sbx_policy_load_opts *
 	/* The same environment as load_top() in policy_source.c. The values
 	 * are only read while building (paths are copied by the expansion). */
 	b.ctx.cwd = opts && opts->cwd ? opts->cwd : getcwd(cwdbuf, sizeof(cwdbuf));
-	b.ctx.home = opts && opts->home ? opts->home : getenv("HOME");
-	if (b.ctx.home && b.ctx.home[0] != '/')
-		b.ctx.home = NULL;
-	env = getenv("TMPDIR");
-	b.ctx.tmpdir = opts && opts->tmpdir ? opts->tmpdir :
-		(env && env[0] == '/' ? env : "/tmp");
+	sbx_policy_env_dirs(opts, &dirs);
+	b.ctx.home = dirs.home;
+	b.ctx.tmpdir = dirs.tmpdir;
 	if (sbx_preset_fast_build(idx, &b) || b.failed) {
 		sbx_policy_free(p);
 		return -1;

@@ -88,13 +88,6 @@ static int read_file(const char *path, size_t max, char **text, size_t *len,
 	return 0;
 }
 
-static bool looks_like_file(const char *s)
-{
-	size_t n = strlen(s);
-
-	return strchr(s, '/') || (n > 5 && !strcmp(s + n - 5, ".json"));
-}
-
 /* ---- the load ----------------------------------------------------------------- */
 
 struct loader {
@@ -138,7 +131,7 @@ static int load_extends(struct loader *L, const char *entry, const char *pointer
 	size_t len;
 	int rc;
 
-	if (looks_like_file(entry)) {
+	if (sbx_policy_names_file(entry)) {
 		const char *path = sbx_policy_expand_path(&ctx, entry, pointer, true, L->err);
 		struct stat st;
 
@@ -342,8 +335,9 @@ static int load_top(const char *text, size_t len, bool inline_only,
 	struct loader L = { .opts = opts, .err = err };
 	struct sbx_policy *p;
 	char cwdbuf[PATH_MAX];
-	const char *env;
-	size_t i = 0;
+	struct sbx_env_dirs dirs;
+	const char *start;
+	size_t i;
 	int rc;
 
 	sbx_error_clear(err);
@@ -362,11 +356,9 @@ static int load_top(const char *text, size_t len, bool inline_only,
 	L.acc = p;
 
 	L.cwd = opts && opts->cwd ? opts->cwd : getcwd(cwdbuf, sizeof(cwdbuf));
-	L.home = opts && opts->home ? opts->home : getenv("HOME");
-	if (L.home && L.home[0] != '/')
-		L.home = NULL;
-	env = getenv("TMPDIR");
-	L.tmpdir = opts && opts->tmpdir ? opts->tmpdir : (env && env[0] == '/' ? env : "/tmp");
+	sbx_policy_env_dirs(opts, &dirs);
+	L.home = dirs.home;
+	L.tmpdir = dirs.tmpdir;
 	L.cwd = sbx_arena_strdup(&p->arena, L.cwd);
 	L.home = sbx_arena_strdup(&p->arena, L.home);
 	L.tmpdir = sbx_arena_strdup(&p->arena, L.tmpdir);
@@ -375,9 +367,9 @@ static int load_top(const char *text, size_t len, bool inline_only,
 		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, "", "out of memory");
 	}
 
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-		i++;
-	if (inline_only || (i < len && text[i] == '{')) {
+	enum sbx_source_kind kind = sbx_policy_source_kind(text, len, &start);
+	i = (size_t)(start - text);
+	if (inline_only || kind == SBX_SOURCE_INLINE) {
 		rc = load_doc(&L, "inline", "inline policy", text, len, L.cwd);
 	} else {
 		/* A name or path: a NUL-terminated string (load() checked). */

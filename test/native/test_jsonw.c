@@ -167,6 +167,33 @@ TEST(jsonw_grows_past_its_first_buffer)
 	free(out);
 }
 
+TEST(jsonw_fixed_buffer_fills_then_fails_without_allocating)
+{
+	char buf[16];
+	struct sbx_jsonw w;
+	sbx_jsonw_init_fixed(&w, buf, sizeof(buf));
+	sbx_jsonw_object_begin(&w);
+	sbx_jsonw_kv_string(&w, "a", "1234567");        /* 15 bytes and the NUL: full */
+	sbx_jsonw_object_end(&w);
+	CHECK_EQ_INT(sbx_jsonw_check(&w), 0);
+	CHECK_STR(buf, "{\"a\":\"1234567\"}");
+	CHECK(w.buf == buf && w.len == strlen(buf));
+
+	/* one byte more than fits (with its NUL): ENOSPC, sticky, NUL-terminated */
+	sbx_jsonw_init_fixed(&w, buf, sizeof(buf));
+	sbx_jsonw_object_begin(&w);
+	sbx_jsonw_kv_string(&w, "a", "12345678");
+	sbx_jsonw_object_end(&w);
+	CHECK_EQ_INT(sbx_jsonw_check(&w), -ENOSPC);
+	CHECK(strlen(buf) < sizeof(buf));
+	sbx_jsonw_free(&w);     /* the caller's buffer is not freed (ASan) */
+
+	/* an unfinished document is not complete */
+	sbx_jsonw_init_fixed(&w, buf, sizeof(buf));
+	sbx_jsonw_object_begin(&w);
+	CHECK_EQ_INT(sbx_jsonw_check(&w), -EINVAL);
+}
+
 int main(void)
 {
 	return t_run();
