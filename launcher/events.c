@@ -55,6 +55,15 @@ void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why)
 		dprintf(2, "sbx: skipped %s: %s\n", layer, why);
 }
 
+void ln_event_notice(struct ln_ctx *c, const char *text)
+{
+	char line[1600];
+	size_t n = (size_t)snprintf(line, sizeof(line), "{\"event\":\"notice\",\"message\":\"");
+	n = json_str(line, n, sizeof(line) - 4, text);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
+	chan_send(c, line, n);
+}
+
 void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
 		    const struct sbx_error *err, int exit_code)
 {
@@ -74,7 +83,7 @@ void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
 void ln_die(const char *step, const struct sbx_error *err)
 {
 	if (err->pointer[0])
-		dprintf(2, "sbx: %s: %s (%s)\n", step, err->message, err->pointer);
+		dprintf(2, "sbx: %s: %s (in the policy at %s)\n", step, err->message, err->pointer);
 	else
 		dprintf(2, "sbx: %s: %s\n", step, err->message);
 	_exit(LN_EXIT_SETUP);

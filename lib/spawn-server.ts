@@ -29,6 +29,8 @@ const FLAG_VERBOSE = 1;
 const FLAG_WARM = 2;
 const FLAG_ARGV0 = 4;
 const FLAG_EARLY_EXIT = 8;
+/** The launcher writes its one line on refused layers to the sandbox's stderr (launcher/host.c). */
+const FLAG_NOTICE = 16;
 const MAX_FDS = 60;
 const MAX_BYTES = 192 * 1024;
 
@@ -44,6 +46,8 @@ export interface ServerSpawnRequest {
   warm: boolean;
   /** 'exit' may come once the sandbox's processes are gone, before its namespaces are (not with cow). */
   earlyExit: boolean;
+  /** The launcher prints the notice on refused layers itself (else Node does, lib/spawn.ts). */
+  notice?: boolean;
   stdio: unknown[];
   timeout?: number;
   killSignal?: NodeJS.Signals | number;
@@ -258,7 +262,7 @@ function encode(id: number, r: ServerSpawnRequest, nfds: number): Buffer | null 
   u32(MAGIC);
   u32(REQ_SPAWN);
   u32(id);
-  u32((r.verbose ? FLAG_VERBOSE : 0) | (r.warm ? FLAG_WARM : 0) | (r.argv0 !== undefined ? FLAG_ARGV0 : 0) | (r.earlyExit ? FLAG_EARLY_EXIT : 0));
+  u32((r.verbose ? FLAG_VERBOSE : 0) | (r.warm ? FLAG_WARM : 0) | (r.argv0 !== undefined ? FLAG_ARGV0 : 0) | (r.earlyExit ? FLAG_EARLY_EXIT : 0) | (r.notice ? FLAG_NOTICE : 0));
   u32(nfds);
   str(r.cwd);
   str(r.policy);
