@@ -278,12 +278,14 @@ static const char *ename(int e)
 	return s ? s : strerror(e);
 }
 
-/* A refusal with EPERM/EACCES by a filter this process already runs under. */
-static bool filtered_refusal(int e, const char *call, char *buf, size_t n)
+/* A refusal with EPERM/EACCES by a filter this process already runs under.
+ * A container is named only for calls refused before any namespace of
+ * sbx's (inside one, the capabilities read are that namespace's). */
+static bool filtered_refusal(int e, const char *call, bool outside, char *buf, size_t n)
 {
 	if ((e != EPERM && e != EACCES) || !sbx_host_seccomp_filtered())
 		return false;
-	if (in_container() && !sbx_host_cap_sys_admin())
+	if (outside && in_container() && !sbx_host_cap_sys_admin())
 		snprintf(buf, n, "inside a container without CAP_SYS_ADMIN (its seccomp profile refuses "
 			 "%s: %s)", call, ename(e));
 	else
@@ -323,7 +325,7 @@ void sbx_host_why_userns(int e, char *buf, size_t n)
 			 "(kernel.unprivileged_userns_clone=0)");
 		return;
 	}
-	if (filtered_refusal(e, "unshare", buf, n))
+	if (filtered_refusal(e, "unshare", true, buf, n))
 		return;
 	snprintf(buf, n, "unshare(CLONE_NEWUSER) is refused (%s%s)", ename(e),
 		 e == EPERM ? ": in a chroot, or by a security module" : "");
@@ -338,7 +340,7 @@ void sbx_host_why_idmap(int e, const char *file, char *buf, size_t n)
 	else if (e == EACCES)
 		snprintf(buf, n, "writing %s is refused (EACCES: an enclosing Landlock sandbox or a "
 			 "security module)", file);
-	else if (!filtered_refusal(e, "writing the id maps", buf, n))
+	else if (!filtered_refusal(e, "writing the id maps", false, buf, n))
 		snprintf(buf, n, "writing %s is refused (%s)", file, ename(e));
 }
 
@@ -358,7 +360,7 @@ void sbx_host_why_kind(int kind, int e, char *buf, size_t n)
 			snprintf(buf, n, "the limit of %s namespaces is reached (%s)", k->name, k->sysctl);
 	} else if (e == EINVAL || e == ENOSYS) {
 		snprintf(buf, n, "the kernel has no %s namespaces", k->name);
-	} else if (!filtered_refusal(e, "unshare", buf, n)) {
+	} else if (!filtered_refusal(e, "unshare", false, buf, n)) {
 		snprintf(buf, n, "unshare of a %s namespace is refused (%s)", k->name, ename(e));
 	}
 }
@@ -377,15 +379,16 @@ void sbx_host_why_mount(int e, const char *call, bool in_userns, char *buf, size
 			 "(AppArmor: kernel.apparmor_restrict_unprivileged_userns=1)");
 		return;
 	}
-	if (filtered_refusal(e, call, buf, n))
+	if (filtered_refusal(e, call, !in_userns, buf, n))
 		return;
-	snprintf(buf, n, "mounting is refused%s (%s: %s)", in_userns ? " inside the user namespace" : "",
-		 call, ename(e));
+	snprintf(buf, n, "mounting is refused%s (%s: %s%s)", in_userns ? " inside the user namespace" : "",
+		 call, ename(e), e == EPERM || e == EACCES ? ": an enclosing Landlock sandbox or a "
+		 "security module" : "");
 }
 
 void sbx_host_why_loopback(int e, char *buf, size_t n)
 {
-	if (!filtered_refusal(e, "the loopback ioctl", buf, n))
+	if (!filtered_refusal(e, "the loopback ioctl", false, buf, n))
 		snprintf(buf, n, "bringing up loopback is refused (%s)", ename(e));
 }
 
