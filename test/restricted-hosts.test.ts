@@ -102,10 +102,10 @@ function hostPolicy(cwd: string, extra: Record<string, unknown>): string {
 const sbxLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('sbx: '));
 
 /** sbx.run twice from one process (the spawn server: the second sandbox uses what the first learnt). */
-function apiScript(index: string, argv: string[]): string {
+function apiScript(index: string, argv: string[], opts: Record<string, unknown> = {}): string {
   return `const sbx = require(${JSON.stringify(index)});
 (async () => { const out = [];
-  for (let i = 0; i < 2; i++) { const r = await sbx.run(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))});
+  for (let i = 0; i < 2; i++) { const r = await sbx.run(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))}, ${JSON.stringify(opts)});
     out.push({ code: r.code, stdout: r.stdout, stderr: r.stderr, skipped: r.skipped, notice: r.notice }); }
   const p = sbx.probe().spawn;
   console.log(JSON.stringify({ runs: out, probe: p })); })();`;
@@ -208,6 +208,28 @@ describe.skipIf(!hasPy)('restricted hosts (needs /usr/bin/python3 for the socket
         expect(e.stderr).toMatch(/namespaces\.user: the host refuses it: user namespaces are disabled \(user\.max_user_namespaces=0\)/);
       });
     }
+  });
+
+  describe('no network namespace: the net section by seccomp and Landlock alone', () => {
+    it.skipIf(!isRoot())('unpriv: internet sockets a policy kept to its own network namespace are refused; --net host still opens them', () => {
+      const cwd = workdir();
+      const p = pkg('unpriv');
+      const inet = JSON.stringify({ extends: 'default', net: { inet: true } });
+      const a = run('root', [LIMIT_SH, '65534', p.node, '-e', apiScript(p.index, probeScript(), { policy: inet })], { cwd });
+      expect(a.status, a.stderr).toBe(0);
+      const out = JSON.parse(a.stdout) as ApiOut;
+      for (const x of out.runs) {
+        expect(x.code, x.stderr).toBe(0);
+        expectConfined(x.stdout);
+        expect(x.skipped).toContainEqual({ layer: 'net.inet', reason: "no network namespace: internet sockets are refused (they would reach the host's network)" });
+        expect(x.notice).toMatch(/a network namespace \(internet sockets are refused instead, loopback too\)/);
+      }
+      // The neighbour: --net host asks for no namespace, and gets internet sockets.
+      const h = run('root', [LIMIT_SH, '65534', p.node, p.cli, 'run', '--net', 'host', '--', ...probeScript()], { cwd });
+      expect(h.status, h.stderr).toBe(0);
+      expect(h.stdout).toContain('INET-OPEN');
+      expect(h.stdout).toContain('SECRET-DENIED');
+    });
   });
 
   describe("a container: Docker's default seccomp profile and capability set", () => {
