@@ -134,8 +134,8 @@ void ln_host_notice(struct ln_ctx *c)
 			m += (size_t)snprintf(made + m, sizeof(made) - m, "%s%s", m ? "/" : "",
 					      kinds[i].name);
 	if (n < cap)
-		snprintf(line + n, cap - n, "; still enforced: the policy's Landlock and seccomp rules%s%s%s"
-			 , m ? ", the " : "", made,
+		snprintf(line + n, cap - n, "; still enforced: the policy's Landlock and seccomp rules%s%s%s",
+			 m ? ", the " : "", made,
 			 m ? (strchr(made, '/') ? " namespaces" : " namespace") : "");
 	ln_event_notice(c, line + 5);           /* without "sbx: " */
 	if (!c->quiet)
