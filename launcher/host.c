@@ -36,7 +36,7 @@ void ln_host_learn(void)
 	unsigned long all = CLONE_NEWUSER;
 	for (int i = 0; i < SBX_HOST_NKINDS; i++)
 		all |= sbx_host_kinds[i].flag;
-	cache.n = sbx_host_skipped(&r, all, getuid() == 0, cache.skip,
+	cache.n = sbx_host_skipped(&r, all, sbx_host_cap_sys_admin(), cache.skip,
 				   sizeof(cache.skip) / sizeof(cache.skip[0]));
 	cache.known = true;
 }

@@ -91,8 +91,8 @@ int ln_ns_enter(struct ln_ctx *c, const char **step, struct sbx_error *err)
 		}
 		if (e && (rc = ln_host_refused(c, "namespaces.user", CLONE_NEWUSER, why, err)))
 			return rc;
-		/* Without it, only root may make the other kinds. */
-		if (e && !root) {
+		/* Without it, only CAP_SYS_ADMIN makes the other kinds. */
+		if (e && !(root && sbx_host_cap_sys_admin())) {
 			for (int i = 0; i < SBX_HOST_NKINDS; i++) {
 				const struct sbx_host_kind *k = &sbx_host_kinds[i];
 				if ((want & k->flag) &&

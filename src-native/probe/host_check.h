@@ -57,13 +57,15 @@ int sbx_host_loopback_up(void);
  * CLONE_NEWUSER among them) skips on such a host, as the `skipped` events
  * say it: layer and reason, one entry per layer, the user namespace first,
  * then the kinds, the view ("root and mounts", when CLONE_NEWNS is wanted)
- * and "loopback". Returns the number of entries (at most cap). */
+ * and "loopback"; `admin`: the caller has CAP_SYS_ADMIN (then the other kinds
+ * were tried without a user namespace). Returns the number of entries (at
+ * most cap). */
 struct sbx_host_skip {
 	const char *layer;
 	unsigned long flag;     /* CLONE_NEW* it stands for; 0: view, loopback */
 	char reason[240];
 };
-size_t sbx_host_skipped(const struct sbx_host_check *r, unsigned long want, bool root,
+size_t sbx_host_skipped(const struct sbx_host_check *r, unsigned long want, bool admin,
 			struct sbx_host_skip *out, size_t cap);
 /* The reason of a kind skipped because the user namespace was. */
 #define SBX_HOST_NEEDS_USERNS "needs the user namespace, which the host refuses"

@@ -157,7 +157,8 @@ static int write_map(const char *path, unsigned long id)
 	return e;
 }
 
-static __attribute__((noreturn)) void check_child(int fd, unsigned long uid, unsigned long gid)
+static __attribute__((noreturn)) void check_child(int fd, unsigned long uid, unsigned long gid,
+						 bool admin)
 {
 	struct sbx_host_check r;
 	memset(&r, 0, sizeof(r));
@@ -165,7 +166,6 @@ static __attribute__((noreturn)) void check_child(int fd, unsigned long uid, uns
 		r.kinds[i] = -1;
 	r.mount = -1;
 	r.loopback = -1;
-	bool root = uid == 0;
 	const char *file = NULL;
 
 	r.idmap = sbx_host_idmap_writable(&file);
@@ -191,8 +191,8 @@ static __attribute__((noreturn)) void check_child(int fd, unsigned long uid, uns
 			file = "/proc/self/setgroups";
 		r.idmap = e;
 	}
-	/* Without a user namespace only a root caller can make the others. */
-	if (r.user == 0 || root) {
+	/* Without a user namespace only CAP_SYS_ADMIN can make the others. */
+	if ((r.user == 0 && r.idmap == 0) || admin) {
 		for (int i = 0; i < SBX_HOST_NKINDS; i++)
 			r.kinds[i] = unshare((int)sbx_host_kinds[i].flag) ? errno : 0;
 	}
@@ -210,6 +210,7 @@ static __attribute__((noreturn)) void check_child(int fd, unsigned long uid, uns
 int sbx_host_check_run(struct sbx_host_check *out)
 {
 	unsigned long uid = (unsigned long)getuid(), gid = (unsigned long)getgid();
+	bool admin = sbx_host_cap_sys_admin();
 	int p[2], status;
 
 	if (pipe2(p, O_CLOEXEC))
@@ -223,7 +224,7 @@ int sbx_host_check_run(struct sbx_host_check *out)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		check_child(p[1], uid, gid);
+		check_child(p[1], uid, gid, admin);
 	}
 	close(p[1]);
 	ssize_t n = sbx_probe_read_full(p[0], out, sizeof(*out));
@@ -360,6 +361,9 @@ void sbx_host_why_kind(int kind, int e, char *buf, size_t n)
 			snprintf(buf, n, "the limit of %s namespaces is reached (%s)", k->name, k->sysctl);
 	} else if (e == EINVAL || e == ENOSYS) {
 		snprintf(buf, n, "the kernel has no %s namespaces", k->name);
+	} else if (e == EPERM && !sbx_host_cap_sys_admin()) {
+		snprintf(buf, n, "without a user namespace a %s namespace needs CAP_SYS_ADMIN, which this "
+			 "process lacks", k->name);
 	} else if (!filtered_refusal(e, "unshare", false, buf, n)) {
 		snprintf(buf, n, "unshare of a %s namespace is refused (%s)", k->name, ename(e));
 	}
@@ -394,7 +398,7 @@ void sbx_host_why_loopback(int e, char *buf, size_t n)
 
 /* ---- what a launcher skips -------------------------------------------- */
 
-size_t sbx_host_skipped(const struct sbx_host_check *r, unsigned long want, bool root,
+size_t sbx_host_skipped(const struct sbx_host_check *r, unsigned long want, bool admin,
 			struct sbx_host_skip *out, size_t cap)
 {
 	size_t n = 0;
@@ -417,7 +421,7 @@ size_t sbx_host_skipped(const struct sbx_host_check *r, unsigned long want, bool
 		kinds_ok[i] = false;
 		if (!(want & f))
 			continue;
-		if ((want & CLONE_NEWUSER) && !user && !root) {
+		if ((want & CLONE_NEWUSER) && !user && !admin) {
 			if ((why = ADD(sbx_host_kinds[i].layer, f)) != NULL) {
 				snprintf(why, sizeof(out[0].reason), "%s", SBX_HOST_NEEDS_USERNS);
 				n++;

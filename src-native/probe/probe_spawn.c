@@ -54,7 +54,7 @@ void sbx_probe_spawn(struct sbx_jsonw *w)
 		sbx_jsonw_object_end(w);
 		return;
 	}
-	size_t n = sbx_host_skipped(&r, DEFAULT_NS, geteuid() == 0, s, sizeof(s) / sizeof(s[0]));
+	size_t n = sbx_host_skipped(&r, DEFAULT_NS, sbx_host_cap_sys_admin(), s, sizeof(s) / sizeof(s[0]));
 	kv_layer(w, "userNamespace", s, n, "namespaces.user");
 	sbx_jsonw_key(w, "namespaces");
 	sbx_jsonw_object_begin(w);
