@@ -74,6 +74,13 @@ size_t ln_line_skipped(struct ln_line *l, const char *layer, const char *reason)
 	return end(l);
 }
 
+size_t ln_line_notice(struct ln_line *l, const char *message)
+{
+	begin(l, "notice");
+	str(l, "message", message ? message : "");
+	return end(l);
+}
+
 size_t ln_line_limit(struct ln_line *l, const char *limit, const char *mechanism)
 {
 	begin(l, "limit");

@@ -41,6 +41,9 @@ struct ln_line {
 size_t ln_line_started(struct ln_line *l);
 /* {"event":"skipped","layer","reason"}: best-effort left a layer out. */
 size_t ln_line_skipped(struct ln_line *l, const char *layer, const char *reason);
+/* {"event":"notice","message"}: the one line on layers the host refused
+ * (host.c), for Node to say when the launcher does not. */
+size_t ln_line_notice(struct ln_line *l, const char *message);
 /* {"event":"limit","limit","mechanism"}: what enforces a limit. */
 size_t ln_line_limit(struct ln_line *l, const char *limit, const char *mechanism);
 /* {"event":"error"|"exec-error","exitCode","step","code","errno","pointer","message"} */

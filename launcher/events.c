@@ -37,6 +37,13 @@ void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why)
 		dprintf(2, "sbx: skipped %s: %s\n", layer, why);
 }
 
+void ln_event_notice(struct ln_ctx *c, const char *text)
+{
+	struct ln_line l;
+	ln_line_notice(&l, text);
+	ln_event_send(c->chan_fd, &l);
+}
+
 void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
 		    const struct sbx_error *err, int exit_code)
 {
@@ -48,7 +55,7 @@ void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
 void ln_die(const char *step, const struct sbx_error *err)
 {
 	if (err->pointer[0])
-		dprintf(2, "sbx: %s: %s (%s)\n", step, err->message, err->pointer);
+		dprintf(2, "sbx: %s: %s (in the policy at %s)\n", step, err->message, err->pointer);
 	else
 		dprintf(2, "sbx: %s: %s\n", step, err->message);
 	_exit(LN_EXIT_SETUP);

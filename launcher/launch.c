@@ -13,6 +13,7 @@
 #include "launcher.h"
 #include "policy.h"
 #include "sbx_apply.h"
+#include "policy.h"
 #include "sbx_policy.h"
 
 #include <errno.h>
@@ -86,7 +87,7 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 
 /* After the namespaces: the view, hostname, prepare; then either fork the
  * program (as the init of a pid namespace) or become it. */
-static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_policy *p,
+static __attribute__((noreturn)) void stage2(struct ln_ctx *c, struct sbx_policy *p,
 					     bool as_init, int status_fd, const sigset_t *old_mask)
 {
 	const struct sbx_spawn_plan *plan = c->plan;
@@ -96,10 +97,16 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	ln_egress_forget(c);                    /* net.hosts: egress_setup.c */
 	if (ln_usup_begin(c, p, &err))         /* net.unixPaths: unixsup.c */
 		fail(c, "unixPaths", &err);
-	if (c->ns_done & CLONE_NEWNS) {
-		if (ln_rootfs_build(c, &step, &err))
-			fail(c, step, &err);
-	} else if (plan->nmounts && (plan->ns_flags & CLONE_NEWNS)) {
+	bool mount_ns = c->ns_done & CLONE_NEWNS;
+	int view = mount_ns ? ln_rootfs_build(c, &step, &err) : 0;
+	if (view < 0)
+		fail(c, step, &err);
+	if (view == 1) {         /* host.c: the host refuses mounting */
+		char why[sizeof(err.message)];
+		snprintf(why, sizeof(why), "%s", err.message);
+		if (ln_host_refused(c, "root and mounts", LN_LOST_VIEW, why, &err))
+			fail(c, "rootfs", &err);
+	} else if (!mount_ns && plan->nmounts && (plan->ns_flags & CLONE_NEWNS)) {
 		ln_event_skipped(c, "root and mounts", plan->nprotect ? "no mount namespace (nor "
 				 "fs.protect/fs.hide: paths under the working directory stay writable)"
 				 : "no mount namespace");
@@ -116,6 +123,18 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_
 	/* net.unixPaths: the listed sockets, as the view shows them */
 	if (ln_usup_open(c, p, &err))
 		fail(c, "unixPaths", &err);
+	/* No network namespace (host.c): what the policy left to it, internet
+	 * sockets that reach only loopback, would reach the host's network;
+	 * they are refused instead (net.hosts refuses itself: egress_setup.c). */
+	if ((plan->ns_flags & CLONE_NEWNET) && !(c->ns_done & CLONE_NEWNET) && p->net.inet != 0 &&
+	    !p->net.hosts.set) {
+		p->net.present = true;
+		p->net.inet = 0;
+		c->lost.inet_closed = true;
+		ln_event_skipped(c, "net.inet", "no network namespace: internet sockets are refused "
+				 "(they would reach the host's network)");
+	}
+	ln_host_notice(c);         /* host.c: one line, unless --quiet */
 	struct sbx_prepared *pp = NULL;
 	if (sbx_prepare(p, SBX_DOOR_SPAWN, ln_notify_prepare_flags(p), &pp, &err))
 		fail(c, "prepare", &err);

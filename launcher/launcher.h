@@ -62,14 +62,46 @@ struct ln_ctx {
 	/* paths.c: the empty directory and file fs.hide mounts (-1: none yet). */
 	int empty_dir;
 	int empty_file;
+	/* host.c: no line on stderr for the layers the host refused. */
+	bool quiet;
+	/* host.c: what the host refused (CLONE_NEW* and LN_LOST_*), the first
+	 * two reasons in its terms, and whether internet sockets were closed
+	 * for want of a network namespace (launch.c). */
+	struct {
+		unsigned long what;
+		char why[2][240];
+		bool inet_closed;
+		bool said;
+	} lost;
 };
 
 struct ln_line;
 /* events.c: a line of event_lines.h on the channel `fd`, when it is a
  * socket (nothing when the line could not be written). */
 void ln_event_send(int fd, const struct ln_line *l);
+/* ---- host.c (restricted hosts: docs/security-model.md) ---- */
+#define LN_LOST_VIEW (1UL << 40)        /* mount namespace made, mounting refused */
+#define LN_LOST_LOOPBACK (1UL << 41)    /* network namespace made, lo not up      */
+/* The spawn server, before its first sandbox: what the host refuses, tried
+ * once in a child (host_check.h) and kept for every sandbox forked after. */
+void ln_host_learn(void);
+/* A layer the server found refused ("namespaces.pid", "root and mounts",
+ * "loopback"): its reason in *why. */
+bool ln_host_cached(const char *layer, const char **why);
+/* The host refuses `layer` (`what`: the CLONE_NEW* flag or LN_LOST_*):
+ * enforce: -1 with err naming the layer and the host's reason; best-effort:
+ * the `skipped` event, remembered for the notice, 0. */
+int ln_host_refused(struct ln_ctx *c, const char *layer, unsigned long what, const char *why,
+		    struct sbx_error *err);
+/* The one line saying what was lost and what still holds (nothing when
+ * nothing was lost; once): a "notice" event, and on stderr unless quiet. */
+void ln_host_notice(struct ln_ctx *c);
+
 /* events.c: one JSON line on the channel (and on stderr with --verbose). */
 void ln_event_skipped(struct ln_ctx *c, const char *layer, const char *why);
+/* events.c: host.c's one line on the layers the host refused, as an event
+ * ("notice": Node says it when the launcher does not). */
+void ln_event_notice(struct ln_ctx *c, const char *text);
 /* events.c: a setup failure (event "error") or the exec's ("exec-error") as
  * a line on the channel. */
 void ln_event_error(struct ln_ctx *c, const char *event, const char *step,
@@ -109,11 +141,11 @@ bool ln_slot_seccomp_early_ok(const struct sbx_prepared *pp);
  * process itself), skipping what the host refuses when best-effort.
  * Sets c->ns_done. The pid namespace applies to the next fork. */
 int ln_ns_enter(struct ln_ctx *c, const char **step, struct sbx_error *err);
-/* Bring loopback up in a new network namespace. */
-int ln_net_loopback_up(struct sbx_error *err);
 
 /* rootfs.c: the filesystem view, pivot_root, old root detached; then the
- * working directory. Needs a new mount namespace. */
+ * working directory. Needs a new mount namespace. 1 when the host refuses
+ * mounting before anything was changed (err holds the reason in its terms:
+ * the view is skipped or, in enforce mode, the launch fails). */
 int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err);
 /* secrets.c: for a root caller, cover the root-only secrets under /etc
  * in the view being built under /newroot (before pivot_root). */

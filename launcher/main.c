@@ -1,7 +1,7 @@
 /*
  * sbx-launcher — the spawn door's first process inside the child.
  *
- *   sbx-launcher [--policy-fd N] [--keep-fds N] [--argv0 NAME] [--verbose] -- CMD [ARGS...]
+ *   sbx-launcher [--policy-fd N] [--keep-fds N] [--argv0 NAME] [--verbose] [--quiet] -- CMD [ARGS...]
  *
  * The policy (inline JSON, a preset name or a file path) arrives on fd N
  * (default 3), read to end-of-file, at most 4 MiB: never in argv, where it
@@ -34,7 +34,7 @@
 static __attribute__((noreturn)) void usage(const char *why)
 {
 	dprintf(2, "sbx-launcher: %s\nusage: sbx-launcher [--policy-fd N] [--keep-fds N] "
-		   "[--argv0 NAME] [--cwd PATH] [--verbose] [--explain] -- CMD [ARGS...]\n"
+		   "[--argv0 NAME] [--cwd PATH] [--verbose] [--quiet] [--explain] -- CMD [ARGS...]\n"
 		   "       sbx-launcher --cow-diff UPPER LOWER\n"
 		   "       sbx-launcher --cow-apply UPPER TARGET [DEV:INO]\n", why);
 	_exit(LN_EXIT_SETUP);
@@ -101,6 +101,8 @@ int main(int argc, char **argv)
 			named_cwd = argv[++i];
 		} else if (!strcmp(argv[i], "--verbose")) {
 			c.verbose = true;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			c.quiet = true;     /* host.c: no line for refused layers */
 		} else if (!strcmp(argv[i], "--explain")) {
 			explain = true;     /* explain.c */
 		} else {

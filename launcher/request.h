@@ -29,6 +29,9 @@
  * launcher's own namespace teardown (not with cow: Node reads the overlay's
  * upper directory after 'close', when its mount must be gone). */
 #define LN_REQ_EARLY_EXIT 8u
+/* The sandbox's stderr gets the one line on layers the host refused
+ * (launcher/host.c); without it Node says it (lib/spawn.ts). */
+#define LN_REQ_NOTICE 16u
 /* stdio entries passed to the program (child_process allows any number; a
  * request with more goes through the direct launcher). */
 #define LN_REQ_MAX_FDS 60

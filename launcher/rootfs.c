@@ -9,11 +9,13 @@
  * (Linux 5.12): one call instead of remounting every submount, and it only
  * ever adds flags, which a user namespace may do to locked mounts.
  */
+#include "host_check.h"
 #include "launcher.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,8 +246,20 @@ int ln_rootfs_build(struct ln_ctx *c, const char **step, struct sbx_error *err)
 	int rc;
 
 	*step = "rootfs";
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return sbx_error_sys(err, errno, "mount", "/root", "making / private: %s", strerror(errno));
+	/* Every call the view needs, tried before anything is mounted: a host
+	 * that refuses mounting (AppArmor's user-namespace restriction, a
+	 * container's seccomp profile) loses the view, not the sandbox. */
+	const char *call = NULL, *known;
+	char why[240];
+	int e = 0;
+	if (ln_host_cached("root and mounts", &known))
+		snprintf(why, sizeof(why), "%s", known), e = EPERM;
+	else if ((e = sbx_host_mount_calls(&call)) != 0)
+		sbx_host_why_mount(e, call, (c->ns_done & CLONE_NEWUSER) != 0, why, sizeof(why));
+	if (e) {
+		sbx_error_set(err, SBX_EUNSUPPORTED, e, "/root", "%s", why);
+		return 1;
+	}
 	if (mount("tmpfs", BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"))
 		return sbx_error_sys(err, errno, "mount", "/root", "tmpfs on " BASE ": %s", strerror(errno));
 	if (chdir(BASE) || mkdir("oldroot", 0755) ||

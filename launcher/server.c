@@ -363,7 +363,8 @@ static __attribute__((noreturn)) void worker(struct srv_entry *en, const struct 
 	struct ln_ctx c = { .chan_fd = n, .keep_fds = n, .parent_pid = getppid(), .notify_sock = -1,
 			    .notify_peer = -1, .slot_sock = -1, .slot_buf = -1, .report_fd = n + 1,
 			    .empty_dir = -1, .empty_file = -1,
-			    .verbose = r->flags & LN_REQ_VERBOSE, .argv = r->argv, .argv0 = r->argv0 };
+			    .verbose = r->flags & LN_REQ_VERBOSE, .argv = r->argv, .argv0 = r->argv0,
+			    .quiet = !(r->flags & LN_REQ_NOTICE) };
 	struct sbx_error err;
 	sbx_error_clear(&err);
 	int all[LN_REQ_MAX_FDS + 2];
@@ -424,7 +425,7 @@ static __attribute__((noreturn)) void slot_main(struct srv_entry *en, int sock)
 	struct ln_ctx c = { .chan_fd = SLOT_FD_BASE + 1, .keep_fds = 3, .parent_pid = getppid(),
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = SLOT_FD_BASE,
 			    .slot_buf = SLOT_FD_BASE + 2, .report_fd = SLOT_FD_BASE,
-			    .verbose = en->verbose, .argv = no_argv,
+			    .verbose = en->verbose, .argv = no_argv, .quiet = true,
 			    .plan = en->plan, .empty_dir = -1, .empty_file = -1 };
 	if (chdir(en->cwd))
 		_exit(LN_EXIT_SETUP);
@@ -513,6 +514,8 @@ static void slot_start(struct srv *s, int i)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
 		return;
 	en->slot_fp = protect_fingerprint(en->plan);
+	if (en->plan->ns_flags)
+		ln_host_learn();        /* host.c: once per server */
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
@@ -568,6 +571,7 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 		answer("{\"error\":\"socketpair: %s\"}", strerror(errno));
 		return;
 	}
+	ln_host_learn();                /* host.c: once per server */
 	pid_t pid = fork();
 	if (pid == 0)
 		worker(en, r, fds, rp[1]);

@@ -30,6 +30,11 @@ export interface SkippedEvent {
   layer: string;
   reason: string;
 }
+/** The one line on layers the host refused (launcher/host.c), for Node to say when the launcher does not. */
+export interface NoticeEvent {
+  event: 'notice';
+  message: string;
+}
 /** The mechanism that enforces a limit of the policy. */
 export interface LimitEvent {
   event: 'limit';
@@ -107,6 +112,7 @@ export interface CowAbortEvent {
 export type ChannelEvent =
   | StartedEvent
   | SkippedEvent
+  | NoticeEvent
   | LimitEvent
   | ErrorEvent
   | EndEvent
@@ -130,6 +136,8 @@ function parseObject(o: Obj): LauncherEvent | null {
       return { event: 'started' };
     case 'skipped':
       return isStr(o.layer) && isStr(o.reason) ? { event: 'skipped', layer: o.layer, reason: o.reason } : null;
+    case 'notice':
+      return isStr(o.message) ? { event: 'notice', message: o.message } : null;
     case 'limit':
       return oneOf<LimitName>(o.limit, LIMIT_NAMES) && oneOf<LimitMechanism>(o.mechanism, LIMIT_MECHANISMS)
         ? { event: 'limit', limit: o.limit, mechanism: o.mechanism }

@@ -19,11 +19,21 @@ export interface ProbeReport {
   cgroup: Record<string, unknown>;
   container: Record<string, unknown>;
   process: Record<string, unknown>;
+  /** The spawn door's layers on this host and what `sbx run` would skip (docs/probe.md). */
+  spawn: Record<string, unknown> & { skipped: Measured<Array<{ layer: string; reason: string }>> };
   [key: string]: unknown;
 }
 
-export function probe(): ProbeReport {
-  return JSON.parse(callNative(() => native().probeJson())) as ProbeReport;
+let measured: string | undefined;
+
+/**
+ * Measured once per process (the probe forks children that try namespaces, filters and
+ * Landlock; the host does not change under a running program): later calls get a fresh copy
+ * of the same answer. `{ fresh: true }` measures again.
+ */
+export function probe(opts: { fresh?: boolean } = {}): ProbeReport {
+  if (measured === undefined || opts.fresh) measured = callNative(() => native().probeJson());
+  return JSON.parse(measured) as ProbeReport;
 }
 
 function scalar(v: unknown): string {

@@ -33,6 +33,8 @@ export interface ServerSpawnRequest {
   warm: boolean;
   /** 'exit' may come once the sandbox's processes are gone, before its namespaces are (not with cow). */
   earlyExit: boolean;
+  /** The launcher prints the notice on refused layers itself (else Node does, lib/spawn.ts). */
+  notice?: boolean;
   stdio: unknown[];
   timeout?: number;
   killSignal?: NodeJS.Signals | number;

@@ -15,6 +15,8 @@ export const FLAG_VERBOSE = 1;
 export const FLAG_WARM = 2;
 export const FLAG_ARGV0 = 4;
 export const FLAG_EARLY_EXIT = 8;
+/** The launcher writes its one line on refused layers to the sandbox's stderr (launcher/host.c). */
+export const FLAG_NOTICE = 16;
 /** stdio entries a request may carry (LN_REQ_MAX_FDS). */
 export const MAX_FDS = 60;
 /** The largest request datagram (LN_REQ_MAX_BYTES). */
@@ -30,6 +32,8 @@ export interface SpawnRequestWire {
   verbose: boolean;
   warm: boolean;
   earlyExit: boolean;
+  /** The launcher prints the notice on refused layers itself (LN_REQ_NOTICE). */
+  notice?: boolean;
   /** stdio entries (their fds travel with the datagram, the channel's after them). */
   nfds: number;
   /** `NAME=value` entries, or the environment already encoded (u32 count, then strings: bindings/environ.cc). */
@@ -61,7 +65,7 @@ export function encodeSpawnRequest(r: SpawnRequestWire): Buffer | null {
   u32(REQ_MAGIC);
   u32(REQ_SPAWN);
   u32(r.id);
-  u32((r.verbose ? FLAG_VERBOSE : 0) | (r.warm ? FLAG_WARM : 0) | (r.argv0 !== undefined ? FLAG_ARGV0 : 0) | (r.earlyExit ? FLAG_EARLY_EXIT : 0));
+  u32((r.verbose ? FLAG_VERBOSE : 0) | (r.warm ? FLAG_WARM : 0) | (r.argv0 !== undefined ? FLAG_ARGV0 : 0) | (r.earlyExit ? FLAG_EARLY_EXIT : 0) | (r.notice ? FLAG_NOTICE : 0));
   u32(r.nfds);
   str(r.cwd);
   str(r.policy);

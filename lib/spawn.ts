@@ -40,6 +40,14 @@ export interface SandboxSpawnOptions extends SpawnOptions {
   policy?: PolicyInput;
   /** Launcher prints skipped layers on stderr (`sbx: skipped ...`). */
   verbose?: boolean;
+  /**
+   * Where the one line goes that says which layers the host refused and what still holds
+   * (docs/security-model.md, "Restricted hosts"): 'warning' (default) a process warning
+   * (`process.emitWarning`, code SBX_LAYER_SKIPPED), once per process and message; 'stderr' the
+   * sandbox's stderr, before the program starts (`sbx run`); 'none' nowhere (`sbx run --quiet`).
+   * `skipped` and `notice` in the report say it either way.
+   */
+  notice?: 'warning' | 'stderr' | 'none';
   /** Copy-on-write working directory (spawn-result.ts): changes land in an overlay and are listed after exit. */
   cow?: CowMode;
   /** Report denied system calls (`report: true` in the policy): `child.on('violation')`, `result.violations`. */
@@ -78,6 +86,8 @@ export interface SandboxReport {
   /** The program was executed (false: setup or exec failed; see `error`). */
   started: boolean;
   skipped: SkippedLayer[];
+  /** The host refused layers that change isolation: which, why in the host's terms, what still holds (one line). */
+  notice?: string;
   /** Setup failed (exit 125): nothing ran. */
   error?: SetupError;
   /** The sandbox was set up but the command could not be executed (126/127). */
@@ -136,6 +146,8 @@ export interface RunResult {
   error?: SetupError;
   execError?: SetupError;
   skipped: SkippedLayer[];
+  /** The host refused layers that change isolation: the one line that says so (SandboxReport.notice). */
+  notice?: string;
   /** Denied system calls (policy `report: true`). */
   violations: Violation[];
   /** Denials beyond the 100 per call reported one by one: counted per call. */
@@ -213,6 +225,8 @@ function reportOf(events: readonly ChannelEvent[]): SandboxReport {
   for (const ev of events) {
     if (ev.event === 'skipped') {
       report.skipped.push({ layer: ev.layer, reason: ev.reason });
+    } else if (ev.event === 'notice') {
+      report.notice = ev.message;
     } else if (ev.event === 'limit') {
       report.limits[ev.limit] = ev.mechanism;
     } else if (ev.event === 'error' || ev.event === 'exec-error') {
@@ -233,6 +247,14 @@ function reportOf(events: readonly ChannelEvent[]): SandboxReport {
   return report;
 }
 
+/** Notices already given as process warnings: a host that refuses a layer says so once per process. */
+const warned = new Set<string>();
+function warnOnce(text: string | undefined): void {
+  if (!text || warned.has(text)) return;
+  warned.add(text);
+  process.emitWarning(text, { code: 'SBX_LAYER_SKIPPED' });
+}
+
 /** `child_process.spawn(command, args, options)` inside a sandbox. */
 export function spawn(command: string, args?: readonly string[] | SandboxSpawnOptions, options?: SandboxSpawnOptions): SandboxedChildProcess {
   if (!Array.isArray(args)) {
@@ -240,7 +262,8 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     args = [];
   }
   if (typeof command !== 'string' || command.length === 0) throw new TypeError('command must be a non-empty string');
-  const { policy, verbose, shell, argv0, cow, report: reportOpt, unixPaths, server, ...rest } = options ?? {};
+  const { policy, verbose, notice = 'warning', shell, argv0, cow, report: reportOpt, unixPaths, server, ...rest } = options ?? {};
+  if (notice !== 'warning' && notice !== 'stderr' && notice !== 'none') throw new TypeError("notice must be 'warning', 'stderr' or 'none'");
   let cmd = command;
   let argv = [...(args as readonly string[])];
   if (shell) {
@@ -255,6 +278,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   const cwd = callerCwd(cwdOpt);
   const launcherArgs = ['--policy-fd', String(policyFd), '--keep-fds', String(policyFd), '--cwd', cwd];
   if (verbose) launcherArgs.push('--verbose');
+  if (notice !== 'stderr') launcherArgs.push('--quiet');
   if (argv0 !== undefined) launcherArgs.push('--argv0', argv0);
   launcherArgs.push('--', cmd, ...argv);
 
@@ -287,6 +311,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
       verbose: Boolean(verbose),
       warm: !cow && !reportOpt && process.env.SBX_SPAWN_PREPARE !== '0',
       earlyExit: !cow,
+      notice: notice === 'stderr',
       stdio: stdio.slice(0, policyFd),
       timeout: rest.timeout,
       killSignal: rest.killSignal,
@@ -304,6 +329,7 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   }
   let resolveReport!: (r: SandboxReport) => void;
   const report = new Promise<SandboxReport>((r) => (resolveReport = r));
+  if (notice === 'warning') void report.then((r) => warnOnce(r.notice));
   Object.defineProperty(child, 'sandbox', { value: report, enumerable: false });
   // ---- cow / report (spawn-result.ts) ----
   const violations: Violation[] = [];
@@ -413,6 +439,7 @@ export function run(command: string, args: readonly string[] = [], options: Sand
           ...(rep.error ? { error: rep.error } : {}),
           ...(rep.execError ? { execError: rep.execError } : {}),
           skipped: rep.skipped,
+          ...(rep.notice ? { notice: rep.notice } : {}),
           violations: child.violations,
           violationsUnshown: child.violationsUnshown,
           limits: rep.limits,

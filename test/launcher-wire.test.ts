@@ -47,7 +47,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
     test(`every event parses, strings intact: ${name}`, () => {
       const { lines } = runEvents(bytes);
       // one line per event, none forged by the strings
-      expect(lines).toHaveLength(16);
+      expect(lines).toHaveLength(17);
       const evs = lines.map((l) => events.parseLauncherLine(l));
       expect(evs.every((e) => e !== null), lines.filter((_, i) => !evs[i]).join('\n')).toBe(true);
       const hex = bytes.toString('hex');
@@ -56,6 +56,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
       expect(evs).toEqual([
         { event: 'started' },
         { event: 'skipped', layer: text, reason: text },
+        { event: 'notice', message: text },
         { event: 'limit', limit: 'wallTime', mechanism: 'timer' },
         { event: 'error', exitCode: 125, step: text, ...err },
         { event: 'exec-error', exitCode: 127, step: 'exec', ...err },
@@ -77,14 +78,15 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
   test('long strings are cut, never a line lost or split', () => {
     const long = Buffer.from('x'.repeat(4000));
     const { lines } = runEvents(long);
-    expect(lines).toHaveLength(16);
+    expect(lines).toHaveLength(17);
     const skipped = events.parseLauncherLine(lines[1]);
     expect(skipped).toEqual({ event: 'skipped', layer: 'x'.repeat(640), reason: 'x'.repeat(640) });
-    const error = events.parseLauncherLine(lines[3]);
+    expect(events.parseLauncherLine(lines[2])).toEqual({ event: 'notice', message: 'x'.repeat(640) });
+    const error = events.parseLauncherLine(lines[4]);
     // the error's own fields are bounded before (struct sbx_error)
     expect(error).toMatchObject({ event: 'error', step: 'x'.repeat(640), pointer: 'x'.repeat(255), message: 'x'.repeat(511) });
     // a copy-on-write name is a path: written whole (up to 4096 bytes)
-    expect(events.parseLauncherLine(lines[13])).toMatchObject({ event: 'change', hex: long.toString('hex') });
+    expect(events.parseLauncherLine(lines[14])).toMatchObject({ event: 'change', hex: long.toString('hex') });
   });
 
   test('the parser refuses what is not an event, and the stream splitter joins chunks', () => {
@@ -142,6 +144,7 @@ describe.skipIf(!built)(`the spawn server's requests, TS to C${built ? '' : ` (s
       warm: wire.FLAG_WARM,
       argv0: wire.FLAG_ARGV0,
       earlyExit: wire.FLAG_EARLY_EXIT,
+      notice: wire.FLAG_NOTICE,
       maxFds: wire.MAX_FDS,
       maxBytes: wire.MAX_BYTES,
     });
@@ -150,14 +153,14 @@ describe.skipIf(!built)(`the spawn server's requests, TS to C${built ? '' : ` (s
   test('a spawn request decodes to what was encoded, flags and all', () => {
     for (const flags of [
       { verbose: false, warm: true, earlyExit: true },
-      { verbose: true, warm: false, earlyExit: false, argv0: 'my name' },
+      { verbose: true, warm: false, earlyExit: false, argv0: 'my name', notice: true },
     ]) {
       const req = { ...base, ...flags };
       const msg = wire.encodeSpawnRequest(req);
       expect(msg).not.toBeNull();
       wire.setRequestId(msg!, 4000000000);
       const expected =
-        (req.verbose ? wire.FLAG_VERBOSE : 0) | (req.warm ? wire.FLAG_WARM : 0) | ('argv0' in req ? wire.FLAG_ARGV0 : 0) | (req.earlyExit ? wire.FLAG_EARLY_EXIT : 0);
+        (req.verbose ? wire.FLAG_VERBOSE : 0) | (req.warm ? wire.FLAG_WARM : 0) | ('argv0' in req ? wire.FLAG_ARGV0 : 0) | (req.earlyExit ? wire.FLAG_EARLY_EXIT : 0) | ('notice' in req && req.notice ? wire.FLAG_NOTICE : 0);
       expect(decode(msg!)).toEqual({
         type: wire.REQ_SPAWN,
         id: 4000000000,

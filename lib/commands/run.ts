@@ -139,7 +139,10 @@ export const runCommand: Command = {
     '  --pids N            at most N processes in the sandbox (limits.pids)',
     '  --timeout DURATION  kill the whole sandbox after DURATION (limits.wallTime: 30s,',
     '                      500ms, 2m; a bare number is seconds)',
-    '  --verbose           say which layers the host could not provide',
+    '  --verbose           say which layers the host could not provide, one line each',
+    '  --quiet             no line on stderr when the host refuses a layer (a user or',
+    '                      mount namespace...; by default one line says which, why and',
+    '                      what still holds)',
     ...RUN_EXTRAS_HELP,
     '',
     'Exit status: the command\'s own; 125 the sandbox could not be set up; 126 the',
@@ -152,7 +155,7 @@ export const runCommand: Command = {
     const { values, switches, positionals } = parseArgs('run', args, {
       values: ['--policy', '--net', '--memory', '--pids', '--timeout'],
       repeatable: ['--ro', '--rw', '--env', '--unix', '--allow-host'],
-      switches: ['--verbose', '--report', '--explain'],
+      switches: ['--verbose', '--quiet', '--report', '--explain'],
     });
     if (!positionals.length && !switches.has('--explain')) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
     const policy = runPolicy(values.get('--policy')?.[0], {
@@ -169,7 +172,7 @@ export const runCommand: Command = {
     const report = switches.has('--report');
     if (switches.has('--explain')) return explainRun(policy, { cow, report }, positionals);
     const [cmd, ...rest] = positionals;
-    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose'), cow, report, server: false });
+    const child = spawn(cmd, rest, { policy, stdio: 'inherit', verbose: switches.has('--verbose'), notice: switches.has('--quiet') ? 'none' : 'stderr', cow, report, server: false });
     if (report) printViolations(child); // run-extras.ts
     // The terminal's signals reach us and the launcher alike; the launcher
     // forwards to the program. Here they must not end the CLI first.

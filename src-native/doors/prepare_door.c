@@ -9,6 +9,8 @@
 #include "prepared.h"
 #include "self.h"
 
+#include <errno.h>
+
 int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		       int landlock_abi, struct sbx_prepared **out,
 		       struct sbx_error *err)

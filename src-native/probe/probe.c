@@ -61,6 +61,7 @@ int sbx_probe_json(char **out, struct sbx_error *err)
 	sbx_probe_cgroup(&w);
 	sbx_probe_container(&w);
 	sbx_probe_process(&w);
+	sbx_probe_spawn(&w);
 	sbx_jsonw_object_end(&w);
 
 	int r = sbx_jsonw_finish(&w, out);

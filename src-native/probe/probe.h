@@ -28,6 +28,8 @@ void sbx_probe_userns(struct sbx_jsonw *w);
 void sbx_probe_cgroup(struct sbx_jsonw *w);
 void sbx_probe_container(struct sbx_jsonw *w);
 void sbx_probe_process(struct sbx_jsonw *w);
+/* The spawn door's layers on this host (probe_spawn.c, host_check.h). */
+void sbx_probe_spawn(struct sbx_jsonw *w);
 
 /* Landlock ABI version of the running kernel (>= 1), or -errno
  * (-ENOSYS: not built in, -EOPNOTSUPP: disabled at boot). */

@@ -64,6 +64,8 @@ static int events(const char *hex)
 	out("started", &l);
 	ln_line_skipped(&l, s, s);
 	out("skipped", &l);
+	ln_line_notice(&l, s);
+	out("notice", &l);
 	ln_line_limit(&l, "wallTime", "timer");
 	out("limit", &l);
 	ln_line_error(&l, "error", s, &err, 125);
@@ -166,9 +168,9 @@ static int request(void)
 static int constants(void)
 {
 	printf("{\"magic\":%u,\"spawn\":%u,\"kill\":%u,\"verbose\":%u,\"warm\":%u,"
-	       "\"argv0\":%u,\"earlyExit\":%u,\"maxFds\":%u,\"maxBytes\":%u}\n",
+	       "\"argv0\":%u,\"earlyExit\":%u,\"notice\":%u,\"maxFds\":%u,\"maxBytes\":%u}\n",
 	       LN_REQ_MAGIC, LN_REQ_SPAWN, LN_REQ_KILL, LN_REQ_VERBOSE, LN_REQ_WARM, LN_REQ_ARGV0,
-	       LN_REQ_EARLY_EXIT, (unsigned)LN_REQ_MAX_FDS, LN_REQ_MAX_BYTES);
+	       LN_REQ_EARLY_EXIT, LN_REQ_NOTICE, (unsigned)LN_REQ_MAX_FDS, LN_REQ_MAX_BYTES);
 	return 0;
 }
 
