@@ -110,7 +110,7 @@ function splice(doc, facts, results, names) {
   const machine = `*Measured on ${today} (\`npm run bench -- ${names.join(' ')} --write\`) on: ` +
     `${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(', ')}.*`;
   const parts = doc.split(/^(?=## )/m);
-  const goalRows = (r) => (r.goals ?? []).map((g) => `| ${[r.name, g.goal, g.measured, g.pass ? 'PASS' : 'FAIL'].join(' | ')} |`);
+  const goalRows = (r) => (r.goals ?? []).map((g) => `| ${[r.name, g.goal, g.measured, g.pass === null ? 'NOT MEASURED' : g.pass ? 'PASS' : 'FAIL'].join(' | ')} |`);
   for (const r of results) {
     const heading = `## ${r.title ?? r.name}`;
     const body = [heading, '', machine, '', r.markdown.trim(), '', ...(r.chartLinks ?? []).flatMap((l) => [l, '']), ''].join('\n');
@@ -135,7 +135,7 @@ function splice(doc, facts, results, names) {
 }
 
 function render(facts, quick, results) {
-  const goals = results.flatMap((r) => (r.goals ?? []).map((g) => [r.name, g.goal, g.measured, g.pass ? 'PASS' : 'FAIL']));
+  const goals = results.flatMap((r) => (r.goals ?? []).map((g) => [r.name, g.goal, g.measured, g.pass === null ? 'NOT MEASURED' : g.pass ? 'PASS' : 'FAIL']));
   const parts = [
     '# Benchmarks',
     '',

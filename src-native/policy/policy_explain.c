@@ -5,6 +5,7 @@
  */
 #include "policy.h"
 #include "caps.h"
+#include "seccomp_import.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -221,17 +222,24 @@ static void explain_seccomp(struct out *o, const struct sbx_policy *p)
 				   : "not filtered.");
 		return;
 	}
-	for (size_t i = 0; i < s->nlayers; i++)
-		if (s->layers[i].has_default)
-			def = s->layers[i].default_action;
+	/* as the merged policy reads it: an import's default, then its layer's key */
+	for (size_t i = 0; i < s->nlayers; i++) {
+		const struct sbx_seccomp_layer *l = &s->layers[i];
+
+		if (l->imported && sbx_seccomp_import_spec(l->imported)->has_default)
+			def = sbx_seccomp_import_spec(l->imported)->default_action;
+		if (l->has_default)
+			def = l->default_action;
+	}
 	action_words(def, w, sizeof(w));
 	put(o, "System calls: unless a rule below says otherwise, a call will %s.", w);
 	for (size_t i = 0; i < s->nlayers; i++) {
 		const struct sbx_seccomp_layer *l = &s->layers[i];
 
 		if (l->import_path)
-			put(o, " From %s: the rules of the Docker profile %s.", l->origin,
-			    l->import_path);
+			put(o, " From %s: the rules of the %s %s.", l->origin,
+			    l->imported ? sbx_seccomp_import_kind(l->imported)
+					: "seccomp profile", l->import_path);
 		for (size_t k = 0; k < l->nrules;) {
 			const struct sbx_policy_rule *r = &l->rules[k];
 			size_t end = k + 1;

@@ -46,6 +46,11 @@ int sbx_seccomp_import_check(const struct sbx_seccomp_import *im, enum sbx_arch 
 	return im->minijail ? sbx_minijail_policy_check(im->minijail, arch, err) : 0;
 }
 
+const char *sbx_seccomp_import_kind(const struct sbx_seccomp_import *im)
+{
+	return im->minijail ? "minijail policy" : "Docker profile";
+}
+
 void sbx_seccomp_import_free(struct sbx_seccomp_import *im)
 {
 	if (!im)

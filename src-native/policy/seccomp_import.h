@@ -29,6 +29,9 @@ const struct sbx_seccomp_spec *sbx_seccomp_import_spec(const struct sbx_seccomp_
 int sbx_seccomp_import_check(const struct sbx_seccomp_import *im, enum sbx_arch arch,
 			     struct sbx_error *err);
 
+/* "minijail policy" or "Docker profile", for messages. */
+const char *sbx_seccomp_import_kind(const struct sbx_seccomp_import *im);
+
 void sbx_seccomp_import_free(struct sbx_seccomp_import *im);
 
 #endif
