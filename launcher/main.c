@@ -389,7 +389,7 @@ int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_
 	struct sbx_spawn_ctx sctx = {
 		.cwd = cwd, .home = getenv("HOME"),
 		.tmpdir = tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
-		.self_dir = self_dir(),
+		.self_dir = self_dir(), .path = getenv("PATH"),
 	};
 	return sbx_spawn_plan_build(p, &sctx, out, err);
 }
@@ -415,6 +415,8 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 	const char *step = "namespaces";
 	if (ln_ns_enter(&c, &step, &err))
 		ln_fail(&c, step, &err);
+	if (ln_grants_apply(&c, p, &err))       /* grants.c: home, git */
+		ln_fail(&c, "plan", &err);
 	ln_limits_arm(&c);
 
 	sigset_t fwd, old_mask;
