@@ -135,13 +135,18 @@ static int add_bind(struct sbx_home_out *o, struct sbx_arena *a, const char *pat
 	return o->binds[o->nbinds++].path ? 0 : -ENOMEM;
 }
 
-/* home + "/" + rel, bound unless it lies in a credential directory. */
+/* home + "/" + rel, bound unless it lies in a credential directory, by
+ * its name or, through a symbolic link, by what it resolves to. */
 static int add_home_bind(struct sbx_home_out *o, struct sbx_arena *a, const char *home,
 			 const char *rel)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], real[PATH_MAX], rhome[PATH_MAX];
+	const char *rrel;
 
 	if (in_credentials(rel) || snprintf(path, sizeof(path), "%s/%s", home, rel) >= (int)sizeof(path))
+		return 0;
+	if (realpath(path, real) && realpath(home, rhome) && (rrel = below(real, rhome)) &&
+	    in_credentials(rrel))
 		return 0;
 	return add_bind(o, a, path, false);
 }

@@ -58,6 +58,8 @@ static void setup(void)
 	mk("home/.nvm/versions/node/v1/bin", true);
 	mk("home/.ssh/bin", true);
 	mk("home/tools/bin", true);
+	mk("home/.aws", true);
+	(void)!symlink(".aws", at("home/linked"));   /* a $PATH entry that is a credential */
 	mk("home/.gitconfig", false);
 	mk("home/proj/sub", true);
 	mk("home/.git", true);                 /* a dotfiles repository at $HOME */
@@ -122,9 +124,9 @@ TEST(path_entries_under_home_are_bound_read_only_widened_to_their_toolchain)
 	char path[4 * PATH_MAX];
 	struct sbx_policy *p;
 
-	snprintf(path, sizeof(path), "%s:%s:%s:%s:%s:/usr/bin", at("home/.pyenv/shims"),
+	snprintf(path, sizeof(path), "%s:%s:%s:%s:%s:%s:/usr/bin", at("home/.pyenv/shims"),
 		 at("home/.cargo/bin"), at("home/.nvm/versions/node/v1/bin"), at("home/tools/bin"),
-		 at("home/.ssh/bin"));
+		 at("home/.ssh/bin"), at("home/linked"));
 	struct sbx_spawn_plan *pl = plan("default", at("home/proj"), path, &p);
 	const struct sbx_spawn_mount *m;
 
@@ -139,6 +141,7 @@ TEST(path_entries_under_home_are_bound_read_only_widened_to_their_toolchain)
 	CHECK(mount_at(pl, at("home/tools/bin")));
 	CHECK(!mount_at(pl, at("home/tools")));             /* an unknown entry: itself */
 	CHECK(!mount_at(pl, at("home/.ssh/bin")));          /* never in a credential dir */
+	CHECK(!mount_at(pl, at("home/linked")));            /* nor through a link to one */
 	CHECK(mount_at(pl, at("home/.gitconfig")));
 	/* The home stays the door's tmpfs, made even where the view lacks it. */
 	CHECK((m = mount_at(pl, at("home"))) && m->type == SBX_SPAWN_TMPFS && !m->optional);
