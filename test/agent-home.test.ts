@@ -238,6 +238,21 @@ describe.each([
     expect(r.stdout).toBe('0:fcargo-toolchain 0:fcargo-toolchain 0:ltool-ran,fcargo-toolchain 0:ltool-ran,fcargo-toolchain\n');
   });
 
+  const NO_USERNS = 'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --bounding-set=-all --inh-caps=-all -- "$@"';
+  const canSimulate = spawnSync('unshare', ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', 'unshare', '-U', 'true']).status === 1;
+  test.skipIf(!can || !canSimulate)(`without user namespaces (no view): the host's home gets no grant, the working directory still works${why}${canSimulate ? '' : ' (skipped: cannot make a host without user namespaces here)'}`, () => {
+    const args = ['-U', '-r', 'sh', '-c', NO_USERNS, 'sh', process.execPath, cli(user), 'run', '--', 'sh', '-c', 'echo p > ~/poison 2>/dev/null || echo home-denied; cat ~/notes.txt 2>/dev/null || echo notes-denied; echo ok > w && cat w && rm w'];
+    // $TMPDIR of its own: without a view the strict layer grants the host's $TMPDIR (/tmp by
+    // default, where this test's home lies), which is not what is tested here.
+    const tmp = path.join(fx.base, 'tmpdir');
+    fs.mkdirSync(tmp, { recursive: true });
+    if (user === 'unpriv') spawnSync('chown', [`${UNPRIV_UID}:${UNPRIV_UID}`, tmp]);
+    const o = { cwd: fx.sub, env: { ...fx.env, TMPDIR: tmp }, encoding: 'utf8' as const, timeout: 60_000 };
+    const r = user === 'root' ? spawnSync('unshare', args, o) : runUnpriv('unshare', args, o);
+    expect(r.stdout, r.stderr).toBe('home-denied\nnotes-denied\nok\n');
+    expect(fs.existsSync(path.join(fx.home, 'poison'))).toBe(false);
+  });
+
   test.skipIf(!can)(`nothing of the home is granted without a mount namespace view (the other doors skip home and git)${why}`, () => {
     // The preload door with the default preset: $HOME stays the host's, as its fs lists say.
     const lib = path.join(user === 'root' ? repoRoot : unprivPackage(), 'build', 'Release', 'libsbx.so');
