@@ -140,13 +140,13 @@ static int add_bind(struct sbx_home_out *o, struct sbx_arena *a, const char *pat
 static int add_home_bind(struct sbx_home_out *o, struct sbx_arena *a, const char *home,
 			 const char *rel)
 {
-	char path[PATH_MAX], real[PATH_MAX], rhome[PATH_MAX];
+	char path[PATH_MAX], real[PATH_MAX];
 	const char *rrel;
 
 	if (in_credentials(rel) || snprintf(path, sizeof(path), "%s/%s", home, rel) >= (int)sizeof(path))
 		return 0;
-	if (realpath(path, real) && realpath(home, rhome) && (rrel = below(real, rhome)) &&
-	    in_credentials(rrel))
+	/* o->rhome: the home resolved (toolchains()). */
+	if (realpath(path, real) && (rrel = below(real, o->rhome)) && in_credentials(rrel))
 		return 0;
 	return add_bind(o, a, path, false);
 }
@@ -206,6 +206,10 @@ static int toolchains(const struct sbx_spawn_ctx *ctx, struct sbx_arena *a, stru
 	char real[PATH_MAX], path[PATH_MAX];
 	bool has_real = realpath(home, real) && strcmp(real, home);
 	int rc = 0;
+
+	o->rhome = sbx_arena_strdup(a, has_real ? real : home);
+	if (!o->rhome)
+		return -ENOMEM;
 
 	for (const char *s = ctx->path ? ctx->path : ""; !rc && *s;) {
 		const char *e = strchr(s, ':');

@@ -28,6 +28,7 @@ struct sbx_home_out {
 	size_t nprotects;
 	struct sbx_spawn_grant grants[SBX_HOME_MAX_GRANTS];
 	size_t ngrants;
+	const char *rhome;                          /* $HOME resolved (scratch) */
 };
 
 /* Fill *out (zeroed by the caller) for `p` in `ctx`; strings in `a`.
