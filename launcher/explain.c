@@ -92,6 +92,16 @@ void ln_explain(const struct sbx_spawn_plan *plan, bool report)
 		str(e->pointer);
 		fputc('}', stdout);
 	}
+	fputs("],\"grants\":[", stdout);
+	for (size_t i = 0; i < plan->ngrants; i++) {
+		const struct sbx_spawn_grant *g = &plan->grants[i];
+		printf("%s{\"path\":", i ? "," : "");
+		str(g->path);
+		printf(",\"read\":%s,\"write\":%s,\"exec\":%s,\"why\":", g->read ? "true" : "false",
+		       g->write ? "true" : "false", g->exec ? "true" : "false");
+		str(g->why);
+		fputc('}', stdout);
+	}
 	printf("],\"allowBroadCwd\":%s,\"followSymlinks\":%s",
 	       plan->allow_broad_cwd ? "true" : "false", plan->follow_symlinks ? "true" : "false");
 	printf(",\"env\":{\"clear\":%s,\"keep\":[", plan->env_clear ? "true" : "false");

@@ -213,6 +213,7 @@ int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_
 	/* The plan uses $HOME only when absolute, as the load does. */
 	struct sbx_spawn_ctx sctx = {
 		.cwd = cwd, .home = dirs.home, .tmpdir = dirs.tmpdir, .self_dir = self_dir(),
+		.path = getenv("PATH"),
 	};
 	return sbx_spawn_plan_build(p, &sctx, out, err);
 }
@@ -244,6 +245,8 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 		fail(&c, step, &err);
 	if (ln_egress_listen(&c, p, &err))
 		fail(&c, "egress", &err);
+	if (ln_grants_apply(&c, p, &err))       /* grants.c: home, git */
+		fail(&c, "plan", &err);
 	if (ln_limits_arm(&c, &err))
 		fail(&c, "limits", &err);
 

@@ -162,6 +162,9 @@ int ln_paths_check(struct ln_ctx *c, struct sbx_error *err);
 struct sbx_spawn_mount;
 int ln_bind_host(struct ln_ctx *c, const struct sbx_spawn_mount *m, int oldroot, int newroot,
 		 struct sbx_error *err);
+/* grants.c: the plan's Landlock grants (home, git) added to the policy's
+ * `fs` lists, when the view is built (a mount namespace) and `fs` present. */
+int ln_grants_apply(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err);
 /* fs.protect / fs.hide over the finished view (still under `newroot`). */
 int ln_protect(struct ln_ctx *c, int newroot, struct sbx_error *err);
 

@@ -18,7 +18,7 @@
  * mounted, Landlock paths opened, waiting in ln_slot_activate() for its
  * stdio, channel, argv and environment. It serves exactly one request and
  * is never reused; it is only taken for a request with the same policy
- * text, working directory (same inode), $HOME, $TMPDIR and verbosity, and
+ * text, working directory (same inode), $HOME, $TMPDIR, $PATH and verbosity, and
  * only when it is younger than SLOT_MAX_AGE_MS, so that it cannot show an
  * old view of a host that changed. Policies with time limits, reports or
  * copy-on-write, and policy texts that read files (a path, `extends` of a
@@ -68,6 +68,7 @@ struct srv_entry {
 	char *policy;
 	size_t plen;
 	char *cwd, *home, *tmpdir;
+	char *path;                     /* $PATH: home "toolchains" binds by it */
 	bool verbose;
 	dev_t dev;
 	ino_t ino;
@@ -233,6 +234,7 @@ static void entry_free(struct srv_entry *en)
 	free(en->cwd);
 	free(en->home);
 	free(en->tmpdir);
+	free(en->path);
 	sbx_policy_free(en->p);
 	sbx_spawn_plan_free(en->plan);
 	memset(en, 0, sizeof(*en));
@@ -249,12 +251,13 @@ static char *dup_or_null(const char *s)
 static int entry_for(struct srv *s, const struct ln_request *r, const struct stat *cwd_st)
 {
 	const char *home = env_get(r->envp, "HOME"), *tmpdir = env_get(r->envp, "TMPDIR");
+	const char *path = env_get(r->envp, "PATH");
 	bool verbose = r->flags & LN_REQ_VERBOSE;
 	for (int i = 0; i < MAX_ENTRIES; i++) {
 		struct srv_entry *en = &s->e[i];
 		if (en->used && en->plen == r->policy_len && !memcmp(en->policy, r->policy, en->plen) &&
 		    !strcmp(en->cwd, r->cwd) && str_eq(en->home, home) && str_eq(en->tmpdir, tmpdir) &&
-		    en->verbose == verbose && en->dev == cwd_st->st_dev && en->ino == cwd_st->st_ino) {
+		    str_eq(en->path, path) && en->verbose == verbose && en->dev == cwd_st->st_dev && en->ino == cwd_st->st_ino) {
 			en->last_used = now_ms();
 			return i;
 		}
@@ -279,7 +282,9 @@ static int entry_for(struct srv *s, const struct ln_request *r, const struct sta
 	en->cwd = strdup(r->cwd);
 	en->home = dup_or_null(home);
 	en->tmpdir = dup_or_null(tmpdir);
-	if (!en->policy || !en->cwd || (home && !en->home) || (tmpdir && !en->tmpdir)) {
+	en->path = dup_or_null(path);
+	if (!en->policy || !en->cwd || (home && !en->home) || (tmpdir && !en->tmpdir) ||
+	    (path && !en->path)) {
 		entry_free(en);
 		return -1;
 	}

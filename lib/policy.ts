@@ -142,6 +142,15 @@ export interface Policy {
   allowBroadCwd?: boolean;
   /** Spawn door: follow symbolic links anywhere on the way to the working directory and bound paths. */
   followSymlinks?: boolean;
+  /**
+   * Spawn door: the private home. `'hidden'` (unset): nothing of it is granted; `'private'`: writable
+   * (caches, settings); `'toolchains'` (the `default` preset): writable, and the toolchains under the
+   * host's `$HOME` (its `$PATH` entries there, pyenv, nvm, volta, rustup/cargo, ...) read-only and
+   * executable, `~/.gitconfig` readable, credentials hidden. Other doors skip it.
+   */
+  home?: 'hidden' | 'private' | 'toolchains';
+  /** Spawn door: from a subdirectory of a git repository, its top level readable and its git directory writable (hooks and config read-only). */
+  git?: boolean;
   report?: boolean;
   preload?: { keepEnv?: boolean };
 }

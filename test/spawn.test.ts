@@ -48,7 +48,7 @@ describe('sbx.spawn / sbx.run: the view from inside (default policy)', () => {
     expect(os.hostname()).not.toBe('sbx');
   });
 
-  test('home is not visible; the working directory is', async () => {
+  test('home is not visible (default: only the toolchains bound into it); the working directory is', async () => {
     const home = os.homedir();
     const marker = path.join(home, `.sbx-spawn-marker-${process.pid}`);
     fs.writeFileSync(marker, 'x');
@@ -57,9 +57,13 @@ describe('sbx.spawn / sbx.run: the view from inside (default policy)', () => {
       fs.writeFileSync(path.join(cwd, 'here.txt'), 'y');
       const r = await sbx.run('/bin/sh', ['-c', `ls -A ${home}; echo rc=$?; ls`], { cwd });
       expect(r.stdout).not.toContain(path.basename(marker));
-      // Home is a private empty tmpfs (listing it shows nothing) or not reachable at all.
-      expect(r.stdout).toMatch(/^rc=[012]\n/);
+      expect(r.stdout).not.toMatch(/^\.npmrc$/m);
       expect(r.stdout).toContain('here.txt');
+      // Without `home: "toolchains"` (workspace) the home is a private empty tmpfs (listing it
+      // shows nothing) or not reachable at all. The default's binds: test/agent-home.test.ts.
+      const w = await sbx.run('/bin/sh', ['-c', `ls -A ${home}; echo rc=$?; ls`], { cwd, policy: 'workspace' });
+      expect(w.stdout).toMatch(/^rc=[012]\n/);
+      expect(w.stdout).toContain('here.txt');
     } finally {
       fs.rmSync(marker, { force: true });
     }

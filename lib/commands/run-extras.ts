@@ -104,6 +104,7 @@ interface Plan {
   rootDir: string | null;
   mounts: PlanMount[];
   protect: Array<{ path: string; host: string; hide: boolean; optional: boolean; implicit: boolean; pointer: string | null }>;
+  grants?: Array<{ path: string; read: boolean; write: boolean; exec: boolean; why: string }>;
   allowBroadCwd: boolean;
   followSymlinks: boolean;
   env: { clear: boolean; keep: string[]; set: Record<string, string> };
@@ -173,6 +174,13 @@ function formatPlan(plan: Plan, cmd: string[]): string {
     for (const e of plan.protect) {
       const bits = [e.hide ? 'hidden' : 'read-only', e.optional ? 'if present' : e.hide ? '' : 'an empty directory if missing', e.implicit ? "sbx's own" : e.pointer ?? ''].filter(Boolean);
       lines.push(`    ${e.path}${e.host !== e.path ? ` <- ${e.host}` : ''}  [${bits.join(', ')}]`);
+    }
+  }
+  if (plan.grants?.length) {
+    lines.push('  Landlock grants the view adds (policy keys home and git):');
+    for (const g of plan.grants) {
+      const rights = [g.read && 'read', g.write && 'write', g.exec && 'exec'].filter(Boolean).join(', ');
+      lines.push(`    ${g.path}  [${rights}; ${g.why}]`);
     }
   }
   lines.push(

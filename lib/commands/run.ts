@@ -64,7 +64,13 @@ export function runPolicy(
       }
       (p.mounts ??= []).push({ type: 'bind', source: a, target: a, writable });
       (fs.read ??= []).push(a);
+      // --ro also allows executing, as bubblewrap's --ro-bind does: a
+      // read-only bind holds nothing this sandbox wrote, and a toolchain
+      // bound that way (--ro ~/.cargo) must run. --rw does not: whether
+      // what the sandbox writes may run is the policy's choice (workspace:
+      // only in $CWD; strict: never).
       if (writable) (fs.write ??= []).push(a);
+      else (fs.exec ??= []).push(a);
     }
   }
   // The host's network does not open the host's unix daemons (docker.sock,
@@ -121,7 +127,8 @@ export const runCommand: Command = {
     'with the working directory writable, then Landlock and seccomp from the policy.',
     '',
     '  --policy P          preset name, policy file or inline JSON (default: default)',
-    '  --ro PATH           bind PATH read-only into the sandbox and allow reading it (repeatable)',
+    '  --ro PATH           bind PATH read-only into the sandbox and allow reading and',
+    '                      executing it (a toolchain: --ro ~/tools; repeatable)',
     '  --rw PATH           bind PATH writable and allow reading and writing it (repeatable)',
     '  --net none|host     none: own network namespace with loopback only (default);',
     '                      host: the host network (inet and netlink sockets); unix',

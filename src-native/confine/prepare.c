@@ -145,6 +145,13 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 		ignored(pp, "/allowBroadCwd");
 	if (p->follow_symlinks != SBX_UNSET)
 		ignored(pp, "/followSymlinks");
+	/* They only shape the spawn door's private view: skipping them here
+	 * grants nothing (the host's home and repository are as the `fs`
+	 * lists say). */
+	if (p->home != SBX_UNSET)
+		ignored(pp, "/home");
+	if (p->git != SBX_UNSET)
+		ignored(pp, "/git");
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "policy.h"
 #include "sbx_spawn.h"
 #include "kernel_defs.h"
+#include "spawn_home.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 
 /* Indexed by enum sbx_ns. */
@@ -468,6 +470,88 @@ static int protect_paths(struct holder *h, const struct sbx_policy *p,
 	return rc ? rc : implicit_protect(h, p, ctx, roots, nroots);
 }
 
+/* ---- home and git (spawn_home.c) ---- */
+
+/* The plan's $HOME is the door's own tmpfs (no policy mount replaced it);
+ * with `home` private or toolchains it is made even where the view lacks
+ * the directory (a home under /tmp), as long as the host has it. */
+static bool home_private(struct holder *h, const struct sbx_policy *p,
+			 const struct sbx_spawn_ctx *ctx)
+{
+	struct sbx_spawn_plan *pl = &h->plan;
+
+	for (size_t i = 0; usable_dir(ctx->home) && i < pl->nmounts; i++) {
+		struct sbx_spawn_mount *m = &pl->mounts[i];
+
+		if (strcmp(m->target, ctx->home))
+			continue;
+		if (!m->is_default || m->type != SBX_SPAWN_TMPFS)
+			return false;
+		if (p->home == SBX_HOME_PRIVATE || p->home == SBX_HOME_TOOLCHAINS) {
+			struct stat st;
+			m->optional = !(stat(ctx->home, &st) == 0 && S_ISDIR(st.st_mode));
+		}
+		return true;
+	}
+	return false;
+}
+
+static int home_mounts(struct holder *h, const struct sbx_policy *p,
+		       const struct sbx_spawn_ctx *ctx, struct sbx_home_out *o)
+{
+	if (sbx_spawn_home_plan(p, ctx, home_private(h, p, ctx), &h->arena, o))
+		return -ENOMEM;
+	for (size_t i = 0; i < o->nbinds; i++) {
+		for (size_t m = 0; m < h->plan.nmounts; m++)
+			if (!strcmp(h->plan.mounts[m].target, o->binds[i].path))
+				goto next;   /* the policy's own mount there wins */
+		if (add_default_opt(h, SBX_SPAWN_BIND, o->binds[i].path, o->binds[i].path,
+				    o->binds[i].writable, true))
+			return -ENOMEM;
+next:;
+	}
+	return 0;
+}
+
+/* A credential is hidden where a mount below the home shows it, unless a
+ * mount names it exactly (`--ro ~/.aws`: asked for). */
+static bool shown_by_a_bind(const struct sbx_spawn_plan *pl, const char *path, const char *home)
+{
+	bool shown = false;
+
+	for (size_t m = 0; m < pl->nmounts; m++) {
+		const char *t = pl->mounts[m].target;
+
+		if (!strcmp(t, path))
+			return false;
+		shown |= pl->mounts[m].source && strcmp(t, home) && beneath(path, t);
+	}
+	return shown;
+}
+
+static int home_protect(struct holder *h, const struct sbx_spawn_ctx *ctx,
+			const struct sbx_home_out *o)
+{
+	struct sbx_spawn_plan *pl = &h->plan;
+	struct wroot roots[MAX_WROOTS];
+	size_t nroots = writable_roots(h, roots);
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < o->nhides; i++)
+		if (shown_by_a_bind(pl, o->hides[i], ctx->home))
+			rc = add_protect(h, o->hides[i], NULL, o->hides[i], true, true, false, "/home");
+	for (size_t i = 0; !rc && i < o->nprotects; i++)
+		rc = map_absolute(h, roots, nroots, o->protects[i], false, true, false, "/git");
+	if (!rc && o->ngrants) {
+		pl->grants = sbx_arena_alloc(&h->arena, o->ngrants * sizeof(*pl->grants));
+		if (!pl->grants)
+			return -ENOMEM;
+		memcpy(pl->grants, o->grants, o->ngrants * sizeof(*pl->grants));
+		pl->ngrants = o->ngrants;
+	}
+	return rc;
+}
+
 /* Stable: a parent before what lies below it, otherwise the given order. */
 static void sort_by_depth(struct sbx_spawn_mount *m, size_t n)
 {
@@ -557,9 +641,14 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 			rc = unix_mounts(h, p, ctx);
 		if (!rc)
 			rc = policy_mounts(h, p);
+		struct sbx_home_out home = { 0 };
+		if (!rc)
+			rc = home_mounts(h, p, ctx, &home);
 		sort_by_depth(pl->mounts, pl->nmounts);
 		if (!rc)
 			rc = protect_paths(h, p, ctx);
+		if (!rc)
+			rc = home_protect(h, ctx, &home);
 	}
 	if (!rc)
 		rc = fill_env(h, p);

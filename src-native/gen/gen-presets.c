@@ -208,6 +208,7 @@ static void build(int idx, const struct sbx_policy *p)
 	}
 	fprintf(out, "\tp->allow_broad_cwd = %d; p->follow_symlinks = %d;\n", p->allow_broad_cwd,
 		p->follow_symlinks);
+	fprintf(out, "\tp->home = %d; p->git = %d;\n", p->home, p->git);
 	fprintf(out, "\tp->net.present = %d; p->net.compat = %d; p->net.inet = %d;\n"
 		"\tp->net.netlink = %d; p->net.other = %d; p->net.unix_mode = %d;\n",
 		p->net.present, p->net.compat, p->net.inet, p->net.netlink, p->net.other,

@@ -83,6 +83,19 @@ struct sbx_spawn_protect {
 	const char *pointer;       /* the policy entry; NULL when implicit     */
 };
 
+/*
+ * A Landlock grant the view needs beside the policy's `fs` lists, added by
+ * the launcher to a policy that has an `fs` section (docs/spawn.md, "The
+ * home and the repository"): the private home (`home`: "private",
+ * "toolchains"), the repository's top level and git directories (`git`).
+ * Paths in the new root.
+ */
+struct sbx_spawn_grant {
+	const char *path;
+	bool read, write, exec;
+	const char *why;           /* "home", "git": for --explain            */
+};
+
 struct sbx_spawn_env_set {
 	const char *name, *value;
 };
@@ -111,6 +124,8 @@ struct sbx_spawn_plan {
 	bool follow_symlinks;
 	struct sbx_spawn_protect *protect;
 	size_t nprotect;
+	struct sbx_spawn_grant *grants;
+	size_t ngrants;
 	bool new_session;
 	bool die_with_parent;
 	/* `limits` asks for something (memory, pids, cpu, wall or CPU time);
@@ -141,6 +156,9 @@ struct sbx_spawn_ctx {
 	/* The directory of the running sbx artifacts (the launcher's), or NULL:
 	 * protected, with the package around it, inside a writable bind. */
 	const char *self_dir;
+	/* $PATH (may be NULL): with `home: "toolchains"`, its entries under
+	 * $HOME are shown in the private home. */
+	const char *path;
 };
 
 /* Build the plan of `p` for the spawn door. *out owns everything it points

@@ -342,6 +342,11 @@ struct sbx_policy {
 	 * unless followSymlinks (docs/spawn.md, "Paths"). SBX_UNSET, 0, 1. */
 	int allow_broad_cwd;
 	int follow_symlinks;
+	/* Spawn door (docs/policy.md, "home and git"): what the private home
+	 * holds (SBX_UNSET or enum sbx_home_mode), and whether the git
+	 * repository around the working directory is shown (SBX_UNSET, 0, 1). */
+	int home;
+	int git;
 	/* The parsed documents: the policy points into their strings. */
 	struct sbx_json_doc **docs;
 	size_t ndocs, docs_cap;
@@ -378,6 +383,16 @@ struct sbx_env_dirs {
 	const char *tmpdir;
 };
 void sbx_policy_env_dirs(const struct sbx_policy_load_opts *opts, struct sbx_env_dirs *out);
+
+/* `home` (spawn door): "hidden" (nothing of the private tmpfs home is
+ * granted), "private" (it is writable and executable: caches and
+ * configuration a program writes stay in it), "toolchains" (private, plus
+ * the host's toolchains under $HOME read-only and executable). */
+enum sbx_home_mode {
+	SBX_HOME_HIDDEN = 0,
+	SBX_HOME_PRIVATE = 1,
+	SBX_HOME_TOOLCHAINS = 2,
+};
 
 /* The compat mode of a section: its own, else the top-level one, else enforce. */
 int sbx_policy_section_compat(const struct sbx_policy *p, int section_compat);

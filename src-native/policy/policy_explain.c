@@ -396,7 +396,8 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 	}
 	if (p->session_new != SBX_UNSET || p->die_with_parent != SBX_UNSET || p->hostname ||
 	    p->cwd || p->report != SBX_UNSET || p->allow_broad_cwd == 1 ||
-	    p->follow_symlinks == 1) {
+	    p->follow_symlinks == 1 || (p->home != SBX_UNSET && p->home != SBX_HOME_HIDDEN) ||
+	    p->git == 1) {
 		put(o, "Process:");
 		if (p->session_new != SBX_UNSET)
 			put(o, " %s session.", p->session_new ? "a new" : "the caller's");
@@ -415,6 +416,16 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 			put(o, " Symbolic links are followed anywhere on the way to the working "
 			       "directory and bound paths (a link an earlier sandbox planted can "
 			       "redirect them).");
+		if (p->home == SBX_HOME_PRIVATE)
+			put(o, " The private home is writable (caches and settings stay in it).");
+		if (p->home == SBX_HOME_TOOLCHAINS)
+			put(o, " The private home is writable; toolchains under the host's home "
+			       "(the $PATH entries there, pyenv, nvm, volta, rustup, cargo, bun, "
+			       "deno, ~/.local/bin) and ~/.gitconfig are shown read-only, "
+			       "credentials beside them stay hidden.");
+		if (p->git == 1)
+			put(o, " In a git repository, its top level is readable and its git "
+			       "directory writable (hooks and config read-only).");
 		put(o, "\n\n");
 	}
 }

@@ -411,6 +411,11 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 		sbx_jsonw_kv_string(&w, "cwd", p->cwd);
 	kv_tri(&w, "allowBroadCwd", p->allow_broad_cwd);
 	kv_tri(&w, "followSymlinks", p->follow_symlinks);
+	if (p->home != SBX_UNSET) {
+		static const char *const homes[] = { "hidden", "private", "toolchains" };
+		sbx_jsonw_kv_string(&w, "home", homes[p->home]);
+	}
+	kv_tri(&w, "git", p->git);
 	if (p->keep_preload_env != SBX_UNSET) {
 		sbx_jsonw_key(&w, "preload");
 		sbx_jsonw_object_begin(&w);

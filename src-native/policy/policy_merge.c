@@ -254,6 +254,8 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 	tri(&acc->keep_preload_env, l->keep_preload_env);
 	tri(&acc->allow_broad_cwd, l->allow_broad_cwd);
 	tri(&acc->follow_symlinks, l->follow_symlinks);
+	tri(&acc->home, l->home);
+	tri(&acc->git, l->git);
 	if (l->hostname)
 		acc->hostname = l->hostname;
 	if (l->cwd)

@@ -1393,8 +1393,9 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 		"version", "extends", "compat", "description", "fs", "net", "scope",
 		"seccomp", "capabilities", "rlimits", "namespaces", "root", "mounts",
 		"env", "limits", "session", "dieWithParent", "report", "hostname",
-		"cwd", "preload", "allowBroadCwd", "followSymlinks",
+		"cwd", "preload", "allowBroadCwd", "followSymlinks", "home", "git",
 	};
+	static const char *const homes[] = { "hidden", "private", "toolchains" };
 	static const char *const sessions[] = { "inherit", "new" };
 	struct pctx p = { .c = ctx, .a = ctx->arena, .L = layer, .err = err };
 	int rc;
@@ -1473,6 +1474,10 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 			rc = get_bool(&p, v, &layer->allow_broad_cwd);
 		} else if (!strcmp(k, "followSymlinks")) {
 			rc = get_bool(&p, v, &layer->follow_symlinks);
+		} else if (!strcmp(k, "home")) {
+			rc = get_choice(&p, v, homes, 3, &layer->home);
+		} else if (!strcmp(k, "git")) {
+			rc = get_bool(&p, v, &layer->git);
 		}
 		sbx_json_ptr_pop(p.ptr, n);
 	}

@@ -108,6 +108,7 @@ void sbx_policy_init(struct sbx_policy *p)
 	p->session_new = p->die_with_parent = p->report = SBX_UNSET;
 	p->keep_preload_env = SBX_UNSET;
 	p->allow_broad_cwd = p->follow_symlinks = SBX_UNSET;
+	p->home = p->git = SBX_UNSET;
 }
 
 void sbx_policy_free(struct sbx_policy *p)

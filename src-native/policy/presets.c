@@ -193,12 +193,17 @@ static const char preset_workspace[] =
 /* The spawn door's default. Its filesystem view is already curated (home
  * and /tmp are private tmpfs there), so directory names may be listed
  * everywhere (`sbx run -- ls /`); file contents stay limited to workspace's
- * read list. */
+ * read list. A developer's machine: the private home is writable (caches),
+ * the toolchains under $HOME run read-only, credentials stay hidden, and
+ * from a subdirectory of a repository git works (docs/policy.md, "home and
+ * git"). The other doors skip both keys (they only shape the view). */
 static const char preset_default[] =
 	"{\"version\": 1, \"extends\": \"workspace\","
-	"\"description\": \"The spawn door's default: workspace, and directory names may be "
-	"listed everywhere.\","
-	"\"fs\": {\"list\": [\"/\"]}"
+	"\"description\": \"The spawn door's default: workspace, directory names may be "
+	"listed everywhere, toolchains under $HOME run read-only in a writable private home "
+	"(credentials hidden), and git works from a subdirectory of a repository.\","
+	"\"fs\": {\"list\": [\"/\"]},"
+	"\"home\": \"toolchains\", \"git\": true"
 	"}";
 
 static const char preset_node_service[] =
