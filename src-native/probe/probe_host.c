@@ -415,7 +415,7 @@ size_t sbx_host_skipped(const struct sbx_host_check *r, unsigned long want, bool
 			n++;
 		}
 	}
-	bool kinds_ok[SBX_HOST_NKINDS];
+	bool kinds_ok[SBX_HOST_NKINDS] = { false };
 	for (int i = 0; i < SBX_HOST_NKINDS; i++) {
 		unsigned long f = sbx_host_kinds[i].flag;
 		kinds_ok[i] = false;
