@@ -2,9 +2,10 @@
  * The plan's Landlock grants (sbx_spawn.h, struct sbx_spawn_grant): the
  * private home of `home: "private"`/`"toolchains"` and the repository of
  * `git: true` (docs/spawn.md, "The home and the repository"), added to the
- * policy's `fs` lists before sbx_prepare(). Only where the view is built:
- * without a mount namespace $HOME is the host's own home, and a write
- * grant there would open it. A policy without an `fs` section makes no
+ * policy's `fs` lists before sbx_prepare(). Only where the view is built
+ * (launch.c calls this after ln_rootfs_build succeeded): without a mount
+ * namespace, or with one whose mounting the host refused, $HOME is the
+ * host's own home, and a grant there would open it. A policy without an `fs` section makes no
  * Landlock domain and needs none.
  */
 #include "launcher.h"

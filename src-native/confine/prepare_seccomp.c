@@ -71,7 +71,7 @@ static int compile_notifying(const struct sbx_seccomp_spec *spec,
 		r = sbx_seccomp_compile(model, &prog, &len, err);
 	if (!r && !(c = calloc(1, sizeof(*c))))
 		r = oom(err);
-	if (!r) {
+	if (!r && c) {
 		c->arch = (int)sbx_arch_native();
 		c->bpf = (unsigned char *)prog;
 		prog = NULL;

@@ -128,12 +128,12 @@ static int load_extends(struct loader *L, const char *entry, const char *pointer
 				     .home = L->home, .tmpdir = L->tmpdir };
 	const char *ident, *display, *text;
 	char *owned = NULL;
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	if (sbx_policy_names_file(entry)) {
 		const char *path = sbx_policy_expand_path(&ctx, entry, pointer, true, L->err);
-		struct stat st;
+		struct stat st = { 0 };
 
 		if (!path)
 			return -EINVAL;
