@@ -62,6 +62,10 @@ struct ln_ctx {
 	/* paths.c: the empty directory and file fs.hide mounts (-1: none yet). */
 	int empty_dir;
 	int empty_file;
+	/* cli_main.c (`sbx run` in this process): a limit's kill ends the
+	 * launcher with sbx run's codes, 124 (wallTime) or 123 (another
+	 * limit), not with the program's signal (limits.c). */
+	bool limit_exit_codes;
 };
 
 /* events.c: one JSON line on the channel (and on stderr with --verbose). */
@@ -84,6 +88,9 @@ struct sbx_prepared;
  * $TMPDIR from the environment. */
 int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err);
+/* main.c: the working directory as the caller named it (named_cwd, else
+ * $PWD when it is the kernel's under another name, else the kernel's). */
+void ln_caller_cwd(struct ln_ctx *c, const char *named_cwd, char cwd[]);
 /* launch.c: from the plan on (limits, namespaces, view, apply, execve). */
 __attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p);
 
