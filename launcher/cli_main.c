@@ -142,5 +142,13 @@ int ln_cli_main(int argc, char **argv)
 	char *text = ln_cli_run_policy(&f);
 	if (!text)
 		to_node(args, nargs, "sbx run --policy (this inline policy)", LN_EXIT_SETUP);
+	/* test/cli-native.test.ts holds this text to runPolicy()'s, byte for
+	 * byte: the policy only, nothing run. */
+	const char *show = getenv("SBX_RUN_PRINT_POLICY");
+	if (show && !strcmp(show, "1")) {
+		printf("%s\n", text);
+		fflush(stdout);
+		return 0;
+	}
 	launch(&f, text);
 }

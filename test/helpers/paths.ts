@@ -7,3 +7,9 @@ export const releaseDir = path.join(buildDir, 'Release');
 export const nativeTestDir = path.join(buildDir, 'tests');
 export const escapeDir = path.join(buildDir, 'escape');
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
+/**
+ * The `sbx` command as npm installs it (package.json "bin"): a link to the
+ * launcher, which is the native front end of `sbx run` and hands every other
+ * subcommand to Node (launcher/cli_main.c, scripts/link-bin.js).
+ */
+export const sbxBin = path.join(repoRoot, 'dist', 'sbx');
