@@ -19,7 +19,12 @@
 #include "sbx_policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <limits.h>
+#include <signal.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +86,58 @@ static __attribute__((noreturn)) void to_node(char **args, int nargs, const char
 	_exit(fail_code);
 }
 
+/* The caller's terminal as it was, put back when the sandbox ended, as
+ * Node does at its exit for the stdio it found to be terminals: a program
+ * that turns echo off and dies leaves the shell usable. (Without a pid
+ * namespace and without limits the launcher becomes the program: nothing
+ * is left to put it back, as with any program the shell runs.) */
+static struct termios tty_saved[3];
+static dev_t tty_dev[3];
+static bool tty_have[3];
+
+/* The launch closes fds 0-2 in the launcher (launch.c) and no copy of a
+ * terminal may stay open in any process of the sandbox: the terminal is
+ * opened again at the end, as the controlling one, and gets back what the
+ * stdio fd that was this terminal had. */
+static void tty_restore(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	unsigned int dev;
+	if (fd < 0)
+		return;
+	/* /dev/tty's own inode says (5, 0): the kernel names the real one. */
+	if (ioctl(fd, TIOCGDEV, &dev) == 0) {
+		sigset_t ttou, old;
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		/* From a background process group tcsetattr would stop us. */
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		for (int i = 0; i < 3; i++) {
+			if (!tty_have[i] || tty_dev[i] != (dev_t)dev)
+				continue;
+			while (tcsetattr(fd, TCSANOW, &tty_saved[i]) && errno == EINTR)
+				;
+			break;
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	close(fd);
+}
+
+static void tty_save(void)
+{
+	bool any = false;
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		tty_have[fd] = isatty(fd) && !tcgetattr(fd, &tty_saved[fd]) && !fstat(fd, &st);
+		if (tty_have[fd])
+			tty_dev[fd] = st.st_rdev;
+		any |= tty_have[fd];
+	}
+	if (any)
+		ln_exit_hook = tty_restore;
+}
+
 /* What main.c does after its arguments, with the policy text in hand and
  * no channel: the caller's stdio only, the working directory as named. */
 static __attribute__((noreturn)) void launch(const struct ln_cli_run *f, const char *text)
@@ -94,6 +151,7 @@ static __attribute__((noreturn)) void launch(const struct ln_cli_run *f, const c
 	/* What child_process.spawn gave the launcher: fds 0-2, nothing else. */
 	if (ln_close_fds(c.keep_fds, -1, &err))
 		ln_fail(&c, "fds", &err);
+	tty_save();
 	char cwd[PATH_MAX];
 	ln_caller_cwd(&c, NULL, cwd);
 	struct sbx_policy_load_opts opts = { .cwd = cwd, .max_bytes = LN_POLICY_MAX };

@@ -156,6 +156,9 @@ __attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd,
 					    const struct ln_supervisor *sup, int report_fd);
 /* The signals forwarded (blocked in the launcher and the init). */
 void ln_forward_sigset(sigset_t *set);
+/* Called first by ln_exit_like (and by a limit's end in the CLI): the
+ * `sbx` command puts the caller's terminal settings back (cli_main.c). */
+extern void (*ln_exit_hook)(void);
 /* End the way a wait status says (exit code, or re-raise the signal). */
 __attribute__((noreturn)) void ln_exit_like(int status);
 
