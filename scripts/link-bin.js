@@ -6,7 +6,8 @@
 // `sbx` when named so (launcher/cli_main.c): `sbx run` starts no Node at all
 // (issue 22). Where there is no launcher yet, or when packing (a tarball
 // holds no links), dist/sbx is bin/sbx.sh, which finds the launcher each time.
-// Run by `npm run build:ts` and by the install script (scripts/install.js).
+// Run by `prepare` (npm install in a checkout), the install script
+// (scripts/install.js), `prepack` (the script) and `postpack` (the link again).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -28,7 +29,8 @@ function linkBin() {
   const tmp = `${bin}.${process.pid}.tmp`;
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   fs.rmSync(tmp, { force: true });
-  const packing = ['pack', 'publish'].includes(process.env.npm_command ?? '');
+  // `prepack` and `prepare` while packing: the tarball gets the script.
+  const packing = ['pack', 'publish'].includes(process.env.npm_command ?? '') && process.env.npm_lifecycle_event !== 'postpack';
   const target = packing ? null : launcher();
   if (target) {
     fs.symlinkSync(path.relative(path.dirname(bin), target), tmp);

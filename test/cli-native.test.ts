@@ -76,7 +76,7 @@ const TABLE: string[][] = [
 ];
 
 describe('sbx run: the native front end and the TypeScript one say the same', () => {
-  test('dist/sbx is a link to the launcher (the native front end)', () => {
+  test('the command under test is a link to the launcher (the native front end)', () => {
     expect(fs.lstatSync(sbxBin).isSymbolicLink()).toBe(true);
     expect(path.basename(fs.realpathSync(sbxBin))).toBe('sbx-launcher');
   });
