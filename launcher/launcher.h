@@ -73,6 +73,10 @@ struct ln_ctx {
 		bool inet_closed;
 		bool said;
 	} lost;
+	/* cli_main.c (`sbx run` in this process): a limit's kill ends the
+	 * launcher with sbx run's codes, 124 (wallTime) or 123 (another
+	 * limit), not with the program's signal (limits.c). */
+	bool limit_exit_codes;
 };
 
 struct ln_line;
@@ -120,6 +124,9 @@ struct sbx_prepared;
  * $TMPDIR from the environment. */
 int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_plan **out,
 		  struct sbx_error *err);
+/* main.c: the working directory as the caller named it (named_cwd, else
+ * $PWD when it is the kernel's under another name, else the kernel's). */
+void ln_caller_cwd(struct ln_ctx *c, const char *named_cwd, char cwd[]);
 /* launch.c: from the plan on (limits, namespaces, view, apply, execve). */
 __attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p);
 
@@ -188,6 +195,9 @@ __attribute__((noreturn)) void ln_init_loop(pid_t program, int status_fd,
 					    const struct ln_supervisor *sup, int report_fd);
 /* The signals forwarded (blocked in the launcher and the init). */
 void ln_forward_sigset(sigset_t *set);
+/* Called first by ln_exit_like (and by a limit's end in the CLI): the
+ * `sbx` command puts the caller's terminal settings back (cli_main.c). */
+extern void (*ln_exit_hook)(void);
 /* End the way a wait status says (exit code, or re-raise the signal). */
 __attribute__((noreturn)) void ln_exit_like(int status);
 

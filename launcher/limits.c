@@ -756,5 +756,11 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 		close(l->err_fd);
 	c->chan_fd = l->err_fd = -1;
 	ln_limits_cleanup(c);
+	/* `sbx run` in this process (cli_main.c): its exit codes for a limit. */
+	if (c->limit_exit_codes && reason && WIFSIGNALED(st)) {
+		if (ln_exit_hook)
+			ln_exit_hook();
+		_exit(reason == END_TIMEOUT ? 124 : 123);
+	}
 	ln_exit_like(st);
 }

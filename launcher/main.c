@@ -19,6 +19,7 @@
  * same signal.
  */
 #include "channel.h"
+#include "cli.h"
 #include "launcher.h"
 #include "sbx_policy.h"
 
@@ -67,6 +68,35 @@ static struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
 	return p;
 }
 
+/* The working directory as the caller named it (--cwd, which must be where
+ * we are: sbx.spawn passes what it chdir'ed to, links and all), else the
+ * kernel's, or $PWD when that is the same directory (the shell's name for
+ * it: `cd sub` through a link). paths.c walks it. */
+void ln_caller_cwd(struct ln_ctx *c, const char *named_cwd, char cwd[])
+{
+	struct sbx_error err;
+	struct stat here, named;
+	const char *pwd = getenv("PWD");
+	if (!getcwd(cwd, PATH_MAX) || stat(".", &here)) {
+		sbx_error_sys(&err, errno, "getcwd", NULL, "%s", strerror(errno));
+		ln_fail(c, "cwd", &err);
+	}
+	if (!named_cwd && pwd && pwd[0] == '/' && strcmp(pwd, cwd))
+		named_cwd = pwd;
+	if (named_cwd && (named_cwd[0] != '/' || strlen(named_cwd) >= PATH_MAX ||
+			  stat(named_cwd, &named) || named.st_dev != here.st_dev ||
+			  named.st_ino != here.st_ino)) {
+		if (named_cwd != pwd) {
+			sbx_error_set(&err, SBX_EPATH, ENOENT, "/cwd",
+				      "--cwd %s is not the launcher's working directory", named_cwd);
+			ln_fail(c, "cwd", &err);
+		}
+		named_cwd = NULL;
+	}
+	if (named_cwd)
+		strcpy(cwd, named_cwd);
+}
+
 int main(int argc, char **argv)
 {
 	struct ln_ctx c = { .chan_fd = 3, .keep_fds = 3, .parent_pid = getppid(),
@@ -75,6 +105,9 @@ int main(int argc, char **argv)
 	bool explain = false;
 	const char *named_cwd = NULL;
 	int i = 1;
+	/* The `sbx` command itself (cli_main.c): dist/sbx links here. */
+	if (ln_cli_wanted(argc, argv))
+		return ln_cli_main(argc, argv);
 	/* sbx.spawn({ cow }) reads an overlay's changes after exit (cow.c),
 	 * and applies them (cow_apply.c). */
 	if (argc >= 2 && !strcmp(argv[1], "--cow-diff"))
@@ -125,31 +158,8 @@ int main(int argc, char **argv)
 		ln_fail(&c, "policy", &err);
 	}
 
-	/* The working directory as the caller named it (--cwd, which must be
-	 * where we are: sbx.spawn passes what it chdir'ed to, links and all),
-	 * else the kernel's, or $PWD when that is the same directory (the
-	 * shell's name for it: `cd sub` through a link). paths.c walks it. */
 	char cwd[PATH_MAX];
-	struct stat here, named;
-	const char *pwd = getenv("PWD");
-	if (!getcwd(cwd, sizeof(cwd)) || stat(".", &here)) {
-		sbx_error_sys(&err, errno, "getcwd", NULL, "%s", strerror(errno));
-		ln_fail(&c, "cwd", &err);
-	}
-	if (!named_cwd && pwd && pwd[0] == '/' && strcmp(pwd, cwd))
-		named_cwd = pwd;
-	if (named_cwd && (named_cwd[0] != '/' || strlen(named_cwd) >= sizeof(cwd) ||
-			  stat(named_cwd, &named) || named.st_dev != here.st_dev ||
-			  named.st_ino != here.st_ino)) {
-		if (named_cwd != pwd) {
-			sbx_error_set(&err, SBX_EPATH, ENOENT, "/cwd",
-				      "--cwd %s is not the launcher's working directory", named_cwd);
-			ln_fail(&c, "cwd", &err);
-		}
-		named_cwd = NULL;
-	}
-	if (named_cwd)
-		strcpy(cwd, named_cwd);
+	ln_caller_cwd(&c, named_cwd, cwd);
 	struct sbx_policy *p = load_policy(&c, cwd);
 	struct sbx_spawn_plan *plan = NULL;
 	if (ln_plan_build(p, cwd, &plan, &err))

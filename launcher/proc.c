@@ -29,8 +29,12 @@ void ln_forward_sigset(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
+void (*ln_exit_hook)(void);
+
 void ln_exit_like(int status)
 {
+	if (ln_exit_hook)
+		ln_exit_hook();
 	if (WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
 	if (WIFSIGNALED(status)) {

@@ -38,7 +38,10 @@ function main() {
   const force = process.env.SBX_BUILD_FROM_SOURCE === '1';
   const found = force ? null : findExisting();
   if (found) return;
+  buildFromSource();
+}
 
+function buildFromSource() {
   const tag = `${process.platform}-${process.arch}`;
   const why = `no prebuild for ${tag} in this package`;
   if (process.platform !== 'linux') fail(`sbx runs on Linux only (this is ${process.platform})`);
@@ -61,3 +64,6 @@ function main() {
 }
 
 main();
+// dist/sbx: a link to the launcher, so that `sbx run` starts without Node
+// (scripts/link-bin.js; without dist/ yet, in a checkout, `prepare` does it).
+if (fs.existsSync(path.join(root, 'dist', 'addon-path.js'))) require('./link-bin').linkBin();

@@ -56,3 +56,7 @@ for (const dir of fs.readdirSync(prebuilds).sort()) {
   const m = dir.startsWith('linux-') ? missing(dir.slice(6)) : ['not a linux-<arch> directory'];
   process.stdout.write(`sbx prepack: ships prebuilds/${dir}/ (built ${when} UTC)${m.length ? `, INCOMPLETE: lacks ${m.join(', ')}` : ''}\n`);
 }
+
+// dist/sbx: the script in the tarball (a link would point nowhere once unpacked);
+// `postpack` links it again here, the install script links it where installed.
+require('./link-bin').linkBin();

@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { cliPath, repoRoot } from './helpers/paths';
+import { cliPath, repoRoot, sbxBin } from './helpers/paths';
 import { isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
 
 function sbx(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env });
+  // The command npm installs: the native front end, which hands these to Node.
+  return spawnSync(sbxBin, args, { encoding: 'utf8', env });
 }
 
 /** Landlock ABI straight from the syscall (landlock_create_ruleset, nr 444 on x86_64 and aarch64). */
@@ -132,7 +133,7 @@ describe('sbx probe', () => {
   });
 
   test.skipIf(!isRoot())('works as an unprivileged user (skipped when not root: the tests above already run unprivileged)', () => {
-    const u = runUnpriv(process.execPath, [path.join(unprivPackage(), 'dist', 'cli.js'), 'probe', '--json']);
+    const u = runUnpriv(path.join(unprivPackage(), 'dist', 'sbx'), ['probe', '--json']);
     expect(u.status, String(u.stderr)).toBe(0);
     const rep = JSON.parse(String(u.stdout));
     expect(rep.process.uid).toBe(65534);

@@ -19,8 +19,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { cliPath, repoRoot } from './helpers/paths';
-import { UNPRIV_UID, isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
+import { repoRoot, sbxBin } from './helpers/paths';
+import { UNPRIV_UID, isRoot, runUnpriv, unprivNode, unprivPackage } from './helpers/unpriv';
 
 type User = 'root' | 'unpriv';
 const USERS: User[] = ['root', 'unpriv'];
@@ -75,20 +75,31 @@ function own(e: Env): void {
   if (e.user === 'unpriv') spawnSync('chown', ['-hR', `${UNPRIV_UID}:${UNPRIV_UID}`, e.base]);
 }
 
-function cli(e: Env, args: string[]): SpawnSyncReturns<string> {
+/**
+ * The `sbx` command as installed (the native front end; --cow goes on to Node). As uid 65534 the
+ * node it runs is one that user can run (unprivNode(): first on PATH).
+ */
+function cliEnv(e: Env): NodeJS.ProcessEnv {
   const env = { ...process.env, HOME: e.home };
-  if (e.user === 'root') return spawnSync(process.execPath, [cliPath, ...args], { cwd: e.ws, encoding: 'utf8', env });
-  return runUnpriv(process.execPath, [path.join(unprivPackage(), 'dist', 'cli.js'), ...args], { cwd: e.ws, env }) as SpawnSyncReturns<string>;
+  if (e.user === 'unpriv') env.PATH = `${path.dirname(unprivNode())}:${process.env.PATH ?? ''}`;
+  return env;
+}
+const cliBin = (e: Env) => (e.user === 'root' ? sbxBin : path.join(unprivPackage(), 'dist', 'sbx'));
+
+function cli(e: Env, args: string[]): SpawnSyncReturns<string> {
+  const env = cliEnv(e);
+  if (e.user === 'root') return spawnSync(sbxBin, args, { cwd: e.ws, encoding: 'utf8', env });
+  return runUnpriv(cliBin(e), args, { cwd: e.ws, env }) as SpawnSyncReturns<string>;
 }
 
 /** `sbx run --cow=apply -- sh -c script`; stderr kept as bytes (latin1) to see exactly what reaches a terminal. */
 function cliApply(e: Env, script: string) {
-  const env = { ...process.env, HOME: e.home };
+  const env = cliEnv(e);
   const args = ['run', '--cow=apply', '--', 'sh', '-c', NAMES + script];
   const r =
     e.user === 'root'
-      ? spawnSync(process.execPath, [cliPath, ...args], { cwd: e.ws, env })
-      : spawnSync('setpriv', [`--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', process.execPath, path.join(unprivPackage(), 'dist', 'cli.js'), ...args], { cwd: e.ws, env });
+      ? spawnSync(sbxBin, args, { cwd: e.ws, env })
+      : spawnSync('setpriv', [`--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', cliBin(e), ...args], { cwd: e.ws, env });
   return { status: r.status, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') };
 }
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { escapeBinDir, escapeBinary, parseEscape } from './helpers/escape';
-import { cliPath, repoRoot } from './helpers/paths';
+import { repoRoot, sbxBin } from './helpers/paths';
 import { isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sbx = require(path.join(repoRoot, 'dist', 'index.js')) as typeof import('../lib/index');
@@ -157,16 +157,16 @@ describe('as the caller (root on CI: cgroups where writable)', () => {
   });
 
   test('sbx run --timeout exits 124 and says so; --memory over the limit exits 123', () => {
-    const t = spawnSync(process.execPath, [cliPath, 'run', '--timeout', '1', '--', 'sleep', '100'], { encoding: 'utf8', cwd: work });
+    const t = spawnSync(sbxBin, ['run', '--timeout', '1', '--', 'sleep', '100'], { encoding: 'utf8', cwd: work });
     expect(t.status).toBe(124);
     expect(t.stderr).toMatch(/sbx: limits\.wallTime: 1000 ms reached/);
-    const ok = spawnSync(process.execPath, [cliPath, 'run', '--timeout', '5s', '--pids', '50', '--memory', '256M', '--', 'sh', '-c', 'exit 3'], { encoding: 'utf8', cwd: work });
+    const ok = spawnSync(sbxBin, ['run', '--timeout', '5s', '--pids', '50', '--memory', '256M', '--', 'sh', '-c', 'exit 3'], { encoding: 'utf8', cwd: work });
     expect(ok.status).toBe(3);
     if (cgroupFor('memory')) {
-      const m = spawnSync(process.execPath, [cliPath, 'run', '--memory', '32M', '--policy', JSON.stringify(withBins({})), '--', escapeBinary('mem_bomb'), '256'], { encoding: 'utf8', cwd: work });
+      const m = spawnSync(sbxBin, ['run', '--memory', '32M', '--policy', JSON.stringify(withBins({})), '--', escapeBinary('mem_bomb'), '256'], { encoding: 'utf8', cwd: work });
       expect(m.status).toBe(123);
     }
-    const bad = spawnSync(process.execPath, [cliPath, 'run', '--pids', 'many', '--', 'true'], { encoding: 'utf8', cwd: work });
+    const bad = spawnSync(sbxBin, ['run', '--pids', 'many', '--', 'true'], { encoding: 'utf8', cwd: work });
     expect(bad.status).toBe(2);
   });
 });

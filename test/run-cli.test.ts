@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { cliPath } from './helpers/paths';
+import { sbxBin } from './helpers/paths';
 import { UNPRIV_UID, isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
 
 const dirs: string[] = [];
@@ -20,7 +20,7 @@ function tmp(base = os.tmpdir()): string {
 }
 
 function sbx(args: string[], cwd: string) {
-  return spawnSync(process.execPath, [cliPath, 'run', ...args], { encoding: 'utf8', cwd, env: process.env });
+  return spawnSync(sbxBin, ['run', ...args], { encoding: 'utf8', cwd, env: process.env });
 }
 
 const VIEW = 'id -u; hostname; echo ---; ls /proc; echo ---; ls ~; echo home=$?';
@@ -45,7 +45,7 @@ describe('sbx run (CLI)', () => {
   test.skipIf(!isRoot())('the sandbox\'s view as uid 65534', () => {
     const pkg = unprivPackage();
     const cwd = tmp();
-    const r = runUnpriv(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'run', '--', 'sh', '-c', `${VIEW}; echo w > inside && cat inside`], {
+    const r = runUnpriv(path.join(pkg, 'dist', 'sbx'), ['run', '--', 'sh', '-c', `${VIEW}; echo w > inside && cat inside`], {
       cwd,
       env: { ...process.env, HOME: '/var/tmp' },
     });
@@ -92,7 +92,7 @@ describe('sbx run (CLI)', () => {
   });
 
   test('--env sets a variable; the caller\'s other variables are cleared', () => {
-    const r = spawnSync(process.execPath, [cliPath, 'run', '--env', 'A=1', '--', 'sh', '-c', 'echo "$A/$SBX_CALLER_SECRET"'], {
+    const r = spawnSync(sbxBin, ['run', '--env', 'A=1', '--', 'sh', '-c', 'echo "$A/$SBX_CALLER_SECRET"'], {
       encoding: 'utf8',
       cwd: tmp(),
       env: { ...process.env, SBX_CALLER_SECRET: 's' },
@@ -155,7 +155,7 @@ describe('sbx run (CLI)', () => {
     // After sbx run the caller's settings are back (Node's own exit puts
     // back the terminal settings it found at start); the program did run
     // (it printed, and its own stty saw echo off).
-    const r = inPty(`${process.execPath} ${cliPath} run -- sh -c 'stty -echo; stty -a | grep -o -- " -echo " ; echo ran'; stty -a`);
+    const r = inPty(`${sbxBin} run -- sh -c 'stty -echo; stty -a | grep -o -- " -echo " ; echo ran'; stty -a`);
     expect(r.stdout, r.stdout).toMatch(/ -echo \r?\nran/);
     expect(echoState(r.stdout.split('ran')[1]), r.stdout).toBe('echo');
   });
@@ -166,7 +166,7 @@ describe('sbx run (CLI)', () => {
     // The control: without sbx the ioctl works on the pty.
     const control = spawnSync('script', ['-qec', `/usr/bin/python3 -c '${py('TIOCEXCL')}'`, '/dev/null'], { encoding: 'utf8', cwd: tmp(), timeout: 30_000 });
     expect(control.stdout).toContain('TIOCEXCL ok');
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${cliPath} run -- /usr/bin/python3 -c '${py('TIOCEXCL')}'; ${process.execPath} ${cliPath} run -- /usr/bin/python3 -c '${py('TIOCGWINSZ')}'`, '/dev/null'],
+    const r = spawnSync('script', ['-qec', `${sbxBin} run -- /usr/bin/python3 -c '${py('TIOCEXCL')}'; ${sbxBin} run -- /usr/bin/python3 -c '${py('TIOCGWINSZ')}'`, '/dev/null'],
       { encoding: 'utf8', cwd: tmp(), env: process.env, timeout: 30_000 });
     expect(r.stdout, r.stdout).toContain('TIOCEXCL errno 1');
     expect(r.stdout, r.stdout).toContain('TIOCGWINSZ ok');

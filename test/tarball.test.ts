@@ -85,6 +85,22 @@ describe('installed tarball', () => {
     expect(fs.existsSync(path.join(pkg, 'build'))).toBe(false);
   });
 
+  test('the sbx command is a link to the prebuild\'s launcher: sbx run works without node on PATH', () => {
+    const pkg = path.join(project, 'node_modules', 'sbx');
+    expect(fs.lstatSync(path.join(pkg, 'dist', 'sbx')).isSymbolicLink()).toBe(true);
+    expect(fs.realpathSync(path.join(pkg, 'dist', 'sbx'))).toBe(fs.realpathSync(path.join(pkg, 'prebuilds', `linux-${process.arch}`, 'sbx-launcher')));
+    const r = spawnSync(path.join(project, 'node_modules', '.bin', 'sbx'), ['run', '--', '/bin/sh', '-c', 'echo in-sandbox; /bin/hostname'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: '/nonexistent-sbx-path' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('in-sandbox\nsbx\n');
+    // The tarball itself holds the script (a link would point nowhere once unpacked).
+    const listing = execFileSync('tar', ['-tvzf', tarball], { encoding: 'utf8' });
+    expect(listing).toMatch(/^-rwxr-xr-x .* package\/dist\/sbx$/m);
+  });
+
   test('require("sbx").probe() works and the artifacts come from prebuilds/', () => {
     const r = spawnSync(process.execPath, ['-e', 'const s=require("sbx");console.log(JSON.stringify({abi:s.probe().landlock.abi,paths:{...s.paths}}))'], {
       cwd: project,

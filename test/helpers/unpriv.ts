@@ -29,6 +29,10 @@ export function unprivPackage(): string {
   for (const f of ['sbx.node', 'libsbx.so', 'sbx-launcher']) {
     fs.copyFileSync(path.join(releaseDir, f), path.join(dir, 'build', 'Release', f));
   }
+  // dist/sbx (the `sbx` command) links to this copy's launcher, as in the
+  // package: cpSync made the link absolute, into the checkout.
+  fs.rmSync(path.join(dir, 'dist', 'sbx'), { force: true });
+  fs.symlinkSync(path.join('..', 'build', 'Release', 'sbx-launcher'), path.join(dir, 'dist', 'sbx'));
   spawnSync('chmod', ['-R', 'a+rX', dir]);
   fs.chmodSync(path.join(dir, 'build', 'Release', 'sbx-launcher'), 0o755);
   mirror = dir;
