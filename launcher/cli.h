@@ -39,7 +39,7 @@ struct ln_cli_list {
 struct ln_cli_run {
 	const char *policy, *net, *memory, *pids, *timeout;
 	struct ln_cli_list ro, rw, env, unix_paths, allow_host;
-	bool verbose, report, explain;
+	bool verbose, quiet, report, explain;
 	char **cmd;             /* the command and its arguments (NULL-terminated) */
 	size_t ncmd;
 };

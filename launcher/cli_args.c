@@ -20,7 +20,8 @@ const char ln_cli_run_help[] =
 	"with the working directory writable, then Landlock and seccomp from the policy.\n"
 	"\n"
 	"  --policy P          preset name, policy file or inline JSON (default: default)\n"
-	"  --ro PATH           bind PATH read-only into the sandbox and allow reading it (repeatable)\n"
+	"  --ro PATH           bind PATH read-only into the sandbox and allow reading and\n"
+	"                      executing it (a toolchain: --ro ~/tools; repeatable)\n"
 	"  --rw PATH           bind PATH writable and allow reading and writing it (repeatable)\n"
 	"  --net none|host     none: own network namespace with loopback only (default);\n"
 	"                      host: the host network (inet and netlink sockets); unix\n"
@@ -38,7 +39,10 @@ const char ln_cli_run_help[] =
 	"  --pids N            at most N processes in the sandbox (limits.pids)\n"
 	"  --timeout DURATION  kill the whole sandbox after DURATION (limits.wallTime: 30s,\n"
 	"                      500ms, 2m; a bare number is seconds)\n"
-	"  --verbose           say which layers the host could not provide\n"
+	"  --verbose           say which layers the host could not provide, one line each\n"
+	"  --quiet             no line on stderr when the host refuses a layer (a user or\n"
+	"                      mount namespace...; by default one line says which, why and\n"
+	"                      what still holds)\n"
 	"  --cow[=MODE]        copy-on-write working directory: the command changes an overlay,\n"
 	"                      the changes are listed on stderr afterwards; MODE: discard\n"
 	"                      (default), apply (copy them onto the host), keep (leave them in\n"
@@ -85,6 +89,7 @@ static const struct flag FLAGS[] = {
 	{ "--unix", REPEATABLE, AT(unix_paths) },
 	{ "--allow-host", REPEATABLE, AT(allow_host) },
 	{ "--verbose", SWITCH, AT(verbose) },
+	{ "--quiet", SWITCH, AT(quiet) },
 	{ "--report", SWITCH, AT(report) },
 	{ "--explain", SWITCH, AT(explain) },
 };

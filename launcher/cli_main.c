@@ -145,7 +145,8 @@ static __attribute__((noreturn)) void launch(const struct ln_cli_run *f, const c
 	struct ln_ctx c = { .chan_fd = -1, .keep_fds = 3, .parent_pid = getppid(),
 			    .notify_sock = -1, .notify_peer = -1, .slot_sock = -1, .slot_buf = -1,
 			    .report_fd = -1, .usup = NULL, .empty_dir = -1, .empty_file = -1,
-			    .verbose = f->verbose, .argv = f->cmd, .limit_exit_codes = true };
+			    .verbose = f->verbose, .quiet = f->quiet, .argv = f->cmd,
+			    .limit_exit_codes = true };
 	struct sbx_error err;
 	sbx_error_clear(&err);
 	/* What child_process.spawn gave the launcher: fds 0-2, nothing else. */

@@ -220,12 +220,12 @@ char *ln_cli_run_policy(const struct ln_cli_run *f)
 			if (!read)
 				return NULL;
 			ln_cj_push(read, ln_cj_string(a));
-			if (writable) {
-				struct ln_cj *write = member_or_new(fs, "write", LN_CJ_ARRAY, true);
-				if (!write)
-					return NULL;
-				ln_cj_push(write, ln_cj_string(a));
-			}
+			/* --ro also allows executing, as bubblewrap's --ro-bind
+			 * does (run.ts says why); --rw does not. */
+			struct ln_cj *more = member_or_new(fs, writable ? "write" : "exec", LN_CJ_ARRAY, true);
+			if (!more)
+				return NULL;
+			ln_cj_push(more, ln_cj_string(a));
 		}
 	}
 	/* The host's network does not open the host's unix daemons: unix
