@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "analyzer.h"
+
+/* base/analyzer.h: this process execs or exits soon (ANALYZER_UNTIL_EXEC). */
+ANALYZER_UNTIL_EXEC_BEGIN
 
 const char ln_cli_run_help[] =
 	"usage: sbx run [options] -- CMD [ARGS...]\n"
@@ -162,3 +166,5 @@ void ln_cli_parse_run(int argc, char **argv, struct ln_cli_run *out)
 	if (!npos && !out->explain)
 		ln_cli_usage("run: no command given (sbx run [options] -- CMD [ARGS...])");
 }
+
+ANALYZER_UNTIL_EXEC_END

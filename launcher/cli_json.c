@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "analyzer.h"
+
+/* base/analyzer.h: this process execs or exits soon (ANALYZER_UNTIL_EXEC). */
+ANALYZER_UNTIL_EXEC_BEGIN
 
 struct ln_cj {
 	enum ln_cj_kind kind;
@@ -167,17 +171,20 @@ struct buf {
 
 static void put(struct buf *b, const char *s, size_t n)
 {
-	if (b->n + n + 1 > b->cap) {
+	if (!b->s || b->n + n + 1 > b->cap) {
 		size_t cap = (b->cap ? b->cap : 256);
 		while (cap < b->n + n + 1)
 			cap *= 2;
-		char *ns = xalloc(cap);
-		if (b->n)
-			memcpy(ns, b->s, b->n);
+		char *ns = realloc(b->s, cap);
+		if (!ns) {
+			dprintf(2, "sbx: out of memory\n");
+			_exit(1);
+		}
 		b->s = ns;
 		b->cap = cap;
 	}
-	memcpy(b->s + b->n, s, n);
+	if (n)
+		memcpy(b->s + b->n, s, n);
 	b->n += n;
 	b->s[b->n] = '\0';
 }
@@ -376,3 +383,5 @@ char *ln_cj_quote(const char *s)
 	quote(&b, s);
 	return b.s;
 }
+
+ANALYZER_UNTIL_EXEC_END

@@ -17,6 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "analyzer.h"
+
+/* base/analyzer.h: this process execs or exits soon (ANALYZER_UNTIL_EXEC). */
+ANALYZER_UNTIL_EXEC_BEGIN
 
 static char *xstrdup(const char *s)
 {
@@ -315,3 +319,5 @@ char *ln_cli_run_policy(const struct ln_cli_run *f)
 	/* ---- end limits ---- */
 	return ln_cj_stringify(p);
 }
+
+ANALYZER_UNTIL_EXEC_END

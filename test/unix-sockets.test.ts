@@ -440,10 +440,10 @@ describe('unix sockets: the rest', () => {
     fs.writeFileSync(path.join(ws, 'plain'), 'x');
     const notSock = spawnSync(process.execPath, [cliPath, 'run', '--unix', path.join(ws, 'plain'), '--', 'true'], { encoding: 'utf8', cwd: ws });
     expect(notSock.status).toBe(125);
-    expect(notSock.stderr).toMatch(/plain is not a unix socket \(\/net\/unixPaths\/0\)/);
+    expect(notSock.stderr).toMatch(/plain is not a unix socket \(in the policy at \/net\/unixPaths\/0\)/);
     const missing = spawnSync(process.execPath, [cliPath, 'run', '--unix', '/no/such.sock', '--', 'true'], { encoding: 'utf8', cwd: ws });
     expect(missing.status).toBe(125);
-    expect(missing.stderr).toMatch(/\/no\/such\.sock: No such file or directory.*\(\/net\/unixPaths\/0\)/);
+    expect(missing.stderr).toMatch(/\/no\/such\.sock: No such file or directory.*\(in the policy at \/net\/unixPaths\/0\)/);
     const none = spawnSync(
       process.execPath,
       [cliPath, 'run', '--policy', JSON.stringify({ extends: 'default', net: { unix: 'none', unixPaths: [] } }), '--', 'true'],

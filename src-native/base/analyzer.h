@@ -18,7 +18,18 @@
 	_Pragma("GCC diagnostic push")                                       \
 	_Pragma("GCC diagnostic ignored \"-Wanalyzer-malloc-leak\"")
 #define ANALYZER_STORED_IN_ARRAY_END _Pragma("GCC diagnostic pop")
+/* The native CLI front end (launcher/cli_*.c) builds one policy text and
+ * then execs the launch or Node, or exits: what it allocates lives until
+ * then by design, like a compiler's. Leaks matter in the processes that
+ * stay (the spawn server, supervisors, the preload door), and every other
+ * file keeps the warning. */
+#define ANALYZER_UNTIL_EXEC_BEGIN                                            \
+	_Pragma("GCC diagnostic push")                                       \
+	_Pragma("GCC diagnostic ignored \"-Wanalyzer-malloc-leak\"")
+#define ANALYZER_UNTIL_EXEC_END _Pragma("GCC diagnostic pop")
 #else
+#define ANALYZER_UNTIL_EXEC_BEGIN
+#define ANALYZER_UNTIL_EXEC_END
 #define ANALYZER_STORED_IN_ARRAY_BEGIN
 #define ANALYZER_STORED_IN_ARRAY_END
 #endif
