@@ -90,10 +90,22 @@ describe('sbx.execFile / sbx.exec mirror node:child_process', () => {
     await expect(execP('echo so; exit 2', { cwd: tmp() })).rejects.toMatchObject({ code: 2, stdout: 'so\n', stderr: '' });
   });
 
-  test('the sandbox is there: the policy applies (home hidden, own hostname)', async () => {
-    const { stdout } = await (util.promisify(sbx.exec) as unknown as (c: string, o?: object) => Promise<{ stdout: string }>)(`hostname; ls -A ${os.homedir()} | wc -l`, { cwd: tmp() });
-    expect(stdout.split('\n')[0]).toBe('sbx');
-    expect(stdout.split('\n')[1]).toBe('0');
+  test('the sandbox is there: the policy applies (home private, own hostname)', async () => {
+    // The default home is private: at most the toolchains $PATH points to
+    // are bound into it (docs/spawn.md, "The home and the repository"); a
+    // file of the host's home is not there.
+    const marker = path.join(os.homedir(), `.sbx-spawn-api-${process.pid}`);
+    fs.writeFileSync(marker, 'host\n');
+    try {
+      const { stdout } = await (util.promisify(sbx.exec) as unknown as (c: string, o?: object) => Promise<{ stdout: string }>)(`hostname; ls -A ${os.homedir()}`, { cwd: tmp() });
+      const [host, ...entries] = stdout.trim().split('\n');
+      expect(host).toBe('sbx');
+      expect(entries).not.toContain(path.basename(marker));
+      // the neighbour: the host's home does hold it
+      expect(fs.readdirSync(os.homedir())).toContain(path.basename(marker));
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
   });
 });
 
