@@ -250,6 +250,49 @@ describe('egress by name: refusals before anything runs', () => {
     expect(r.stderr).toMatch(/host pattern "foo\.\*\.test": '\*' only as the whole first label .*\/net\/hosts\/1/);
   });
 
+  // Named groups: @npm is the registries npm itself would use, read from npm's
+  // configuration (checked against `npm config get registry` in the same place);
+  // an unknown group is an error naming the known ones.
+  const explainHosts = (cwd: string, env: NodeJS.ProcessEnv, ...hosts: string[]) => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', ...hosts.flatMap((h) => ['--allow-host', h]), '--explain', '--', 'true'], { encoding: 'utf8', cwd, env });
+    const m = /egress path, to (.*?) \(no port: 80 and 443\)/.exec(r.stdout + r.stderr);
+    return { r, to: m ? m[1] : `(none in: ${r.stdout}${r.stderr})` };
+  };
+  test.skipIf(!has('npm'))('@npm: the registries npm would use, as npm config get registry says', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-npm-group-'));
+    const proj = path.join(dir, 'proj');
+    fs.mkdirSync(path.join(proj, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(proj, 'package.json'), '{}');
+    const user = path.join(dir, 'user-npmrc');
+    fs.writeFileSync(user, 'registry=https://user.registry.test/\n@acme:registry=http://acme.test:8080/npm/\n');
+    // without the npm_config_* that npm/npx put in the environment of the tests
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)));
+    const env = { ...clean, NPM_CONFIG_USERCONFIG: user, HOME: dir };
+    const npmSays = (cwd: string, e: NodeJS.ProcessEnv) => spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', cwd, env: e }).stdout.trim();
+    // the user's .npmrc, and a scoped registry
+    expect(npmSays(path.join(proj, 'sub'), env)).toBe('https://user.registry.test/');
+    expect(explainHosts(path.join(proj, 'sub'), env, '@npm').to).toBe('acme.test:8080 (@npm), user.registry.test:443 (@npm)');
+    // the project's .npmrc (found from a subdirectory) comes before the user's
+    fs.writeFileSync(path.join(proj, '.npmrc'), 'registry = "https://npm.corp.test:8443/repo/"\n');
+    expect(npmSays(path.join(proj, 'sub'), env)).toBe('https://npm.corp.test:8443/repo/');
+    expect(explainHosts(path.join(proj, 'sub'), env, '@npm').to).toBe('acme.test:8080 (@npm), npm.corp.test:8443 (@npm)');
+    // the environment before both
+    const env2 = { ...env, npm_config_registry: 'http://env.registry.test:4873/' };
+    expect(npmSays(path.join(proj, 'sub'), env2)).toBe('http://env.registry.test:4873/');
+    expect(explainHosts(path.join(proj, 'sub'), env2, '@npm').to).toBe('acme.test:8080 (@npm), env.registry.test:4873 (@npm)');
+    // nothing configured: npm's default; with another pattern beside it
+    const bare = { ...clean, HOME: dir, NPM_CONFIG_USERCONFIG: path.join(dir, 'none') };
+    expect(npmSays(dir, bare)).toBe('https://registry.npmjs.org/');
+    expect(explainHosts(dir, bare, '@npm', 'other.test').to).toBe('registry.npmjs.org:443 (@npm), other.test');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an unknown group is an error at its pointer, naming the known ones', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--allow-host', 'ok.test', '--allow-host', '@pip', '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/unknown host group "@pip" \(known: @npm\).*\/net\/hosts\/1/);
+  });
+
   test('--allow-host with --net host is a usage error', () => {
     const r = spawnSync(process.execPath, [cliPath, 'run', '--net', 'host', '--allow-host', 'ok.test', '--', 'true'], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
