@@ -16,6 +16,13 @@
  *   egress_tcp.c     the socket supervisor's side (unixsup.c): a connect() to
  *                    an outside address becomes a connection to the egress
  *                    process, put in place of the program's socket.
+ *   egress_resolv.c  the launcher's side of DNS: the nameservers the
+ *                    sandbox's /etc/resolv.conf names, made addresses of its
+ *                    loopback, with a UDP socket on port 53 of each.
+ *   egress_dns.c     the egress process's resolver: answers the sandbox's
+ *                    queries for allowed names (resolved here, recorded as
+ *                    what the name resolved to), refuses the others.
+ *   egress_dns_wire.c  DNS messages read and written (pure functions).
  */
 #ifndef SBX_LN_EGRESS_H
 #define SBX_LN_EGRESS_H
@@ -58,6 +65,60 @@ bool ln_egress_outside(const struct sockaddr_storage *ss, socklen_t len);
  * 0 and *out, or an errno (EACCES: not allowed). Blocks. */
 int ln_egress_tcp(uint16_t tcp_port, int family, const struct sockaddr_storage *dst,
 		  int *out);
+
+/* ---- egress_resolv.c (launcher, in the sandbox's network namespace) ---- */
+/* The UDP sockets of the sandbox's resolver, handed to the egress process
+ * over `ctl` (tag 'D'). 0, or -1 with err. */
+int ln_egress_dns_listen(int ctl, struct sbx_error *err);
+/* A listening socket handed to the egress process: one tag byte and the fd. */
+int ln_egress_send_listener(int ctl, char tag, int fd);
+
+/* ---- egress_daemon.c, for egress_dns.c ---- */
+/* May the sandbox learn this name's addresses: some pattern names it (on
+ * whatever port). */
+bool ln_egress_name_listed(const char *name);
+/* The name resolved to this address (family 4 or 6) through sbx. */
+void ln_egress_record(const char *name, int family, const uint8_t *addr);
+/* A violation line (host may be a name; port 0: a name lookup). */
+void ln_egress_report(const char *host, unsigned port, const char *reason);
+
+/* ---- egress_dns.c (in the egress process) ---- */
+/* The resolver's socket is readable: take the queries waiting (each is
+ * answered on a thread of its own; resolving may block). */
+void ln_egress_dns_ready(int fd);
+
+/* ---- egress_dns_wire.c ---- */
+#define LN_DNS_UDP_MAX 512       /* a reply never needs more (RFC 1035 4.2.1) */
+#define LN_DNS_IN_MAX 4096       /* what is read of a query                   */
+
+enum {
+	LN_DNS_NOERROR = 0, LN_DNS_FORMERR = 1, LN_DNS_SERVFAIL = 2, LN_DNS_NXDOMAIN = 3,
+	LN_DNS_NOTIMP = 4, LN_DNS_REFUSED = 5,
+};
+enum { LN_DNS_A = 1, LN_DNS_AAAA = 28, LN_DNS_CLASS_IN = 1 };
+
+struct ln_dns_query {
+	uint16_t id, flags;
+	bool has_question;       /* the question was read (it goes in the reply) */
+	size_t qend;             /* where it ends in the message                 */
+	uint16_t qtype, qclass;
+	bool name_ok;            /* a host name (sbx_host_name_normalize): name   */
+	char name[256];          /* lower case, no trailing dot; "" for the root */
+};
+struct ln_dns_addr {
+	int family;              /* 4 or 6 */
+	uint8_t addr[16];
+};
+/* Read a query. -1: not a query to answer (shorter than a header, or a
+ * response); else the rcode to answer with (LN_DNS_NOERROR: a standard query
+ * with one question, to be decided by the caller). */
+int ln_dns_parse(const unsigned char *msg, size_t len, struct ln_dns_query *q);
+/* The reply to `q` (its question copied from `msg`, as asked: case kept)
+ * with `rcode` and the addresses of q->qtype among `addrs` (as many as fit
+ * in LN_DNS_UDP_MAX). Its length; 0 when out is too small for a header. */
+size_t ln_dns_reply(const unsigned char *msg, const struct ln_dns_query *q, int rcode,
+		    const struct ln_dns_addr *addrs, size_t naddrs, uint32_t ttl,
+		    unsigned char *out, size_t outlen);
 
 /* ---- egress_proto.c ---- */
 #define LN_EGRESS_HEAD_MAX 16384

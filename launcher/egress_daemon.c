@@ -15,6 +15,8 @@
  *                        to that address (unixsup.c, egress_tcp.c); the
  *                        address must be listed or be what an allowed name
  *                        resolves to; one byte answers: 0 or the errno.
+ *   dns (UDP, port 53)   the sandbox's resolver (egress_dns.c): allowed
+ *                        names answered and their addresses recorded.
  *
  * Then the first bytes the client sends are held until they are classified
  * (egress_proto.c): a TLS ClientHello's server name and an HTTP request's
@@ -758,6 +760,10 @@ void ln_egress_daemon(const struct sbx_policy *p, int ctl, int chan)
 		for (int i = 1; i < n; i++) {
 			if (!(pf[i].revents & POLLIN))
 				continue;
+			if (kinds[i] == EG_DNS) {       /* a UDP socket: egress_dns.c */
+				ln_egress_dns_ready(pf[i].fd);
+				continue;
+			}
 			int cfd = accept4(pf[i].fd, NULL, NULL, SOCK_CLOEXEC);
 			if (cfd < 0)
 				continue;
@@ -784,14 +790,21 @@ void ln_egress_daemon(const struct sbx_policy *p, int ctl, int chan)
 	}
 }
 
-/* The resolver's side (egress_dns.c) shares the checks and the map. */
-bool ln_egress_name_allowed(const char *name, unsigned port);
-void ln_egress_record(const char *name, int family, const uint8_t *addr);
-void ln_egress_report(const char *host, unsigned port, const char *reason);
+/* ---- for the resolver (egress_dns.c) ---------------------------------------- */
 
-bool ln_egress_name_allowed(const char *name, unsigned port)
+bool ln_egress_name_listed(const char *name)
 {
-	return name_allowed(name, port);
+	const struct sbx_hosts *h = &eg.p->net.hosts;
+
+	for (size_t i = 0; i < h->count; i++) {
+		const struct sbx_host_pattern *pat = &h->items[i].pat;
+		/* a port the pattern allows, to ask the matcher about the name */
+		unsigned port = pat->port == SBX_HOST_WEB_PORTS ? 443
+			      : pat->port == SBX_HOST_ANY_PORT ? 1 : pat->port;
+		if (sbx_host_match_name(pat, name, port))
+			return true;
+	}
+	return false;
 }
 
 void ln_egress_record(const char *name, int family, const uint8_t *addr)

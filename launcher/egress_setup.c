@@ -95,7 +95,7 @@ int ln_egress_begin(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *er
 	return 0;
 }
 
-static int send_listener(int ctl, char tag, int fd)
+int ln_egress_send_listener(int ctl, char tag, int fd)
 {
 	struct iovec iov = { &tag, 1 };
 	union {
@@ -168,7 +168,8 @@ int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *e
 		close(proxy);
 		return -1;
 	}
-	int rc = send_listener(e->ctl, 'P', proxy) || send_listener(e->ctl, 'T', tcp);
+	int rc = ln_egress_send_listener(e->ctl, 'P', proxy) ||
+		 ln_egress_send_listener(e->ctl, 'T', tcp);
 	int x = errno;
 	close(proxy);
 	close(tcp);
@@ -177,7 +178,7 @@ int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *e
 				     "handing the listeners to the egress process: %s", strerror(x));
 	if (allow_port(p, e->proxy_port, err) || allow_port(p, e->tcp_port, err))
 		return -1;
-	return 0;
+	return ln_egress_dns_listen(e->ctl, err);      /* egress_resolv.c */
 }
 
 void ln_egress_forget(struct ln_ctx *c)

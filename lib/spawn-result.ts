@@ -25,6 +25,7 @@ export interface NetViolation {
   type: 'violation';
   kind: 'net';
   host: string;
+  /** 0 for a name lookup the sandbox's resolver refused. */
   port: number;
   ip?: string;
   reason: string;
@@ -107,10 +108,14 @@ export function allowHostPattern(host: string, port: number): string {
 export function violationFromEvent(ev: SyscallViolationEvent | NetViolationEvent): Violation {
   if (ev.kind === 'net') {
     const { host, port, reason } = ev;
-    const allow = `--allow-host ${allowHostPattern(host, port)}`;
+    // port 0: a name the sandbox's resolver refused (no connection yet: the name's web ports)
+    const allow = `--allow-host ${port === 0 ? host : allowHostPattern(host, port)}`;
     const v: NetViolation = { type: 'violation', kind: 'net', host, port, reason, allow, text: '' };
     if (ev.ip !== undefined) v.ip = ev.ip;
-    v.text = `connection to ${host}:${port}${v.ip && v.ip !== host ? ` (${v.ip})` : ''}: ${v.reason}`;
+    v.text =
+      port === 0
+        ? `name lookup of ${host}: ${v.reason}`
+        : `connection to ${host}:${port}${v.ip && v.ip !== host ? ` (${v.ip})` : ''}: ${v.reason}`;
     return v;
   }
   const { syscall, nr, args } = ev;

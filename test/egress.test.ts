@@ -43,7 +43,7 @@ function setupWork(): string {
 }
 
 /** Run `inner` (a shell script) inside the world, as root or as uid 65534, from a working directory of that user. */
-function inWorld(inner: string, unpriv: boolean): { stdout: string; stderr: string; status: number | null } {
+function inWorld(inner: string, unpriv: boolean): { stdout: string; stderr: string; status: number | null; upstream: string } {
   const w = setupWork();
   const dir = fs.mkdtempSync(path.join(w, unpriv ? 'u-' : 'r-'));
   fs.copyFileSync(path.join(w, 'client.py'), path.join(dir, 'client.py'));
@@ -60,7 +60,10 @@ function inWorld(inner: string, unpriv: boolean): { stdout: string; stderr: stri
     env: { ...process.env, EGRESS_HOSTS: path.join(w, 'hosts'), EGRESS_TMP: dir, HOME: w },
     timeout: T - 5000,
   });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  // what reached the world's DNS server (servers.py --dns): one line per query
+  const out = path.join(dir, 'servers.out');
+  const upstream = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, upstream };
 }
 
 /** `[name] output` lines of a run. */
@@ -94,10 +97,22 @@ c direct-host-denied curl -sS --noproxy '*' -H 'Host: denied.test' http://allowe
 c direct-host-ok curl -sS --noproxy '*' -H 'Host: allowed.test' http://10.77.0.2/
 c udp-out /usr/bin/python3 client.py udp 10.77.0.2 5353
 c loopback /usr/bin/python3 client.py loopback
+c dns-getent getent hosts dns-allowed.test
+c dns-resolve /usr/bin/python3 client.py resolve dns-allowed.test
+c dns-tcp /usr/bin/python3 client.py tcp dns-allowed.test 2222
+c dns-direct curl -sS --noproxy '*' http://dns-allowed.test/
+c dns-denied /usr/bin/python3 client.py resolve dns-denied.test
+c dns-denied-getent sh -c 'getent hosts dns-denied.test; echo "rc=$?"'
+c dns-sub /usr/bin/python3 client.py resolve sub.dns-allowed.test
+c dns-raw /usr/bin/python3 client.py dnsraw dns-allowed.test
+c dns-raw-txt /usr/bin/python3 client.py dnsraw dns-allowed.test TXT
+c dns-raw-tunnel /usr/bin/python3 client.py dnsraw c2VjcmV0.dns-denied.test
+c dns-raw-tunnel-txt /usr/bin/python3 client.py dnsraw c2VjcmV0.dns-denied.test TXT
+c udp-dns-out /usr/bin/python3 client.py udp 10.77.0.3 53
 `;
 
 function runCases(unpriv: boolean) {
-  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
+  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 --allow-host dns-allowed.test --allow-host dns-allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
   const r = inWorld(inner, unpriv);
   return { ...r, l: lines(r.stdout) };
 }
@@ -136,6 +151,34 @@ function checkCases(r: ReturnType<typeof runCases>) {
   expect(r.stderr, ctx).toMatch(/^sbx: denied connection to 10\.77\.0\.3:80: address not allowed; allow it with --allow-host 10\.77\.0\.3:80$/m);
   expect(r.stderr, ctx).toMatch(/^sbx: denied connection to denied\.test:443 \(10\.77\.0\.2\): TLS server name denied\.test is not allowed on port 443.*allow it with --allow-host denied\.test:443$/m);
   expect(r.stderr, ctx).toMatch(/^sbx: denied connection to 10\.77\.0\.2:81: address not allowed.*--allow-host 10\.77\.0\.2:81$/m);
+  // DNS inside the sandbox (names that are in no hosts file: only the world's DNS
+  // server knows them): an allowed name resolves through sbx, by the system's
+  // resolver and by a query of the program's own, and connects by plain TCP with no
+  // proxy (its address is what the name resolved to through sbx)
+  expect(l.get('dns-getent'), ctx).toMatch(/^10\.77\.0\.2 +dns-allowed\.test$/);
+  expect(l.get('dns-resolve'), ctx).toBe('OK 10.77.0.2');
+  expect(l.get('dns-tcp'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
+  expect(l.get('dns-direct'), ctx).toBe('http 10.77.0.2 host=dns-allowed.test');
+  expect(l.get('dns-raw'), ctx).toBe('id-ok rcode 0 answers 1 10.77.0.2');
+  expect(l.get('dns-raw-txt'), ctx).toBe('id-ok rcode 0 answers 0');
+  // a name not allowed, and an allowed name's subdomain that is not: no answer
+  // (NXDOMAIN), though the world's DNS knows both; a query of the program's own
+  // carrying data in the name gets the same, of any type
+  expect(l.get('dns-denied'), ctx).toBe('ERR EAI_NONAME');
+  expect(l.get('dns-denied-getent'), ctx).toBe('rc=2');
+  expect(l.get('dns-sub'), ctx).toBe('ERR EAI_NONAME');
+  expect(l.get('dns-raw-tunnel'), ctx).toBe('id-ok rcode 3 answers 0');
+  expect(l.get('dns-raw-tunnel-txt'), ctx).toBe('id-ok rcode 3 answers 0');
+  // UDP to a DNS port outside does not leave either
+  expect(l.get('udp-dns-out'), ctx).toMatch(/^ERR (ENETUNREACH|TimeoutError|timeout)/);
+  // each refused name reported once, with the flag that allows it
+  expect(r.stderr, ctx).toMatch(/^sbx: denied name lookup of dns-denied\.test: name not allowed; allow it with --allow-host dns-denied\.test$/m);
+  expect(r.stderr, ctx).toMatch(/^sbx: denied name lookup of sub\.dns-allowed\.test: name not allowed; allow it with --allow-host sub\.dns-allowed\.test$/m);
+  expect(r.stderr, ctx).toMatch(/^sbx: denied name lookup of c2vjcmv0\.dns-denied\.test: name not allowed/m);
+  expect(r.stderr.match(/name lookup of dns-denied\.test:/g)?.length, ctx).toBe(1);
+  // what reached the host's DNS: the allowed name (asked by sbx), nothing else
+  expect(r.upstream, ctx).toMatch(/^dns-query dns-allowed\.test 1$/m);
+  expect(r.upstream, ctx).not.toMatch(/dns-denied|sub\.dns-allowed|c2vjcmv0/i);
 }
 
 describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
@@ -154,6 +197,24 @@ describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
       const l = lines(r.stdout);
       expect(l.get('sub'), r.stderr).toBe('http 10.77.0.2 host=a.wild.test');
       expect(l.get('apex'), r.stderr).toBe('sbx: wild.test port 80 is not allowed (net.hosts): --allow-host wild.test:80');
+    },
+    T,
+  );
+
+  test(
+    'DNS: the names beneath a wildcard resolve through sbx and then connect transparently; the domain itself does not',
+    () => {
+      const r = inWorld(
+        `$SBX run --report --allow-host '*.dnswild.test' -- sh -c 'echo "[sub] $(/usr/bin/python3 client.py resolve x.dnswild.test)"; echo "[sub-direct] $(curl -sS --noproxy "*" http://x.dnswild.test/ 2>&1)"; echo "[apex] $(/usr/bin/python3 client.py resolve dnswild.test)"; echo "[apex-direct] $(curl -sS --noproxy "*" http://10.77.0.3/ 2>&1)"'`,
+        false,
+      );
+      const l = lines(r.stdout);
+      const ctx = r.stdout + r.stderr;
+      expect(l.get('sub'), ctx).toBe('OK 10.77.0.2');
+      expect(l.get('sub-direct'), ctx).toBe('http 10.77.0.2 host=x.dnswild.test');
+      expect(l.get('apex'), ctx).toBe('ERR EAI_NONAME');
+      expect(l.get('apex-direct'), ctx).toMatch(/curl: \(7\)/);
+      expect(r.stderr, ctx).toMatch(/^sbx: denied name lookup of dnswild\.test: name not allowed; allow it with --allow-host dnswild\.test$/m);
     },
     T,
   );
@@ -189,6 +250,49 @@ describe('egress by name: refusals before anything runs', () => {
     expect(r.stderr).toMatch(/host pattern "foo\.\*\.test": '\*' only as the whole first label .*\/net\/hosts\/1/);
   });
 
+  // Named groups: @npm is the registries npm itself would use, read from npm's
+  // configuration (checked against `npm config get registry` in the same place);
+  // an unknown group is an error naming the known ones.
+  const explainHosts = (cwd: string, env: NodeJS.ProcessEnv, ...hosts: string[]) => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', ...hosts.flatMap((h) => ['--allow-host', h]), '--explain', '--', 'true'], { encoding: 'utf8', cwd, env });
+    const m = /egress path, to (.*?) \(no port: 80 and 443\)/.exec(r.stdout + r.stderr);
+    return { r, to: m ? m[1] : `(none in: ${r.stdout}${r.stderr})` };
+  };
+  test.skipIf(!has('npm'))('@npm: the registries npm would use, as npm config get registry says', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-npm-group-'));
+    const proj = path.join(dir, 'proj');
+    fs.mkdirSync(path.join(proj, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(proj, 'package.json'), '{}');
+    const user = path.join(dir, 'user-npmrc');
+    fs.writeFileSync(user, 'registry=https://user.registry.test/\n@acme:registry=http://acme.test:8080/npm/\n');
+    // without the npm_config_* that npm/npx put in the environment of the tests
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)));
+    const env = { ...clean, NPM_CONFIG_USERCONFIG: user, HOME: dir };
+    const npmSays = (cwd: string, e: NodeJS.ProcessEnv) => spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', cwd, env: e }).stdout.trim();
+    // the user's .npmrc, and a scoped registry
+    expect(npmSays(path.join(proj, 'sub'), env)).toBe('https://user.registry.test/');
+    expect(explainHosts(path.join(proj, 'sub'), env, '@npm').to).toBe('acme.test:8080 (@npm), user.registry.test:443 (@npm)');
+    // the project's .npmrc (found from a subdirectory) comes before the user's
+    fs.writeFileSync(path.join(proj, '.npmrc'), 'registry = "https://npm.corp.test:8443/repo/"\n');
+    expect(npmSays(path.join(proj, 'sub'), env)).toBe('https://npm.corp.test:8443/repo/');
+    expect(explainHosts(path.join(proj, 'sub'), env, '@npm').to).toBe('acme.test:8080 (@npm), npm.corp.test:8443 (@npm)');
+    // the environment before both
+    const env2 = { ...env, npm_config_registry: 'http://env.registry.test:4873/' };
+    expect(npmSays(path.join(proj, 'sub'), env2)).toBe('http://env.registry.test:4873/');
+    expect(explainHosts(path.join(proj, 'sub'), env2, '@npm').to).toBe('acme.test:8080 (@npm), env.registry.test:4873 (@npm)');
+    // nothing configured: npm's default; with another pattern beside it
+    const bare = { ...clean, HOME: dir, NPM_CONFIG_USERCONFIG: path.join(dir, 'none') };
+    expect(npmSays(dir, bare)).toBe('https://registry.npmjs.org/');
+    expect(explainHosts(dir, bare, '@npm', 'other.test').to).toBe('registry.npmjs.org:443 (@npm), other.test');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an unknown group is an error at its pointer, naming the known ones', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--allow-host', 'ok.test', '--allow-host', '@pip', '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/unknown host group "@pip" \(known: @npm\).*\/net\/hosts\/1/);
+  });
+
   test('--allow-host with --net host is a usage error', () => {
     const r = spawnSync(process.execPath, [cliPath, 'run', '--net', 'host', '--allow-host', 'ok.test', '--', 'true'], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
@@ -199,7 +303,7 @@ describe('egress by name: refusals before anything runs', () => {
     const policy = JSON.stringify({ extends: 'default', namespaces: { net: false }, net: { hosts: ['ok.test'] } });
     const r = spawnSync(process.execPath, [cliPath, 'run', '--policy', policy, '--', 'true'], { encoding: 'utf8' });
     expect(r.status).toBe(125);
-    expect(r.stderr).toMatch(/net\.hosts needs the sandbox's own network namespace.*\(\/net\/hosts\)/);
+    expect(r.stderr).toMatch(/net\.hosts needs the sandbox's own network namespace.*\/net\/hosts/);
   });
 
   // Without user namespaces (a real kernel refusal, as escape.spawn.test.ts): no

@@ -21,6 +21,7 @@
 #include "sbx_policy.h"
 #include "json.h"
 #include "net_hosts.h"
+#include "host_groups.h"
 #include "seccomp.h"
 #include "syscalls.h"
 
@@ -106,6 +107,7 @@ struct sbx_host_entry {
 	struct sbx_host_pattern pat;
 	const char *written;   /* as written                                    */
 	const char *pointer;   /* where it was written (first layer that did)   */
+	const char *group;     /* "@npm" when a named group gave it, else NULL */
 };
 
 struct sbx_hosts {

@@ -172,6 +172,8 @@ static void explain_net(struct out *o, const struct sbx_policy *p)
 		for (size_t i = 0; i < n->hosts.count; i++) {
 			sbx_host_pattern_format(&n->hosts.items[i].pat, pat, sizeof(pat));
 			put(o, "%s%s", i ? ", " : "", pat);
+			if (n->hosts.items[i].group)
+				put(o, " (%s)", n->hosts.items[i].group);
 		}
 		put(o, " (no port: 80 and 443). A name is checked where the connection says it "
 		       "(the proxy's CONNECT line, the TLS server name, the HTTP Host header); "

@@ -416,6 +416,39 @@ static int parse_ports(struct pctx *p, const struct sbx_json *v, struct sbx_port
 
 /* net.hosts: HOST[:PORT] patterns (net_hosts.c), each checked here so that a
  * bad one is an error at its own pointer, before anything runs. */
+/* A named group ("@npm", host_groups.c): its patterns, each written as
+ * its own text (so that layers merge them like any pattern) with the group
+ * it came from. */
+static int add_host_group(struct pctx *p, const char *name, struct sbx_hosts *hosts)
+{
+	char texts[SBX_HOST_GROUP_MAX][SBX_HOST_GROUP_TEXT], why[512];
+	int n = sbx_host_group_expand(name, p->c->cwd, p->c->home, texts, SBX_HOST_GROUP_MAX, why,
+				      sizeof(why));
+
+	if (n < 0)
+		return sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr, "host group: %s", why);
+	for (int i = 0; i < n; i++) {
+		struct sbx_host_entry *e;
+		char bad[256];
+
+		if (sbx_arena_grow(p->a, (void **)&hosts->items, hosts->count, &hosts->cap,
+				   sizeof(*hosts->items)))
+			return oom(p);
+		e = &hosts->items[hosts->count];
+		memset(e, 0, sizeof(*e));
+		if (sbx_host_pattern_parse(texts[i], &e->pat, bad, sizeof(bad)))
+			return sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
+					     "host group %s: its host \"%s\": %s", name, texts[i], bad);
+		e->written = sbx_arena_strdup(p->a, texts[i]);
+		e->group = sbx_arena_strdup(p->a, name);
+		e->pointer = cur_ptr(p);
+		if (!e->written || !e->group || !e->pointer)
+			return oom(p);
+		hosts->count++;
+	}
+	return 0;
+}
+
 static int parse_hosts(struct pctx *p, const struct sbx_json *v, struct sbx_hosts *hosts)
 {
 	int rc = want(p, v, SBX_JSON_ARRAY, "an array of host patterns (\"HOST[:PORT]\")");
@@ -436,11 +469,17 @@ static int parse_hosts(struct pctx *p, const struct sbx_json *v, struct sbx_host
 		if (!rc && strlen(it->u.string.str) != it->u.string.len)
 			rc = sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
 					   "a NUL byte in a host pattern");
+		if (!rc && it->u.string.str[0] == '@') {
+			rc = add_host_group(p, it->u.string.str, hosts);
+			sbx_json_ptr_pop(p->ptr, n);
+			continue;
+		}
 		if (!rc && sbx_arena_grow(p->a, (void **)&hosts->items, hosts->count, &hosts->cap,
 					  sizeof(*hosts->items)))
 			rc = oom(p);
 		if (!rc) {
 			e = &hosts->items[hosts->count];
+			memset(e, 0, sizeof(*e));
 			if (sbx_host_pattern_parse(it->u.string.str, &e->pat, why, sizeof(why)))
 				rc = sbx_error_set(p->err, SBX_EVALUE, EINVAL, p->ptr,
 						   "host pattern \"%.300s\": %s", it->u.string.str, why);
