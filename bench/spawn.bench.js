@@ -18,7 +18,8 @@ const { latencyTable, summarize, table, fmt } = require('./harness');
 
 const GOAL_PLAIN_RATIO = 1.5;
 const GOAL_BWRAP_FACTOR = 3;
-const GOAL_THROUGHPUT = 0.7;
+// issue 24: at least 0.9x plain child_process.spawn at concurrency 32
+const GOAL_THROUGHPUT = 0.9;
 
 const TRUE = '/bin/true';
 const KINDS = ['user', 'pid', 'net', 'mount', 'ipc', 'uts', 'cgroup'];

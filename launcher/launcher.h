@@ -132,6 +132,11 @@ __attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p)
 
 /* server.c: `sbx-launcher --server` (docs/spawn.md, "The spawn server"). */
 int ln_server_main(int argc, char **argv);
+/* leftovers.c, in the server: the cgroups of a launcher it reaped dead of a
+ * signal are killed and removed now, or retried by ln_leftovers_sweep(),
+ * which returns the poll timeout until its next try (-1: nothing left). */
+void ln_leftovers_add(pid_t launcher);
+int ln_leftovers_sweep(void);
 /* A prepared sandbox keeps fds 0..LN_SLOT_FD_BASE-1 taken (by /dev/null)
  * until its request comes, so that nothing it opens meanwhile can sit where
  * the request's stdio must go (server.c, slot.c). */

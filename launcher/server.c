@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -345,12 +346,14 @@ static void child_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Move `fds[0..n-1]` to 0..n-1 and close everything above. */
+/* Move `fds[0..n-1]` to 0..n-1 and close everything above. The copies go
+ * at n or above, clear of every target, and no higher than they must: a
+ * Node with a low RLIMIT_NOFILE (64) has no fd above SLOT_FD_BASE. */
 static int fds_place(const int *fds, int n)
 {
 	int tmp[LN_REQ_MAX_FDS + 2];
 	for (int i = 0; i < n; i++) {
-		tmp[i] = fcntl(fds[i], F_DUPFD, SLOT_FD_BASE + 8);
+		tmp[i] = fcntl(fds[i], F_DUPFD, n);
 		if (tmp[i] < 0)
 			return -errno;
 	}
@@ -377,8 +380,16 @@ static __attribute__((noreturn)) void worker(struct srv_entry *en, const struct 
 	all[n + 1] = report;
 	if (report < 0)
 		c.report_fd = -1;
-	if (fds_place(all, report < 0 ? n + 1 : n + 2) || fcntl(n, F_SETFD, FD_CLOEXEC) ||
-	    (report >= 0 && fcntl(n + 1, F_SETFD, FD_CLOEXEC)))
+	int rc = fds_place(all, report < 0 ? n + 1 : n + 2);
+	if (rc) {
+		/* Said on the channel, still where it came (EMFILE: the fd table is full). */
+		c.chan_fd = fds[n];
+		c.report_fd = -1;
+		sbx_error_sys(&err, -rc, "fcntl", NULL, "placing the request's %d stdio fds: %s", n,
+			      strerror(-rc));
+		ln_fail(&c, "stdio", &err);
+	}
+	if (fcntl(n, F_SETFD, FD_CLOEXEC) || (report >= 0 && fcntl(n + 1, F_SETFD, FD_CLOEXEC)))
 		_exit(LN_EXIT_SETUP);
 	environ = r->envp;
 	if (chdir(r->cwd)) {
@@ -514,6 +525,11 @@ static void slot_start(struct srv *s, int i)
 	struct srv_entry *en = &s->e[i];
 	if (!en->used || !en->warmable || en->slot > 0 || en->slot_failures >= SLOT_MAX_FAILURES ||
 	    needs_placeholder(en->plan))
+		return;
+	/* A prepared sandbox keeps fds up to SLOT_FD_BASE + 8 (slot_main):
+	 * under a lower RLIMIT_NOFILE, requests take the cold path. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) || nofile.rlim_cur <= SLOT_FD_BASE + 16)
 		return;
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
@@ -651,6 +667,9 @@ static void reap(struct srv *s)
 				continue;
 			struct srv_job j = s->jobs[i];
 			s->jobs[i] = s->jobs[--s->njobs];
+			/* killed (SIGKILL mid-setup): its cgroups are ours to remove */
+			if (WIFSIGNALED(st))
+				ln_leftovers_add(pid);
 			if (j.fd >= 0)
 				close(j.fd);
 			if (!j.reported)
@@ -667,6 +686,8 @@ static void reap(struct srv *s)
 			if (s->e[i].used && s->e[i].slot == pid) {
 				/* died before its request: not made again and again */
 				s->e[i].slot_failures++;
+				if (WIFSIGNALED(st))
+					ln_leftovers_add(pid);
 				close(s->e[i].slot_sock);
 				s->e[i].slot = 0;
 				s->e[i].slot_sock = -1;
@@ -693,6 +714,9 @@ static int expire(struct srv *s)
 		if (next < 0 || (int64_t)(due - t) < next)
 			next = (int64_t)(due - t);
 	}
+	int left = ln_leftovers_sweep();
+	if (left >= 0 && (next < 0 || left < next))
+		next = left;
 	return (int)next;
 }
 

@@ -46,11 +46,31 @@ interface Job {
   onStatus(status: number): void;
 }
 
+/**
+ * The server took a request and ended before answering it (killed, or out of
+ * memory): the sandbox did not start, or ended with the server. It is not
+ * started again on the direct path: had the server forked it just before
+ * dying, the program could run twice.
+ */
+export class ServerLostError extends Error {
+  readonly code = 'SBX_ESYS';
+  readonly errno: number;
+  readonly syscall = 'recv';
+  constructor(serverPid: number | undefined, file: string, cause: { errno?: number; message?: string }) {
+    super(
+      `sbx spawn server (pid ${serverPid ?? '?'}) ended before it answered the request for ${file} (${cause.message ?? 'no answer'}): ` +
+        'the sandbox did not start, or ended with the server; it is not started again, so that the program never runs twice (the next spawn starts a new server)',
+    );
+    this.errno = cause.errno ?? 0;
+  }
+}
+
 class Server {
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private refs = 0;
   dead = false;
+  readonly pid: number | undefined;
   private readonly ctl: net.Socket;
   readonly req: number;
 
@@ -69,6 +89,7 @@ class Server {
     }
     proc.on('error', () => this.fail());
     proc.unref();
+    this.pid = proc.pid;
     this.req = reqOurs;
     this.ctl = new net.Socket({ fd: ctlOurs, readable: true, writable: false });
     this.ctl.unref();
@@ -129,8 +150,15 @@ class Server {
    * The answer to the request just sent: its pid, the job registered. Requests are answered
    * in order and nothing else is sent between a request and this call (JS runs it in one go).
    */
-  started(id: number, job: Job): number {
-    const a = parseStartAnswer(native().fdRecv(this.req));
+  started(id: number, job: Job, file: string): number {
+    let text: string;
+    try {
+      text = native().fdRecv(this.req);
+    } catch (e) {
+      this.fail();
+      throw new ServerLostError(this.pid, file, e as { errno?: number; message?: string });
+    }
+    const a = parseStartAnswer(text);
     if ('error' in a) throw new Error(`sbx spawn server: ${a.error}`);
     this.jobs.set(id, job);
     job.refd = true;
@@ -229,7 +257,7 @@ function encode(r: ServerSpawnRequest): Buffer | null {
  * be encoded or the server cannot take it (the caller then uses the direct
  * launcher); the child and its event channel otherwise.
  */
-export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan: Readable } | null {
+export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan: Readable | null } | null {
   const msg = encode(r);
   if (!msg) return null;
   // A missing working directory: child_process emits 'error' (ENOENT) for
@@ -295,7 +323,7 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
       unheld = e;
     }
     const job: Job = { refd: true, onStatus: (st) => childExited(child, st) };
-    const pid = srv.started(id, job);
+    const pid = srv.started(id, job, r.file);
     if (unheld !== undefined) {
       // Started, but Node cannot hold its stdio: end it, and say so (a
       // second start on the direct path could run the program twice).
@@ -310,6 +338,18 @@ export function serverSpawn(r: ServerSpawnRequest): { child: ChildProcess; chan:
     for (const p of pipes) if (p.fd >= 0) n.fdClose(p.fd);
     if (chanOurs >= 0) n.fdClose(chanOurs);
     if (unheld !== undefined) throw e;
+    if (e instanceof ServerLostError) {
+      // Node's way for a spawn that failed at run time: 'error', then 'close'.
+      const c = child as unknown as Record<string, unknown>;
+      c.spawnfile = r.file;
+      c.spawnargs = [r.argv0 ?? r.file, ...r.args];
+      c.stdio = [];
+      process.nextTick(() => {
+        child.emit('error', e);
+        child.emit('close', null, null);
+      });
+      return { child, chan: null };
+    }
     // not taken: the caller uses the direct launcher
     return null;
   } finally {

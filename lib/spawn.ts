@@ -324,7 +324,8 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   }
   if (!child) {
     child = cpSpawn(artifactPaths().launcher, launcherArgs, { ...rest, stdio: stdio as StdioOptions }) as SandboxedChildProcess;
-    chan = child.stdio[policyFd] as (Readable & Writable) | null | undefined;
+    // EMFILE/ENFILE: child_process returns before making stdio, and emits 'error'
+    chan = child.stdio?.[policyFd] as (Readable & Writable) | null | undefined;
     chan?.end(text);
   }
   let resolveReport!: (r: SandboxReport) => void;

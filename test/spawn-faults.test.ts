@@ -1,0 +1,257 @@
+/**
+ * The spawn door under faults (issue 24). Each fault settles every pending
+ * spawn with 'error' or 'exit' in bounded time and a clear reason, leaves no
+ * process of the sandbox and none of its cgroups (sbx-<launcher pid>-* in
+ * Node's own cgroups, limits.c) behind, and the next spawn works (on a new
+ * spawn server when the old one died).
+ */
+import { spawn as cpSpawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { repoRoot } from './helpers/paths';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sbx = require(path.join(repoRoot, 'dist', 'index.js')) as typeof import('../lib/index');
+
+type Child = import('node:child_process').ChildProcess;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-fault-'));
+  dirs.push(d);
+  return d;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const NO_LIMITS = { extends: 'default', limits: { pids: 'unlimited', memory: 'unlimited' } };
+
+function ppid(pid: number): number | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) if (/^\d+$/.test(e) && ppid(Number(e)) === pid) out.push(Number(e));
+  return out;
+}
+function descendants(pid: number): number[] {
+  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+/** Node's own cgroup directories, v1 and v2: where a launcher makes its sbx-<pid>-* ones. */
+function ownCgroupDirs(): string[] {
+  const out = new Set<string>();
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, ctrls, p] = line.split(/:(.*):/);
+    const names = ctrls ? ctrls.split(',').map((c) => c.replace(/^name=/, '')) : ['unified', ''];
+    for (const n of [...names, ctrls]) {
+      const d = path.join('/sys/fs/cgroup', n, p);
+      try {
+        if (fs.statSync(d).isDirectory()) out.add(fs.realpathSync(d));
+      } catch {
+        /* not there */
+      }
+    }
+  }
+  return [...out];
+}
+function cgroupsOf(pids: number[]): string[] {
+  const set = new Set(pids);
+  return ownCgroupDirs().flatMap((d) =>
+    fs
+      .readdirSync(d)
+      .filter((n) => set.has(Number(/^sbx-(\d+)-[0-9a-f]{8}$/.exec(n)?.[1])))
+      .map((n) => path.join(d, n)),
+  );
+}
+/** The cgroups the default policy's limits make: is there any to leave behind here? */
+const cgroupsMade = (() => {
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(repoRoot, 'dist', 'index.js'))}).run('/bin/true').then((r) => process.stdout.write(JSON.stringify(r.limits)))`], { encoding: 'utf8' });
+  return /cgroup/.test(r.stdout);
+})();
+
+type End = ['exit', number | null, NodeJS.Signals | null] | ['error', string, string];
+function settled(c: Child): Promise<End> {
+  return new Promise((r) => {
+    c.once('error', (e: Error & { code?: string }) => r(['error', String(e.code), e.message]));
+    c.once('exit', (code, sig) => r(['exit', code, sig]));
+  });
+}
+/** Resolves with the ends, or rejects when they take longer than `ms`. */
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`not settled within ${ms} ms`)))]);
+}
+/** Nothing of `pids` alive and none of their cgroups, within 5 s. */
+async function nothingLeft(pids: number[]): Promise<{ alive: number[]; cgroups: string[] }> {
+  const t0 = Date.now();
+  let left = { alive: pids.filter(alive), cgroups: cgroupsOf(pids) };
+  while ((left.alive.length || left.cgroups.length) && Date.now() - t0 < 5000) {
+    await sleep(50);
+    left = { alive: pids.filter(alive), cgroups: cgroupsOf(pids) };
+  }
+  return left;
+}
+async function serverOf(cwd: string): Promise<number> {
+  // long enough to be seen: a prepared sandbox runs /bin/true and is gone at once
+  const c = sbx.spawn('/bin/sleep', ['0.2'], { cwd, stdio: 'ignore' });
+  const s = ppid(c.pid!)!;
+  await settled(c);
+  return s;
+}
+async function nextWorks(cwd: string, notServer?: number): Promise<void> {
+  const c = sbx.spawn('/bin/echo', ['next'], { cwd });
+  if (notServer) expect(ppid(c.pid!)).not.toBe(notServer);
+  let out = '';
+  c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await new Promise((r) => c.once('close', r));
+  expect([c.exitCode, out]).toEqual([0, 'next\n']);
+}
+
+describe('the spawn server killed (SIGKILL)', () => {
+  test('while sandboxes run, with and without limits, and one is prepared ahead: each ends with SIGKILL at once, nothing is left', async () => {
+    const cwd = tmp();
+    const server = await serverOf(cwd);
+    const kids = [
+      ...Array.from({ length: 4 }, () => sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore' })),
+      ...Array.from({ length: 4 }, () => sbx.spawn('/bin/sh', ['-c', 'sleep 100 & sleep 100'], { cwd, stdio: 'ignore', policy: NO_LIMITS })),
+    ];
+    const ends = Promise.all(kids.map(settled));
+    await sleep(500);
+    const tree = [server, ...descendants(server)];
+    expect(tree.length).toBeGreaterThanOrEqual(1 + 8 * 3);
+    if (cgroupsMade) expect(cgroupsOf(tree).length).toBeGreaterThan(0);
+    process.kill(server, 'SIGKILL');
+    expect(await within(3000, ends)).toEqual(kids.map(() => ['exit', null, 'SIGKILL']));
+    expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    await nextWorks(cwd, server);
+  });
+
+  test('while the next sandbox is being prepared ahead, and once it is: nothing of it is left', async () => {
+    for (const wait of [0, 1500]) {
+      const cwd = tmp();
+      const first = sbx.spawn('/bin/true', [], { cwd, stdio: 'ignore' });
+      const server = ppid(first.pid!)!;
+      await settled(first);
+      await sleep(wait);
+      const tree = [server, ...descendants(server)];
+      process.kill(server, 'SIGKILL');
+      // a slot started meanwhile is a child of the server too
+      expect(await nothingLeft([...tree, ...descendants(server)])).toEqual({ alive: [], cgroups: [] });
+      await nextWorks(cwd, server);
+    }
+  });
+
+  test("before it answered a request: that spawn gets 'error' (SBX_ESYS, the server named), it is not run twice, and the next one starts a new server", async () => {
+    const cwd = tmp();
+    const server = await serverOf(cwd);
+    const running = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore' });
+    const runningEnd = settled(running);
+    await sleep(200);
+    // The server holds the request unread (stopped) and dies 500 ms later,
+    // while this thread waits for the answer.
+    process.kill(server, 'SIGSTOP');
+    cpSpawn('/bin/sh', ['-c', `sleep 0.5; kill -KILL ${server}`], { stdio: 'ignore' });
+    const c = sbx.spawn('/bin/sh', ['-c', 'echo ran >> ran.txt'], { cwd });
+    const end = await within(3000, settled(c));
+    expect(end[0]).toBe('error');
+    expect(end[1]).toBe('SBX_ESYS');
+    expect(end[2]).toMatch(new RegExp(`spawn server \\(pid ${server}\\) ended before it answered the request for /bin/sh`));
+    expect((await c.sandbox).started).toBe(false);
+    expect(await within(3000, runningEnd)).toEqual(['exit', null, 'SIGKILL']);
+    await sleep(300);
+    expect(fs.existsSync(path.join(cwd, 'ran.txt'))).toBe(false);
+    await nextWorks(cwd, server);
+    // sbx.run rejects with the same reason
+    const again = await serverOf(cwd);
+    process.kill(again, 'SIGSTOP');
+    cpSpawn('/bin/sh', ['-c', `sleep 0.3; kill -KILL ${again}`], { stdio: 'ignore' });
+    await expect(sbx.run('/bin/true', [], { cwd })).rejects.toThrow(/ended before it answered/);
+  });
+});
+
+test.skipIf(!cgroupsMade)('the launcher killed mid-setup: SIGKILL at once, its cgroups removed by the server, nothing left', async () => {
+  const cwd = tmp();
+  for (const policy of ['default', NO_LIMITS] as const) {
+    for (const delay of [0, 2, 5, 10, 30]) {
+      const c = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore', policy });
+      const end = settled(c);
+      const pid = c.pid!;
+      await sleep(delay);
+      const tree = [pid, ...descendants(pid)];
+      process.kill(pid, 'SIGKILL');
+      expect(await within(3000, end)).toEqual(['exit', null, 'SIGKILL']);
+      expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    }
+  }
+  await nextWorks(cwd);
+});
+
+test('a process group that ignores SIGTERM: SIGTERM leaves it, killSignal SIGKILL with a timeout ends all of it', async () => {
+  const cwd = tmp();
+  const script = 'trap "" TERM; (trap "" TERM; sleep 100) & (trap "" TERM; sleep 100) & echo up; wait';
+  for (const policy of ['default', NO_LIMITS] as const) {
+    const c = sbx.spawn('/bin/sh', ['-c', script], { cwd, policy, stdio: ['ignore', 'pipe', 'ignore'] });
+    const end = settled(c);
+    await new Promise((r) => c.stdout!.once('data', r));
+    const tree = [c.pid!, ...descendants(c.pid!)];
+    expect(c.kill('SIGTERM')).toBe(true);
+    await sleep(300);
+    expect(tree.filter(alive)).toEqual(tree); // ignored, as by any process
+    expect(c.kill('SIGKILL')).toBe(true);
+    expect(await within(3000, end)).toEqual(['exit', null, 'SIGKILL']);
+    expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    // the same through timeout + killSignal
+    const t0 = Date.now();
+    const r = await sbx.run('/bin/sh', ['-c', script], { cwd, policy, timeout: 300, killSignal: 'SIGKILL' });
+    expect([r.signal, r.stdout]).toEqual(['SIGKILL', 'up\n']);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }
+  await nextWorks(cwd);
+});
+
+test("the parent's fd table full (EMFILE): each spawn gets 'error' EMFILE or runs, never throws; with fds free again it works and no fd is left", () => {
+  // RLIMIT_NOFILE 64: also below the fds a prepared sandbox keeps (LN_SLOT_FD_BASE), where the
+  // server once placed a request's stdio and failed every spawn with a silent 125.
+  const r = spawnSync('prlimit', ['--nofile=64', process.execPath, path.join(repoRoot, 'test', 'fixtures', 'soak', 'emfile.js'), path.join(repoRoot, 'dist', 'index.js')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const v = JSON.parse(r.stdout) as { out: Array<{ error?: string; code?: number; o?: string; threw?: string }>; after: { o: string; c: number }; base: number; end: number };
+  expect(v.out.length).toBe(5);
+  for (const o of v.out) {
+    expect(o.threw).toBeUndefined();
+    if (o.error !== undefined) expect(o.error).toBe('EMFILE');
+    else expect([o.code, o.o]).toEqual([0, 'hi\n']);
+  }
+  expect(v.out[0].error).toBe('EMFILE');
+  expect(v.after).toMatchObject({ o: 'again\n', c: 0 });
+  expect(v.end).toBe(v.base);
+});
+
+test.skipIf(!cgroupsMade || !fs.existsSync('/usr/bin/python3'))('a memory cgroup at its limit (cgroups, python3 needed): every sandbox of a batch ends with reason memory, the next runs', async () => {
+  const cwd = tmp();
+  for (const memory of ['32M', '1M']) {
+    const policy = { extends: 'default', limits: { memory } };
+    const rs = await within(
+      60_000,
+      Promise.all(Array.from({ length: 4 }, () => sbx.run('/usr/bin/python3', ['-c', 'b = bytearray(200 * 1024 * 1024)'], { cwd, policy }))),
+    );
+    for (const r of rs) {
+      expect([r.reason, r.signal]).toEqual(['memory', 'SIGKILL']);
+      expect(r.stderr).toMatch(/sbx: limits\.memory: the memory limit/);
+    }
+    const ok = await sbx.run('/bin/echo', ['fits'], { cwd, policy });
+    expect([ok.code, ok.stdout]).toEqual([0, 'fits\n']);
+  }
+});
