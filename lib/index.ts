@@ -57,6 +57,7 @@ export type {
   UnshownViolations,
   Violation,
 };
+export type { PolicyShortcuts } from './policy-shortcuts';
 export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
 export type {
   RunReason,
