@@ -136,6 +136,16 @@ describe.each(WHO)('spawn options = run flags, as %s', (who, can) => {
     }
   });
 
+  test.skipIf(!can)('hosts: the egress path is there and refuses a host not listed; without it, no proxy at all', () => {
+    // No name resolves or connects anywhere here: the proxy refuses denied.test by name; allowed.test
+    // passes the check (then fails to resolve: 502), which is the allowed neighbour.
+    const script = 'echo "p=${HTTP_PROXY:+set}"; curl -sS -m 5 http://denied.test/ 2>&1 | head -1; curl -sS -m 5 -o /dev/null -w "%{http_code}\\n" http://allowed.test/';
+    const r = runAs(who, 'sh', ['-c', script], { hosts: ['allowed.test'] });
+    expect(r.stdout).toBe('p=set\nsbx: denied.test port 80 is not allowed (net.hosts): --allow-host denied.test:80\n502\n');
+    const none = runAs(who, 'sh', ['-c', 'echo "p=${HTTP_PROXY:+set}"'], {});
+    expect(none.stdout).toBe('p=\n');
+  });
+
   test.skipIf(!can)('bad options are SBX_EINVAL naming the option, and nothing runs', () => {
     const miss = runAs(who, 'true', [], { ro: ['/nonexistent-sbx-sc'] }) as unknown as { thrown: string; message: string };
     expect(miss.thrown).toBe('SBX_EINVAL');
