@@ -73,7 +73,7 @@ static int compile_notifying(struct sbx_prepared *pp, const struct sbx_seccomp_s
 		r = sbx_seccomp_compile(model, &prog, &len, err);
 	if (!r && !(c = calloc(1, sizeof(*c))))
 		r = oom(err);
-	if (!r) {
+	if (!r && c) {
 		c->arch = (int)sbx_arch_native();
 		c->bpf = (unsigned char *)prog;
 		prog = NULL;
