@@ -165,6 +165,23 @@ size_t ln_line_net_violation(struct ln_line *l, const char *host, unsigned port,
 	return end(l);
 }
 
+size_t ln_line_fs_violation(struct ln_line *l, const char *syscall, const char *path,
+			    const char *access, const char *reason, const char *allow,
+			    const char *key, const char *flag, int pid)
+{
+	begin(l, "violation");
+	str(l, "kind", "fs");
+	str(l, "syscall", syscall);
+	str(l, "path", path);
+	str(l, "access", access);
+	str(l, "reason", reason);
+	str(l, "allow", allow);
+	str(l, "key", key);
+	str(l, "flag", flag);
+	sbx_jsonw_kv_int(&l->w, "pid", pid);
+	return end(l);
+}
+
 size_t ln_line_unshown(struct ln_line *l, const char *syscall, int nr, uint32_t arch,
 		       bool shared, uint64_t count)
 {

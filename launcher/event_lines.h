@@ -61,6 +61,14 @@ size_t ln_line_violation(struct ln_line *l, const char *syscall, int nr, uint32_
  * or "" when no address was reached. */
 size_t ln_line_net_violation(struct ln_line *l, const char *host, unsigned port,
 			     const char *ip, const char *reason);
+/* {"event":"violation","kind":"fs","syscall","path","access","reason","allow","key","flag","pid"}:
+ * a file access the sandbox refuses (confine/fs_denial.h): access is read,
+ * list, write, create, remove or execute; reason landlock or read-only;
+ * allow the path to grant (the file, or its directory), key the policy key
+ * and flag the sbx run flag that grant it. */
+size_t ln_line_fs_violation(struct ln_line *l, const char *syscall, const char *path,
+			    const char *access, const char *reason, const char *allow,
+			    const char *key, const char *flag, int pid);
 /* {"event":"violations-unshown","syscall","nr","arch","shared","count"} */
 size_t ln_line_unshown(struct ln_line *l, const char *syscall, int nr, uint32_t arch,
 		       bool shared, uint64_t count);

@@ -40,6 +40,7 @@
 #include "policy.h"
 #include "notify.h"
 #include "prepared.h"
+#include "fs_denial.h"
 #include "syscalls.h"
 #include "kernel_defs.h"
 
@@ -169,6 +170,54 @@ void ln_notify_report(int chan, const struct seccomp_notif *req, int e)
 		send_line(chan, line.buf, line.len);
 }
 
+/* File denials already sent, by a hash of call, access and path: a
+ * program that retries one (or a build that stats a hundred missing
+ * headers the same way) gets one line each. Once the table is full, the
+ * per-call tally limits the lines. */
+#define FS_SEEN 1024
+static uint64_t fs_seen[FS_SEEN];
+static size_t fs_nseen;
+
+static bool fs_first(const struct sbx_fs_denial *d)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[3] = { d->syscall, d->access, d->path };
+
+	for (int i = 0; i < 3; i++)
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (size_t i = 0; i < fs_nseen; i++)
+		if (fs_seen[i] == h)
+			return false;
+	if (fs_nseen < FS_SEEN)
+		fs_seen[fs_nseen++] = h;
+	return true;
+}
+
+/* A call that names a file, allowed by the filter: will the sandbox's file
+ * rules refuse it? Only a line; the call continues either way (the answer
+ * is CONTINUE, filled by sbx_notify_decide) and the kernel decides. */
+static void fs_observe(const struct sbx_prepared *pp, int chan, const struct seccomp_notif *req)
+{
+	const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+	static struct sbx_fs_denial d;   /* PATH_MAX twice: not on the stack of a small one */
+	const struct sbx_report_call *c;
+	struct ln_line line;
+	uint64_t args[6];
+
+	if (!pp->observe_fs || chan < 0 || !ai || req->data.arch != ai->audit_arch)
+		return;
+	for (int i = 0; i < 6; i++)
+		args[i] = req->data.args[i];
+	if (!sbx_fs_denial_check(pp, (pid_t)req->pid, req->data.nr, args, &d) || !fs_first(&d))
+		return;
+	if (sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c) == SBX_REPORT_COUNT)
+		return;
+	if (ln_line_fs_violation(&line, d.syscall, d.path, d.access, d.reason, d.allow, d.key, d.flag,
+				 (int)req->pid))
+		send_line(chan, line.buf, line.len);
+}
+
 void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
 		      const struct seccomp_notif *req)
 {
@@ -178,6 +227,8 @@ void ln_notify_answer(const struct sbx_prepared *pp, int lfd, int chan,
 	/* e < 0: notified for another reason and allowed by the policy. */
 	if (e >= 0)
 		ln_notify_report(chan, req, e);
+	else
+		fs_observe(pp, chan, req);
 	/* ENOENT: the caller died meanwhile. Nothing to do. */
 	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }

@@ -25,6 +25,8 @@ import {
   type CowChange,
   type CowMode,
   type CowResult,
+  type AllowHint,
+  type FsViolation,
   type NetViolation,
   type SyscallViolation,
   type UnshownViolations,
@@ -49,6 +51,8 @@ export type {
   CowMode,
   CowResult,
   ExecCallback,
+  AllowHint,
+  FsViolation,
   NetViolation,
   SandboxExecFileOptions,
   SandboxExecOptions,
@@ -57,6 +61,7 @@ export type {
   UnshownViolations,
   Violation,
 };
+export type { PolicyShortcuts } from './policy-shortcuts';
 export type { Arch, ArtifactPaths, CompiledPolicy, CompileOptions, ProbeReport };
 export type {
   RunReason,

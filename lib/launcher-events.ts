@@ -82,6 +82,22 @@ export interface NetViolationEvent {
   ip?: string;
   reason: string;
 }
+/** A file access the sandbox refuses (`report: true`; launcher/notify.c, confine/fs_denial.c). */
+export interface FsViolationEvent {
+  event: 'violation';
+  kind: 'fs';
+  syscall: string;
+  path: string;
+  access: FsAccess;
+  reason: 'landlock' | 'read-only';
+  /** The path to grant: the file, or its directory for create and remove. */
+  allow: string;
+  key: 'fs.read' | 'fs.write' | 'fs.exec';
+  flag: '--ro' | '--rw' | '--exec';
+  pid: number;
+}
+export type FsAccess = 'read' | 'list' | 'write' | 'create' | 'remove' | 'execute';
+const FS_ACCESS = ['read', 'list', 'write', 'create', 'remove', 'execute'] as const;
 /** Denials of one call beyond those sent one by one (at the end). */
 export interface UnshownEvent {
   event: 'violations-unshown';
@@ -118,6 +134,7 @@ export type ChannelEvent =
   | EndEvent
   | SyscallViolationEvent
   | NetViolationEvent
+  | FsViolationEvent
   | UnshownEvent;
 export type CowEvent = CowChangeEvent | CowAbortEvent;
 export type LauncherEvent = ChannelEvent | CowEvent;
@@ -165,6 +182,13 @@ function parseObject(o: Obj): LauncherEvent | null {
         const v: NetViolationEvent = { event: 'violation', kind: 'net', host: o.host, port: o.port, reason: o.reason };
         if (o.ip !== undefined) v.ip = o.ip as string;
         return v;
+      }
+      if (o.kind === 'fs') {
+        if (!isStr(o.syscall) || !isStr(o.path) || !isStr(o.allow) || !isInt(o.pid)) return null;
+        if (!oneOf<FsAccess>(o.access, FS_ACCESS) || !oneOf<FsViolationEvent['reason']>(o.reason, ['landlock', 'read-only'] as const)) return null;
+        if (!oneOf<FsViolationEvent['key']>(o.key, ['fs.read', 'fs.write', 'fs.exec'] as const)) return null;
+        if (!oneOf<FsViolationEvent['flag']>(o.flag, ['--ro', '--rw', '--exec'] as const)) return null;
+        return { event: 'violation', kind: 'fs', syscall: o.syscall, path: o.path, access: o.access, reason: o.reason, allow: o.allow, key: o.key, flag: o.flag, pid: o.pid };
       }
       if (o.kind === 'syscall') {
         const args = o.args;

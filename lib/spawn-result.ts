@@ -7,14 +7,46 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type NetViolationEvent, type SyscallViolationEvent, type UnshownEvent, parseLauncherLine } from './launcher-events';
+import { type FsAccess, type FsViolationEvent, type NetViolationEvent, type SyscallViolationEvent, type UnshownEvent, parseLauncherLine } from './launcher-events';
 import { artifactPaths } from './native';
 import { sourceKind } from './policy';
 
 // ---- violations ------------------------------------------------------------
 
-/** A denial reported by the launcher (`report: true`): a system call, or a connection (`kind: 'net'`). */
-export type Violation = SyscallViolation | NetViolation;
+/** A denial reported by the launcher (`report: true`): a file access, a system call, or a connection (`kind: 'net'`). */
+export type Violation = FsViolation | SyscallViolation | NetViolation;
+
+/**
+ * What would permit a denied access: the `sbx run` flag (null when none says it; `--policy` then), the
+ * policy key, and the policy layer to add (`{"fs": {"read": ["/srv/data"]}}`), for `extends` on top of
+ * the policy in use. `text` is the CLI's words: `--ro /srv/data (policy fs.read)`.
+ */
+export interface AllowHint {
+  flag: string | null;
+  key: string;
+  policy: Record<string, unknown>;
+  text: string;
+}
+
+/**
+ * A file access the sandbox refused (spawn door, `report: true`): the file, what was asked, and why: a
+ * Landlock right no rule grants beneath it, or a read-only mount (the default view of the host). Seen by
+ * the launcher's supervisor from the call's path and the policy's rules (docs/security-model.md,
+ * "Which denials each door reports").
+ */
+export interface FsViolation {
+  type: 'violation';
+  kind: 'fs';
+  syscall: string;
+  path: string;
+  access: FsAccess;
+  reason: 'landlock' | 'read-only';
+  /** The process, as the sandbox sees it. */
+  pid: number;
+  allow: AllowHint;
+  /** `read /srv/data/x.csv (openat)` */
+  text: string;
+}
 
 /**
  * A connection or name the egress path refused (`net.hosts`, docs/network.md):
@@ -29,8 +61,8 @@ export interface NetViolation {
   port: number;
   ip?: string;
   reason: string;
-  /** The flag that would allow it: `--allow-host evil.test:443`. */
-  allow: string;
+  /** What would allow it: `--allow-host evil.test:443`, net.hosts. */
+  allow: AllowHint;
   text: string;
 }
 
@@ -51,6 +83,14 @@ export interface SyscallViolation {
   text: string;
   /** The last one reported of this call: later denials of it are only counted (`violationsUnshown`). */
   last?: true;
+  /** What would allow it (`seccomp.allow`, or the `net` key of a socket family). */
+  allow: AllowHint;
+  /**
+   * Set when the sandbox causes this denial itself by design and the program goes on without it: glibc's
+   * name lookups try the nscd daemon (`socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)`) and fall
+   * back to files and DNS. `sbx run --report` shows the first and folds the rest.
+   */
+  noise?: string;
 }
 
 /**
@@ -105,11 +145,46 @@ export function allowHostPattern(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export function violationFromEvent(ev: SyscallViolationEvent | NetViolationEvent): Violation {
+function hint(flag: string | null, key: string, value: unknown): AllowHint {
+  const [section, sub] = key.split('.');
+  const policy = { [section]: { [sub]: value } };
+  return { flag, key, policy, text: flag ? `${flag} (policy ${key})` : `policy ${key}: ${JSON.stringify(policy)}` };
+}
+
+/** What would allow a denied system call: the socket family's `net` key, else `seccomp.allow`. */
+export function syscallAllow(syscall: string | null, nr: number, args: Array<number | string>): AllowHint {
+  if ((syscall === 'socket' || syscall === 'socketpair') && typeof args[0] === 'number') {
+    const fam = args[0];
+    if (fam === 2 || fam === 10) return hint('--net host', 'net.inet', true);
+    if (fam === 16) return hint('--net host', 'net.netlink', true);
+    if (fam === 1) return syscall === 'socketpair' ? hint(null, 'net.unix', 'socketpair') : hint('--unix PATH', 'net.unixPaths', ['PATH']);
+    return hint(null, 'net.other', true);
+  }
+  return hint(null, 'seccomp.allow', [syscall ?? `syscall_${nr}`]);
+}
+
+/** glibc's attempt to reach nscd: denied by design where unix sockets are, harmless. */
+function nscdNoise(syscall: string | null, args: Array<number | string>): boolean {
+  return syscall === 'socket' && args[0] === 1 && args[1] === (1 | 0o4000 | 0o2000000) && args[2] === 0;
+}
+
+function fsText(ev: FsViolationEvent): string {
+  const why = ev.reason === 'read-only' ? 'a read-only mount' : 'no Landlock rule grants it';
+  return `${ev.access} ${ev.path} (${ev.syscall}: ${why})`;
+}
+
+export function violationFromEvent(ev: SyscallViolationEvent | NetViolationEvent | FsViolationEvent): Violation {
+  if (ev.kind === 'fs') {
+    const allow = hint(`${ev.flag} ${ev.allow}`, ev.key, [ev.allow]);
+    // As --exec does: running a script (or a binary ld.so maps) reads it too.
+    if (ev.access === 'execute') allow.policy = { fs: { read: [ev.allow], exec: [ev.allow] } };
+    return { type: 'violation', kind: 'fs', syscall: ev.syscall, path: ev.path, access: ev.access, reason: ev.reason, pid: ev.pid, allow, text: fsText(ev) };
+  }
   if (ev.kind === 'net') {
     const { host, port, reason } = ev;
     // port 0: a name the sandbox's resolver refused (no connection yet: the name's web ports)
-    const allow = `--allow-host ${port === 0 ? host : allowHostPattern(host, port)}`;
+    const pattern = port === 0 ? host : allowHostPattern(host, port);
+    const allow = hint(`--allow-host ${pattern}`, 'net.hosts', [pattern]);
     const v: NetViolation = { type: 'violation', kind: 'net', host, port, reason, allow, text: '' };
     if (ev.ip !== undefined) v.ip = ev.ip;
     v.text =
@@ -128,8 +203,10 @@ export function violationFromEvent(ev: SyscallViolationEvent | NetViolationEvent
     pid: ev.pid,
     errno: ev.errno,
     text: describeCall(syscall, nr, args),
+    allow: syscallAllow(syscall, nr, args),
   };
   if (ev.last) v.last = true;
+  if (nscdNoise(syscall, args)) v.noise = "glibc's name lookup tries the nscd daemon, then files and DNS";
   return v;
 }
 
@@ -153,8 +230,10 @@ export function formatUnshown(u: UnshownViolations): string {
 
 /** The CLI's line for a violation. */
 export function formatViolation(v: Violation): string {
-  if (v.kind === 'net') return `sbx: denied ${v.text}; allow it with ${v.allow}`;
-  return `sbx: denied ${v.text} in pid ${v.pid}`;
+  if (v.kind === 'net') return `sbx: denied ${v.text}; allow it with ${v.allow.flag}`;
+  if (v.kind === 'fs') return `sbx: denied ${v.text} in pid ${v.pid}; allow it with ${v.allow.text}`;
+  if (v.noise) return `sbx: denied ${v.text} in pid ${v.pid} (${v.noise}; harmless, further ones folded)`;
+  return `sbx: denied ${v.text} in pid ${v.pid}; allow it with ${v.allow.text}`;
 }
 
 // ---- policy additions ----------------------------------------------------------

@@ -21,6 +21,7 @@ import { artifactPaths } from './native';
 import { type ChannelEvent, EventLines, type LauncherEvent, type LimitMechanism, type LimitName, type EndReason } from './launcher-events';
 import { serverSpawn, serverUnsuitable } from './spawn-server';
 import { type PolicyInput, policySource, sourceKind } from './policy';
+import { type PolicyShortcuts, ShortcutError, shortcutPolicy } from './policy-shortcuts';
 import {
   type CowChange,
   type CowMode,
@@ -35,7 +36,13 @@ import {
   type UnshownViolations,
 } from './spawn-result';
 
-export interface SandboxSpawnOptions extends SpawnOptions {
+/**
+ * `ro`, `rw`, `exec`, `net`, `unix`, `hosts`, `setEnv`, `limits`: the `sbx run` flags of the same meaning
+ * (policy-shortcuts.ts), applied on top of `policy`; relative paths are resolved against `cwd`. (`env` is
+ * child_process's: the environment the policy's `env` section filters; `setEnv` sets variables past it, as
+ * `--env` does. `timeout` is child_process's too; the sandbox's wall-clock limit is `limits.timeout`.)
+ */
+export interface SandboxSpawnOptions extends SpawnOptions, PolicyShortcuts {
   /** Preset name, policy file path, JSON text or object; default: the `default` preset. */
   policy?: PolicyInput;
   /** Launcher prints skipped layers on stderr (`sbx: skipped ...`). */
@@ -262,7 +269,8 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
     args = [];
   }
   if (typeof command !== 'string' || command.length === 0) throw new TypeError('command must be a non-empty string');
-  const { policy, verbose, notice = 'warning', shell, argv0, cow, report: reportOpt, unixPaths, server, ...rest } = options ?? {};
+  const { policy, verbose, notice = 'warning', shell, argv0, cow, report: reportOpt, unixPaths, server, ro, rw, exec, net, unix, hosts, setEnv, limits, ...rest } =
+    options ?? {};
   if (notice !== 'warning' && notice !== 'stderr' && notice !== 'none') throw new TypeError("notice must be 'warning', 'stderr' or 'none'");
   let cmd = command;
   let argv = [...(args as readonly string[])];
@@ -285,6 +293,12 @@ export function spawn(command: string, args?: readonly string[] | SandboxSpawnOp
   // ---- cow / report (spawn-result.ts) ----
   let cowState: CowState | undefined;
   let text = launcherPolicy(policy);
+  try {
+    text = shortcutPolicy(text, { ro, rw, exec, net, unix, hosts, setEnv, limits }, { cwd, names: 'options' });
+  } catch (e) {
+    if (e instanceof ShortcutError) throw new SbxError('SBX_EINVAL', `sbx.spawn: ${e.message}`);
+    throw e;
+  }
   if (cow || reportOpt || unixPaths) {
     const cowSetup = cow ? cowPrepare(cow, cwd) : undefined;
     cowState = cowSetup?.state;
@@ -399,7 +413,13 @@ export function run(command: string, args: readonly string[] = [], options: Sand
   if (!(Number.isSafeInteger(maxBuffer) && maxBuffer >= 0)) throw new TypeError('sbx.run: maxBuffer must be a non-negative integer');
   if (onMaxBuffer !== 'truncate' && onMaxBuffer !== 'kill') throw new TypeError("sbx.run: onMaxBuffer must be 'truncate' or 'kill'");
   const out = output ?? 'pipe';
-  const child = spawn(command, args, { ...rest, stdio: [input === undefined ? 'ignore' : 'pipe', out, out] });
+  let child: SandboxedChildProcess;
+  try {
+    child = spawn(command, args, { ...rest, stdio: [input === undefined ? 'ignore' : 'pipe', out, out] });
+  } catch (e) {
+    // A bad option (a missing `ro` path...) rejects: the caller awaits a promise, not a throw.
+    return Promise.reject(e as Error);
+  }
   // Bytes, kept up to maxBuffer and decoded at the end: a string grown without
   // bound ends the caller ("Invalid string length"), not the program.
   const streams = { stdout: { parts: [] as Buffer[], kept: 0, seen: 0 }, stderr: { parts: [] as Buffer[], kept: 0, seen: 0 } };

@@ -19,6 +19,7 @@
  */
 #include "policy.h"
 #include "notify.h"
+#include "fs_denial.h"
 #include "prepared.h"
 #include "preload.h"
 #include "syscalls.h"
@@ -277,6 +278,25 @@ static void answer(const struct sbx_prepared *pp, int lfd, const struct seccomp_
 			    SBX_REPORT_PER_CALL);
 		}
 		write_all(STDERR_FILENO, l.buf, l.len);
+	} else if (pp->observe_fs) {
+		/* A call that names a file, allowed by the filter: say whether
+		 * the file rules refuse it (fs_denial.h); it continues either
+		 * way and the kernel decides. */
+		static struct sbx_fs_denial d;
+		uint64_t args[6];
+		const struct sbx_arch_info *ai = sbx_arch_info(sbx_arch_native());
+
+		for (int i = 0; i < 6; i++)
+			args[i] = req->data.args[i];
+		if (ai && req->data.arch == ai->audit_arch &&
+		    sbx_fs_denial_check(pp, (pid_t)req->pid, req->data.nr, args, &d) &&
+		    sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c) != SBX_REPORT_COUNT) {
+			put(&l, "sbx: denied %s %s (%s: %s) in pid %d; allow it with policy %s: \"%s\"\n",
+			    d.access, d.path, d.syscall,
+			    !strcmp(d.reason, "read-only") ? "a read-only mount" : "no Landlock rule grants it",
+			    (int)req->pid, d.key, d.allow);
+			write_all(STDERR_FILENO, l.buf, l.len);
+		}
 	}
 	/* ENOENT: the caller died meanwhile. Nothing to do. */
 	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);

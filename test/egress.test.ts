@@ -236,7 +236,7 @@ describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
       const res = JSON.parse(line!);
       expect(res.out).toContain('http 10.77.0.2 host=allowed.test');
       expect(res.v.filter((v: { kind: string }) => v.kind === 'net')).toEqual([
-        expect.objectContaining({ type: 'violation', kind: 'net', host: 'denied.test', port: 8080, reason: 'name not allowed', allow: '--allow-host denied.test:8080' }),
+        expect.objectContaining({ type: 'violation', kind: 'net', host: 'denied.test', port: 8080, reason: 'name not allowed', allow: expect.objectContaining({ flag: '--allow-host denied.test:8080', key: 'net.hosts', policy: { net: { hosts: ['denied.test:8080'] } } }) }),
       ]);
     },
     T,

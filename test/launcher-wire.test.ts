@@ -47,7 +47,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
     test(`every event parses, strings intact: ${name}`, () => {
       const { lines } = runEvents(bytes);
       // one line per event, none forged by the strings
-      expect(lines).toHaveLength(17);
+      expect(lines).toHaveLength(18);
       const evs = lines.map((l) => events.parseLauncherLine(l));
       expect(evs.every((e) => e !== null), lines.filter((_, i) => !evs[i]).join('\n')).toBe(true);
       const hex = bytes.toString('hex');
@@ -66,6 +66,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
         { event: 'violation', kind: 'syscall', syscall: null, nr: -1, arch: 0x40000003, args, pid: 1, errno: 1 },
         { event: 'violation', kind: 'net', host: text, port: 443, ip: text, reason: text },
         { event: 'violation', kind: 'net', host: text, port: 80, reason: text },
+        { event: 'violation', kind: 'fs', syscall: 'openat', path: text, access: 'read', reason: 'landlock', allow: text, key: 'fs.read', flag: '--ro', pid: 2 },
         { event: 'violations-unshown', syscall: text, nr: 42, arch: 0xc000003e, shared: false, count: 9007199254740991 },
         { event: 'violations-unshown', syscall: null, nr: 7, arch: 0xc000003e, shared: true, count: 900 },
         { event: 'change', kind: 'created', type: 'file', hex },
@@ -78,7 +79,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
   test('long strings are cut, never a line lost or split', () => {
     const long = Buffer.from('x'.repeat(4000));
     const { lines } = runEvents(long);
-    expect(lines).toHaveLength(17);
+    expect(lines).toHaveLength(18);
     const skipped = events.parseLauncherLine(lines[1]);
     expect(skipped).toEqual({ event: 'skipped', layer: 'x'.repeat(640), reason: 'x'.repeat(640) });
     expect(events.parseLauncherLine(lines[2])).toEqual({ event: 'notice', message: 'x'.repeat(640) });
@@ -86,7 +87,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
     // the error's own fields are bounded before (struct sbx_error)
     expect(error).toMatchObject({ event: 'error', step: 'x'.repeat(640), pointer: 'x'.repeat(255), message: 'x'.repeat(511) });
     // a copy-on-write name is a path: written whole (up to 4096 bytes)
-    expect(events.parseLauncherLine(lines[14])).toMatchObject({ event: 'change', hex: long.toString('hex') });
+    expect(events.parseLauncherLine(lines[15])).toMatchObject({ event: 'change', hex: long.toString('hex') });
   });
 
   test('the parser refuses what is not an event, and the stream splitter joins chunks', () => {
@@ -100,6 +101,7 @@ describe.skipIf(!built)(`the launcher's event lines, C to TS${built ? '' : ` (sk
       '{"event":"end","wallMs":"5"}',
       '{"event":"violation","kind":"syscall","syscall":"x","nr":1,"arch":1,"args":[1,2,3],"pid":1,"errno":1}',
       '{"event":"violation","kind":"other","host":"h","port":1,"reason":"r"}',
+      '{"event":"violation","kind":"fs","syscall":"openat","path":"/x","access":"steal","reason":"landlock","allow":"/x","key":"fs.read","flag":"--ro","pid":1}',
       '{"event":"change","kind":"created","type":"file","hex":"zz"}',
       '{"event":"error","exitCode":125,"step":"s","code":"SBX_EVALUE","errno":1,"pointer":"","message":5}',
     ]) {

@@ -171,7 +171,7 @@ except OSError as e: print("uname", errno.errorcode.get(e.errno, e.errno))
     const r = spawnSync(process.execPath, [cliPath, 'run', '--report', '--policy', JSON.stringify(POLICY), '--', PY, '-c', SCRIPT], { cwd: tmp(), encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('went on');
-    expect(r.stderr).toMatch(/^sbx: denied socket\(AF_INET, SOCK_STREAM(\|SOCK_CLOEXEC)?, 0\) in pid \d+$/m);
+    expect(r.stderr).toMatch(/^sbx: denied socket\(AF_INET, SOCK_STREAM(\|SOCK_CLOEXEC)?, 0\) in pid \d+; allow it with --net host \(policy net\.inet\)$/m);
     const plain = spawnSync(process.execPath, [cliPath, 'run', '--policy', JSON.stringify(POLICY), '--', PY, '-c', SCRIPT], { cwd: tmp(), encoding: 'utf8' });
     expect(plain.stdout).toContain('inet: EPERM');
     expect(plain.stderr).not.toContain('sbx: denied');

@@ -17,7 +17,9 @@ export const RUN_EXTRAS_HELP = [
   '                      the changes are listed on stderr afterwards; MODE: discard',
   '                      (default), apply (copy them onto the host), keep (leave them in',
   '                      a directory, printed)',
-  '  --report            report denied system calls on stderr (sbx: denied ...)',
+  '  --report            report denials on stderr, one line each with what would allow',
+  '                      it: files (read, write, create, remove, execute), system',
+  '                      calls and connections (sbx: denied ...; allow it with ...)',
   '  --explain           print the plan (namespaces, mounts, environment, Landlock,',
   '                      seccomp) and the merged policy; run nothing',
 ];
@@ -60,11 +62,14 @@ export function takeCowFlag(args: string[]): { args: string[]; cow?: CowMode } {
 /** Violations on stderr as they happen, in the preload door's words. */
 export function printViolations(child: SandboxedChildProcess): void {
   const shown = new Map<string, number>();
+  let noise = 0;
   child.on('violation', (v: Violation) => {
-    if (v.kind === 'net') {
+    if (v.kind !== 'syscall') {
       process.stderr.write(formatViolation(v) + '\n');
       return;
     }
+    // Denials the sandbox causes by design (nscd lookups): the first says so, the rest are folded.
+    if (v.noise && noise++) return;
     const key = `${v.nr}/${v.syscall}`;
     shown.set(key, (shown.get(key) ?? 0) + 1);
     process.stderr.write(formatViolation(v) + '\n');

@@ -1,27 +1,17 @@
-import { lstatSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { type Policy, sourceKind } from '../policy';
+import { ShortcutError, shortcutPolicy } from '../policy-shortcuts';
 import { spawn } from '../spawn';
 import { type Command, UsageError } from './command';
 import { parseArgs } from './args';
 import { explainRun, printChanges, printUnshown, printViolations, RUN_EXTRAS_HELP, takeCowFlag } from './run-extras';
 
-/** The policy the flags describe: the given one (or `default`) with the flags on top. */
-function lstatOk(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The policy the flags describe: the given one (or `default`) with the flags on top (policy-shortcuts.ts, shared with the API). */
 export function runPolicy(
   base: string | undefined,
   flags: {
     ro: string[];
     rw: string[];
+    exec?: string[];
     net?: string;
     unix?: string[];
     allowHost?: string[];
@@ -31,82 +21,32 @@ export function runPolicy(
     timeout?: string;
   },
 ): string {
-  const unix = flags.unix ?? [];
-  const hosts = flags.allowHost ?? [];
-  const none =
-    !flags.ro.length &&
-    !flags.rw.length &&
-    !flags.net &&
-    !unix.length &&
-    !hosts.length &&
-    !flags.env.length &&
-    !flags.memory &&
-    !flags.pids &&
-    !flags.timeout;
-  const src = base ?? 'default';
-  const { kind, name } = sourceKind(src);
-  const isInline = kind === 'inline';
-  const ref = kind === 'file' ? path.resolve(name) : src;
-  if (none) return ref;
-  // An inline base is the starting object; a preset or file is extended.
-  const p: Policy = isInline ? (JSON.parse(src) as Policy) : { extends: ref };
-  const abs = (x: string) => path.resolve(x.replace(/^~(?=$|\/)/, os.homedir()));
-  const fs = (p.fs ??= {});
-  for (const [list, writable] of [[flags.ro, false], [flags.rw, true]] as const) {
-    for (const x of list) {
-      const a = abs(x);
-      // Said in the flag's terms: the core's message would name a policy
-      // pointer (/fs/read/0) the user never wrote. (The launcher still
-      // resolves the path itself, once, when it binds it.)
-      if (!lstatOk(a)) {
-        const flag = writable ? '--rw' : '--ro';
-        throw new UsageError(`run: ${flag} ${x}: ${a} does not exist; create it first${writable ? ` (mkdir -p ${JSON.stringify(x)})` : ''}, or leave the flag out`);
-      }
-      (p.mounts ??= []).push({ type: 'bind', source: a, target: a, writable });
-      (fs.read ??= []).push(a);
-      // --ro also allows executing, as bubblewrap's --ro-bind does: a
-      // read-only bind holds nothing this sandbox wrote, and a toolchain
-      // bound that way (--ro ~/.cargo) must run. --rw does not: whether
-      // what the sandbox writes may run is the policy's choice (workspace:
-      // only in $CWD; strict: never).
-      if (writable) (fs.write ??= []).push(a);
-      else (fs.exec ??= []).push(a);
-    }
-  }
-  // The host's network does not open the host's unix daemons (docker.sock,
-  // D-Bus, ssh-agent): unix sockets may be made and connected to the
-  // sandbox's own and to those --unix names (net.unixPaths), nothing else.
-  if (flags.net === 'host') {
-    p.namespaces = { ...p.namespaces, net: false };
-    p.net = { ...p.net, inet: true, netlink: true, unixPaths: [...(p.net?.unixPaths ?? [])] };
-  } else if (flags.net === 'none') {
-    p.namespaces = { ...p.namespaces, net: true };
-  } else if (flags.net !== undefined) {
-    throw new UsageError(`run: --net must be none or host, not '${flags.net}'`);
-  }
-  if (unix.length) p.net = { ...p.net, unixPaths: [...(p.net?.unixPaths ?? []), ...unix.map(abs)] };
-  // Egress by name (net.hosts, docs/network.md): the sandbox keeps its own
-  // network; the launcher's egress path reaches these hosts and no other.
-  if (hosts.length) {
-    if (flags.net === 'host') throw new UsageError('run: --allow-host limits the network to some hosts; --net host opens all of it: drop one');
-    p.net = { ...p.net, hosts: [...(p.net?.hosts ?? []), ...hosts] };
-  }
+  const setEnv: Record<string, string> = {};
   for (const kv of flags.env) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`run: --env expects NAME=VALUE, not '${kv}'`);
-    ((p.env ??= {}).set ??= {})[kv.slice(0, eq)] = kv.slice(eq + 1);
+    setEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  // ---- limits (launcher/limits.c): the core checks the values ----
-  const num = (v: string) => (/^\d+$/.test(v) ? Number(v) : v);
-  if (flags.memory !== undefined) (p.limits ??= {}).memory = num(flags.memory);
-  if (flags.pids !== undefined) {
-    if (!/^\d+$/.test(flags.pids)) throw new UsageError(`run: --pids expects a number, not '${flags.pids}'`);
-    (p.limits ??= {}).pids = Number(flags.pids);
+  if (flags.pids !== undefined && !/^\d+$/.test(flags.pids)) throw new UsageError(`run: --pids expects a number, not '${flags.pids}'`);
+  try {
+    return shortcutPolicy(
+      base,
+      {
+        ro: flags.ro,
+        rw: flags.rw,
+        exec: flags.exec,
+        net: flags.net as 'none' | 'host' | undefined,
+        unix: flags.unix,
+        hosts: flags.allowHost,
+        setEnv,
+        limits: { memory: flags.memory, pids: flags.pids === undefined ? undefined : Number(flags.pids), timeout: flags.timeout },
+      },
+      { cwd: process.cwd(), names: 'flags' },
+    );
+  } catch (e) {
+    if (e instanceof ShortcutError) throw new UsageError(`run: ${e.message}`);
+    throw e;
   }
-  // A bare number is seconds, as for GNU timeout.
-  if (flags.timeout !== undefined) (p.limits ??= {}).wallTime = num(flags.timeout);
-  // ---- end limits ----
-  return JSON.stringify(p);
 }
 
 /** Like GNU timeout: the wall-clock limit (--timeout, limits.wallTime) killed the command. */
@@ -130,6 +70,8 @@ export const runCommand: Command = {
     '  --ro PATH           bind PATH read-only into the sandbox and allow reading and',
     '                      executing it (a toolchain: --ro ~/tools; repeatable)',
     '  --rw PATH           bind PATH writable and allow reading and writing it (repeatable)',
+    '  --exec PATH         allow executing files beneath PATH (what a build wrote in a',
+    '                      --rw directory; fs.exec; repeatable)',
     '  --net none|host     none: own network namespace with loopback only (default);',
     '                      host: the host network (inet and netlink sockets); unix',
     '                      sockets reach only the sandbox\'s own and those of --unix',
@@ -161,13 +103,14 @@ export const runCommand: Command = {
     const { args, cow } = takeCowFlag(argsIn); // run-extras.ts
     const { values, switches, positionals } = parseArgs('run', args, {
       values: ['--policy', '--net', '--memory', '--pids', '--timeout'],
-      repeatable: ['--ro', '--rw', '--env', '--unix', '--allow-host'],
+      repeatable: ['--ro', '--rw', '--exec', '--env', '--unix', '--allow-host'],
       switches: ['--verbose', '--quiet', '--report', '--explain'],
     });
     if (!positionals.length && !switches.has('--explain')) throw new UsageError('run: no command given (sbx run [options] -- CMD [ARGS...])');
     const policy = runPolicy(values.get('--policy')?.[0], {
       ro: values.get('--ro') ?? [],
       rw: values.get('--rw') ?? [],
+      exec: values.get('--exec') ?? [],
       net: values.get('--net')?.[0],
       unix: values.get('--unix') ?? [],
       allowHost: values.get('--allow-host') ?? [],

@@ -69,3 +69,49 @@ int sbx_model_refuse_listeners(struct sbx_filter_model *m)
 	s->nrules++;
 	return 0;
 }
+
+static bool allowish(struct sbx_action a)
+{
+	return a.kind == SBX_ACT_ALLOW || a.kind == SBX_ACT_LOG;
+}
+
+void sbx_model_notify_allows(struct sbx_filter_model *m, const char *name)
+{
+	static const struct sbx_action notify = { SBX_ACT_NOTIFY, 0 };
+	int nr = sbx_syscall_lookup(m->arch, name);
+	struct sbx_model_syscall *s;
+
+	if (nr < 0 || nr > m->max_nr)
+		return;
+	s = &m->sys[nr];
+	if (!s->has_base) {
+		s->has_base = true;
+		s->base = m->default_action;
+	}
+	if (allowish(s->base))
+		s->base = notify;
+	for (size_t i = 0; i < s->nrules; i++)
+		if (allowish(s->rules[i].action))
+			s->rules[i].action = notify;
+}
+
+/*
+ * report: the calls that name a file (open, exec, create, remove) reach the
+ * supervisor too where the policy allows them, so that it can say which
+ * file access Landlock (or a read-only mount) refused: Landlock itself
+ * returns EACCES and tells no one (its audit records need root and the
+ * host's audit switched on). The supervisor only observes: it answers
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE for every one of them, and the kernel,
+ * with Landlock, decides (confine/fs_denial.c).
+ */
+static const char *const fs_calls[] = {
+	"open", "openat", "openat2", "creat", "execve", "execveat", "mkdir", "mkdirat",
+	"unlink", "unlinkat", "rmdir", "truncate",
+};
+
+void sbx_model_observe_fs(struct sbx_prepared *pp, struct sbx_filter_model *m)
+{
+	for (size_t i = 0; i < sizeof(fs_calls) / sizeof(fs_calls[0]); i++)
+		sbx_model_notify_allows(m, fs_calls[i]);
+	pp->observe_fs = true;
+}

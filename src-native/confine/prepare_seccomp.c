@@ -38,7 +38,7 @@ static struct sbx_action to_notify(struct sbx_action a)
 
 /* Compile `spec` with its denials turned into notifications, and no
  * listener of the program's own beside ours (prepare_listener.c). */
-static int compile_notifying(const struct sbx_seccomp_spec *spec,
+static int compile_notifying(struct sbx_prepared *pp, const struct sbx_seccomp_spec *spec,
 			     struct sbx_compiled **out, struct sbx_error *err)
 {
 	struct sbx_seccomp_spec copy = *spec;
@@ -65,6 +65,8 @@ static int compile_notifying(const struct sbx_seccomp_spec *spec,
 	copy.default_action = to_notify(spec->has_default ? spec->default_action :
 			(struct sbx_action){ SBX_ACT_ERRNO, EPERM });
 	r = sbx_seccomp_resolve(&copy, sbx_arch_native(), &model, &notes, err);
+	if (!r && pp->door != SBX_DOOR_SELF)
+		sbx_model_observe_fs(pp, model);      /* prepare_listener.c */
 	if (!r && sbx_model_refuse_listeners(model))
 		r = oom(err);
 	if (!r)
@@ -97,7 +99,7 @@ static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p
 	if (!r && !spec)     /* no filter: nothing to report */
 		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
 	else if (!r)
-		r = compile_notifying(spec, &pp->compiled, err);
+		r = compile_notifying(pp, spec, &pp->compiled, err);
 	if (!r && spec)
 		r = sbx_seccomp_resolve(spec, sbx_arch_native(),
 					&pp->denial_model, &notes, err);

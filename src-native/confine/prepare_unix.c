@@ -131,24 +131,6 @@ static struct sbx_model_syscall *sys_of(struct sbx_filter_model *m, const char *
 	return &m->sys[nr];
 }
 
-/* Every allow of the call (base, default, rules) becomes a notification. */
-static void notify_allows(struct sbx_filter_model *m, const char *name)
-{
-	struct sbx_model_syscall *s = sys_of(m, name);
-
-	if (!s)
-		return;
-	if (!s->has_base) {
-		s->has_base = true;
-		s->base = m->default_action;
-	}
-	if (allowish(s->base))
-		s->base = notify;
-	for (size_t i = 0; i < s->nrules; i++)
-		if (allowish(s->rules[i].action))
-			s->rules[i].action = notify;
-}
-
 /*
  * sendto(fd, buf, len, flags, addr, alen): an allow with addr != NULL becomes
  * a notification, one with addr == NULL stays. First match wins, so each
@@ -282,9 +264,11 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
 	if (r)
 		goto out;
 	deny_rings(model, report ? notify : eperm);
-	notify_allows(model, "connect");
-	notify_allows(model, "sendmsg");
-	notify_allows(model, "sendmmsg");
+	sbx_model_notify_allows(model, "connect");
+	sbx_model_notify_allows(model, "sendmsg");
+	sbx_model_notify_allows(model, "sendmmsg");
+	if (report && pp->door != SBX_DOOR_SELF)
+		sbx_model_observe_fs(pp, model);      /* prepare_listener.c */
 	if (notify_sendto_allows(model) || sbx_model_refuse_listeners(model)) {
 		r = oom(err);
 		goto out;

@@ -70,6 +70,9 @@ struct sbx_prepared {
 	 * with an address, sendmsg and sendmmsg are notified where the policy
 	 * allows them, for the launcher's supervisor to perform. */
 	bool unix_supervise;
+	/* report: the calls that name a file are notified too, where the
+	 * policy allows them (prepare_listener.c), and always continued. */
+	bool observe_fs;
 
 	/* Self door: the threads as listed at prepare time (self.c), so that
 	 * apply signals them at once and only re-scans after; the listing
@@ -183,6 +186,13 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
  * run, the calls sbx's filter notifies once sbx's listener is gone.
  * 0 or -ENOMEM. */
 int sbx_model_refuse_listeners(struct sbx_filter_model *m);
+
+/* Every allow of the call `name` (base, default, rules) becomes USER_NOTIF. */
+void sbx_model_notify_allows(struct sbx_filter_model *m, const char *name);
+
+/* report: the calls that name a file are notified where allowed, for the
+ * supervisor to see file denials (fs_denial.h); sets pp->observe_fs. */
+void sbx_model_observe_fs(struct sbx_prepared *pp, struct sbx_filter_model *m);
 
 /*
  * For a supervisor answering USER_NOTIF requests of a filter prepared with

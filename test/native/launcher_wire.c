@@ -84,6 +84,8 @@ static int events(const char *hex)
 	out("net-violation", &l);
 	ln_line_net_violation(&l, s, 80, NULL, s);
 	out("net-violation-no-ip", &l);
+	ln_line_fs_violation(&l, "openat", s, "read", "landlock", s, "fs.read", "--ro", 2);
+	out("fs-violation", &l);
 	ln_line_unshown(&l, s, 42, 0xc000003eu, false, UINT64_C(9007199254740991));
 	out("unshown", &l);
 	ln_line_unshown(&l, NULL, 7, 0xc000003eu, true, 900);
