@@ -38,7 +38,7 @@ struct ln_cli_list {
 /* `sbx run`'s flags as parsed (NULL / n == 0: not given). */
 struct ln_cli_run {
 	const char *policy, *net, *memory, *pids, *timeout;
-	struct ln_cli_list ro, rw, env, unix_paths, allow_host;
+	struct ln_cli_list ro, rw, exec, env, unix_paths, allow_host;
 	bool verbose, quiet, report, explain;
 	char **cmd;             /* the command and its arguments (NULL-terminated) */
 	size_t ncmd;

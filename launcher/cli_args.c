@@ -27,6 +27,8 @@ const char ln_cli_run_help[] =
 	"  --ro PATH           bind PATH read-only into the sandbox and allow reading and\n"
 	"                      executing it (a toolchain: --ro ~/tools; repeatable)\n"
 	"  --rw PATH           bind PATH writable and allow reading and writing it (repeatable)\n"
+	"  --exec PATH         allow executing files beneath PATH (what a build wrote in a\n"
+	"                      --rw directory; fs.exec; repeatable)\n"
 	"  --net none|host     none: own network namespace with loopback only (default);\n"
 	"                      host: the host network (inet and netlink sockets); unix\n"
 	"                      sockets reach only the sandbox's own and those of --unix\n"
@@ -51,7 +53,9 @@ const char ln_cli_run_help[] =
 	"                      the changes are listed on stderr afterwards; MODE: discard\n"
 	"                      (default), apply (copy them onto the host), keep (leave them in\n"
 	"                      a directory, printed)\n"
-	"  --report            report denied system calls on stderr (sbx: denied ...)\n"
+	"  --report            report denials on stderr, one line each with what would allow\n"
+	"                      it: files (read, write, create, remove, execute), system\n"
+	"                      calls and connections (sbx: denied ...; allow it with ...)\n"
 	"  --explain           print the plan (namespaces, mounts, environment, Landlock,\n"
 	"                      seccomp) and the merged policy; run nothing\n"
 	"\n"
@@ -89,6 +93,7 @@ static const struct flag FLAGS[] = {
 	{ "--timeout", VALUE, AT(timeout) },
 	{ "--ro", REPEATABLE, AT(ro) },
 	{ "--rw", REPEATABLE, AT(rw) },
+	{ "--exec", REPEATABLE, AT(exec) },
 	{ "--env", REPEATABLE, AT(env) },
 	{ "--unix", REPEATABLE, AT(unix_paths) },
 	{ "--allow-host", REPEATABLE, AT(allow_host) },

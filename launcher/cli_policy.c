@@ -164,9 +164,11 @@ static struct ln_cj *spread_list(struct ln_cj *o, const char *key)
 
 char *ln_cli_run_policy(const struct ln_cli_run *f)
 {
-	bool none = !f->ro.n && !f->rw.n && !(f->net && *f->net) && !f->unix_paths.n &&
-		    !f->allow_host.n && !f->env.n && !(f->memory && *f->memory) &&
-		    !(f->pids && *f->pids) && !(f->timeout && *f->timeout);
+	/* policy-shortcuts.ts noShortcuts(): a flag given, even empty
+	 * (--memory=), is a shortcut, which the checks below or the core
+	 * then refuse. */
+	bool none = !f->ro.n && !f->rw.n && !f->exec.n && !f->net && !f->unix_paths.n &&
+		    !f->allow_host.n && !f->env.n && !f->memory && !f->pids && !f->timeout;
 	const char *src = f->policy ? f->policy : "default";
 	const char *t = src;
 	while (js_space(*t))
@@ -194,11 +196,13 @@ char *ln_cli_run_policy(const struct ln_cli_run *f)
 		p = ln_cj_object();
 		ln_cj_set(p, "extends", ln_cj_string(ref));
 	}
-	struct ln_cj *fs = member_or_new(p, "fs", LN_CJ_OBJECT, true);
-	if (!fs)
-		return NULL;
-	for (int writable = 0; writable < 2; writable++) {
-		const struct ln_cli_list *l = writable ? &f->rw : &f->ro;
+	/* lib/policy-shortcuts.ts: --ro, --rw, --exec in that order; the
+	 * fs section only when one of them is given. */
+	static const char *const flag[3] = { "--ro", "--rw", "--exec" };
+	const struct ln_cli_list *paths[3] = { &f->ro, &f->rw, &f->exec };
+	for (int k = 0; k < 3; k++) {
+		const struct ln_cli_list *l = paths[k];
+		const bool writable = k == 1, bind = k != 2;
 		for (size_t i = 0; i < l->n; i++) {
 			const char *x = l->v[i];
 			char *a = abs_path(x);
@@ -208,24 +212,27 @@ char *ln_cli_run_policy(const struct ln_cli_run *f)
 			if (lstat(a, &st)) {
 				char *q = ln_cj_quote(x);
 				ln_cli_usage("run: %s %s: %s does not exist; create it first%s%s%s, or leave the flag out",
-					     writable ? "--rw" : "--ro", x, a, writable ? " (mkdir -p " : "",
+					     flag[k], x, a, writable ? " (mkdir -p " : "",
 					     writable ? q : "", writable ? ")" : "");
 			}
-			struct ln_cj *mounts = member_or_new(p, "mounts", LN_CJ_ARRAY, true);
-			if (!mounts)
-				return NULL;
-			struct ln_cj *m = ln_cj_object();
-			ln_cj_set(m, "type", ln_cj_string("bind"));
-			ln_cj_set(m, "source", ln_cj_string(a));
-			ln_cj_set(m, "target", ln_cj_string(a));
-			ln_cj_set(m, "writable", ln_cj_bool(writable));
-			ln_cj_push(mounts, m);
-			struct ln_cj *read = member_or_new(fs, "read", LN_CJ_ARRAY, true);
+			if (bind) {
+				struct ln_cj *mounts = member_or_new(p, "mounts", LN_CJ_ARRAY, true);
+				if (!mounts)
+					return NULL;
+				struct ln_cj *m = ln_cj_object();
+				ln_cj_set(m, "type", ln_cj_string("bind"));
+				ln_cj_set(m, "source", ln_cj_string(a));
+				ln_cj_set(m, "target", ln_cj_string(a));
+				ln_cj_set(m, "writable", ln_cj_bool(writable));
+				ln_cj_push(mounts, m);
+			}
+			struct ln_cj *fs = member_or_new(p, "fs", LN_CJ_OBJECT, true);
+			struct ln_cj *read = fs ? member_or_new(fs, "read", LN_CJ_ARRAY, true) : NULL;
 			if (!read)
 				return NULL;
 			ln_cj_push(read, ln_cj_string(a));
 			/* --ro also allows executing, as bubblewrap's --ro-bind
-			 * does (run.ts says why); --rw does not. */
+			 * does (policy-shortcuts.ts says why); --rw does not. */
 			struct ln_cj *more = member_or_new(fs, writable ? "write" : "exec", LN_CJ_ARRAY, true);
 			if (!more)
 				return NULL;

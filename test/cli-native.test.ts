@@ -94,13 +94,15 @@ describe('sbx run: the native front end and the TypeScript one say the same', ()
 });
 
 describe('sbx run: the policy text the flags make', () => {
-  const FLAGS: Array<{ policy?: string; ro?: string[]; rw?: string[]; net?: string; unix?: string[]; allowHost?: string[]; env?: string[]; memory?: string; pids?: string; timeout?: string }> = [
+  const FLAGS: Array<{ policy?: string; ro?: string[]; rw?: string[]; exec?: string[]; net?: string; unix?: string[]; allowHost?: string[]; env?: string[]; memory?: string; pids?: string; timeout?: string }> = [
     {},
     { policy: 'strict' },
     { policy: ' ./p.json' },
     { policy: 'x.json', env: ['A=1'] },
     { policy: '  {"fs":{"read":["/etc"]}}' },
     { ro: ['sub', '/etc/../etc/', '~', '~/'], rw: ['.', 'sub/..'] },
+    { exec: ['sub'], rw: ['sub'] },
+    { policy: '{"version":1}', exec: ['.'] },
     { net: 'host', unix: ['s.sock', '/run/a.sock'] },
     { net: 'none', allowHost: ['*.example.com', 'x.test:*'] },
     { env: ['A=1', 'B=', 'A=2', 'C=x=y', '7=seven', '1=one'] },
@@ -117,6 +119,7 @@ describe('sbx run: the policy text the flags make', () => {
     if (f.policy !== undefined) a.push('--policy', f.policy);
     for (const x of f.ro ?? []) a.push('--ro', x);
     for (const x of f.rw ?? []) a.push('--rw', x);
+    for (const x of f.exec ?? []) a.push('--exec', x);
     if (f.net !== undefined) a.push('--net', f.net);
     for (const x of f.unix ?? []) a.push('--unix', x);
     for (const x of f.allowHost ?? []) a.push('--allow-host', x);
@@ -134,7 +137,7 @@ describe('sbx run: the policy text the flags make', () => {
     process.chdir(work);
     let want: string;
     try {
-      want = runPolicy(flags.policy, { ro: flags.ro ?? [], rw: flags.rw ?? [], net: flags.net, unix: flags.unix ?? [], allowHost: flags.allowHost ?? [], env: flags.env ?? [], memory: flags.memory, pids: flags.pids, timeout: flags.timeout });
+      want = runPolicy(flags.policy, { ro: flags.ro ?? [], rw: flags.rw ?? [], exec: flags.exec ?? [], net: flags.net, unix: flags.unix ?? [], allowHost: flags.allowHost ?? [], env: flags.env ?? [], memory: flags.memory, pids: flags.pids, timeout: flags.timeout });
     } finally {
       process.chdir(here);
     }
