@@ -10,6 +10,7 @@
  * ever adds flags, which a user namespace may do to locked mounts.
  */
 #include "host_check.h"
+#include "kernel_defs.h"
 #include "launcher.h"
 
 #include <errno.h>
@@ -24,15 +25,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef __NR_mount_setattr
-#define __NR_mount_setattr 442
-#endif
-#ifndef __NR_pivot_root
-#define __NR_pivot_root 155
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
 
 #define LN_ATTR_RDONLY 0x1ULL
 #define LN_ATTR_NOSUID 0x2ULL

@@ -36,6 +36,9 @@ void sbx_probe_spawn(struct sbx_jsonw *w);
 int sbx_probe_landlock_abi(void);
 
 /* ---- helpers (probe_util.c) ---------------------------------------------- */
+/* v in decimal at buf (no NUL); its length. Async-signal-safe: used by
+ * children that write id maps after a fork. */
+size_t sbx_probe_utoa(unsigned long v, char *buf);
 
 /* "EPERM" for EPERM; NULL for a value the table does not know. */
 const char *sbx_probe_errname(int errnum);

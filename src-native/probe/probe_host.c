@@ -22,21 +22,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef __NR_open_tree
-#define __NR_open_tree 428
-#endif
-#ifndef __NR_move_mount
-#define __NR_move_mount 429
-#endif
-#ifndef __NR_mount_setattr
-#define __NR_mount_setattr 442
-#endif
-#ifndef __NR_pivot_root
-#define __NR_pivot_root 155
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
 
 const struct sbx_host_kind sbx_host_kinds[SBX_HOST_NKINDS] = {
 	{ CLONE_NEWPID, "pid", "namespaces.pid", "user.max_pid_namespaces" },
@@ -127,25 +112,12 @@ int sbx_host_loopback_up(void)
 	return e;
 }
 
-static size_t fmt_uint(char *buf, unsigned long v)
-{
-	char tmp[24];
-	size_t n = 0, i = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[i++] = tmp[--n];
-	return i;
-}
-
 static int write_map(const char *path, unsigned long id)
 {
 	char line[64];
-	size_t n = fmt_uint(line, id);
+	size_t n = sbx_probe_utoa(id, line);
 	line[n++] = ' ';
-	n += fmt_uint(line + n, id);
+	n += sbx_probe_utoa(id, line + n);
 	memcpy(line + n, " 1\n", 3);
 	n += 3;
 	int fd = open(path, O_WRONLY | O_CLOEXEC);

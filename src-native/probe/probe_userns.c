@@ -42,19 +42,6 @@ struct unpriv_result {
 	int err;
 };
 
-static size_t utoa(unsigned long v, char *buf)
-{
-	char tmp[24];
-	size_t n = 0, i = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[i++] = tmp[--n];
-	return i;
-}
-
 /* Child: only system calls, then _exit (the parent may have threads). */
 static int write_own_uid_map(unsigned long outer_uid)
 {
@@ -62,7 +49,7 @@ static int write_own_uid_map(unsigned long outer_uid)
 	size_t n = 0;
 	line[n++] = '0';
 	line[n++] = ' ';
-	n += utoa(outer_uid, line + n);
+	n += sbx_probe_utoa(outer_uid, line + n);
 	memcpy(line + n, " 1\n", 3);
 	n += 3;
 	int fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);

@@ -239,3 +239,16 @@ ssize_t sbx_probe_read_full(int fd, void *buf, size_t len)
 	}
 	return (ssize_t)got;
 }
+
+size_t sbx_probe_utoa(unsigned long v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, i = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		buf[i++] = tmp[--n];
+	return i;
+}
