@@ -90,11 +90,14 @@ describe('loading', () => {
 describe('libsbx.so', () => {
   test('LD_PRELOAD=libsbx.so with a policy: /bin/true exits 0 and a real program keeps its output', () => {
     const preload = node(['-e', 'console.log(require("sbx").paths.preload)']).trim();
-    const env = { ...process.env, LD_PRELOAD: preload, SBX_POLICY: 'strict' };
-    const r = spawnSync('/bin/true', [], { env, encoding: 'utf8', cwd: os.tmpdir() });
+    // cwd and TMPDIR of their own: strict writes both, and the door refuses a
+    // libsbx.so it could write (the repository may lie under /tmp)
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-package-'));
+    const env = { ...process.env, LD_PRELOAD: preload, SBX_POLICY: 'strict', TMPDIR: own };
+    const r = spawnSync('/bin/true', [], { env, encoding: 'utf8', cwd: own });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    const echo = spawnSync('/bin/echo', ['hello'], { env, encoding: 'utf8', cwd: os.tmpdir() });
+    const echo = spawnSync('/bin/echo', ['hello'], { env, encoding: 'utf8', cwd: own });
     expect(echo.stdout).toBe('hello\n');
     expect(echo.stderr).toBe('');
     // Without a policy it refuses to run the program rather than run it unconfined.

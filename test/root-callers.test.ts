@@ -373,7 +373,9 @@ describe.skipIf(!isRoot())('root-only secrets under the preload and self doors a
   afterAll(() => fs.rmSync(marker, { force: true }));
 
   test('preload door (strict): /etc/shadow readable by root; $HOME is not', () => {
-    const r = spawnSync('/usr/bin/env', [`SBX_POLICY=strict`, `LD_PRELOAD=${libFor('root')}`, '/bin/sh', '-c', script], { encoding: 'utf8', cwd: os.tmpdir() });
+    // cwd and TMPDIR beside, not above, the package: strict writes both, and the door
+    // refuses a libsbx.so it could write (a clone under /tmp)
+    const r = spawnSync('/usr/bin/env', [`SBX_POLICY=strict`, `LD_PRELOAD=${libFor('root')}`, `TMPDIR=${privateTmp()}`, '/bin/sh', '-c', script], { encoding: 'utf8', cwd: privateTmp() });
     expect(r.stdout, r.stderr).toMatch(/^\/etc\/shadow ok \d+$/m);
     expect(r.stdout).toMatch(new RegExp(`^${marker} fail .*Permission denied`, 'm'));
   });

@@ -504,10 +504,11 @@ describe('unix sockets: the rest', () => {
     const best = JSON.stringify({ extends: 'strict', net: { compat: 'best-effort', unixPaths: [] } });
     // (the working directory is writable under strict: not the repository, which holds libsbx.so)
     const cwd = workspace();
-    const pre = spawnSync('/bin/true', [], { encoding: 'utf8', cwd, env: { ...process.env, SBX_POLICY: enforce, LD_PRELOAD: lib } });
+    // TMPDIR too: strict writes it, and /tmp may hold the repository (a clone there)
+    const pre = spawnSync('/bin/true', [], { encoding: 'utf8', cwd, env: { ...process.env, SBX_POLICY: enforce, LD_PRELOAD: lib, TMPDIR: cwd } });
     expect(pre.status).toBe(126);
     expect(pre.stderr).toMatch(/preload door cannot restrict which unix sockets .*\(\/net\/unixPaths\)/);
-    const preBest = spawnSync('/bin/true', [], { encoding: 'utf8', cwd, env: { ...process.env, SBX_POLICY: best, LD_PRELOAD: lib } });
+    const preBest = spawnSync('/bin/true', [], { encoding: 'utf8', cwd, env: { ...process.env, SBX_POLICY: best, LD_PRELOAD: lib, TMPDIR: cwd } });
     expect(preBest.status, preBest.stderr).toBe(0);
     const self = (policy: string) =>
       spawnSync(
