@@ -170,30 +170,6 @@ void ln_notify_report(int chan, const struct seccomp_notif *req, int e)
 		send_line(chan, line.buf, line.len);
 }
 
-/* File denials already sent, by a hash of call, access and path: a
- * program that retries one (or a build that stats a hundred missing
- * headers the same way) gets one line each. Once the table is full, the
- * per-call tally limits the lines. */
-#define FS_SEEN 1024
-static uint64_t fs_seen[FS_SEEN];
-static size_t fs_nseen;
-
-static bool fs_first(const struct sbx_fs_denial *d)
-{
-	uint64_t h = 1469598103934665603ULL;
-	const char *parts[3] = { d->syscall, d->access, d->path };
-
-	for (int i = 0; i < 3; i++)
-		for (const char *p = parts[i]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	for (size_t i = 0; i < fs_nseen; i++)
-		if (fs_seen[i] == h)
-			return false;
-	if (fs_nseen < FS_SEEN)
-		fs_seen[fs_nseen++] = h;
-	return true;
-}
-
 /* A call that names a file, allowed by the filter: will the sandbox's file
  * rules refuse it? Only a line; the call continues either way (the answer
  * is CONTINUE, filled by sbx_notify_decide) and the kernel decides. */
@@ -209,7 +185,7 @@ static void fs_observe(const struct sbx_prepared *pp, int chan, const struct sec
 		return;
 	for (int i = 0; i < 6; i++)
 		args[i] = req->data.args[i];
-	if (!sbx_fs_denial_check(pp, (pid_t)req->pid, req->data.nr, args, &d) || !fs_first(&d))
+	if (!sbx_fs_denial_check(pp, (pid_t)req->pid, req->data.nr, args, &d) || !sbx_fs_denial_first(&d))
 		return;
 	if (sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c) == SBX_REPORT_COUNT)
 		return;

@@ -96,8 +96,9 @@ export interface FsViolationEvent {
   flag: '--ro' | '--rw' | '--exec';
   pid: number;
 }
-export type FsAccess = 'read' | 'list' | 'write' | 'create' | 'remove' | 'execute';
-const FS_ACCESS = ['read', 'list', 'write', 'create', 'remove', 'execute'] as const;
+/** `refer`: a rename or link into another directory (Landlock's right of that name, part of fs.write). */
+export type FsAccess = 'read' | 'list' | 'write' | 'create' | 'remove' | 'refer' | 'execute';
+const FS_ACCESS = ['read', 'list', 'write', 'create', 'remove', 'refer', 'execute'] as const;
 /** Denials of one call beyond those sent one by one (at the end). */
 export interface UnshownEvent {
   event: 'violations-unshown';

@@ -173,6 +173,20 @@ function fsText(ev: FsViolationEvent): string {
   return `${ev.access} ${ev.path} (${ev.syscall}: ${why})`;
 }
 
+/**
+ * A name from the sandbox as the terminal may show it: a file name can hold a newline (which would forge a
+ * line of sbx's), escape sequences (which would rewrite the screen) or bidirectional overrides (which would
+ * reorder what is read). Those, C1 controls and the backslash itself are written as escapes.
+ */
+export function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\\\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => {
+    if (c === '\\') return '\\\\';
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function violationFromEvent(ev: SyscallViolationEvent | NetViolationEvent | FsViolationEvent): Violation {
   if (ev.kind === 'fs') {
     const allow = hint(`${ev.flag} ${ev.allow}`, ev.key, [ev.allow]);
@@ -230,8 +244,8 @@ export function formatUnshown(u: UnshownViolations): string {
 
 /** The CLI's line for a violation. */
 export function formatViolation(v: Violation): string {
-  if (v.kind === 'net') return `sbx: denied ${v.text}; allow it with ${v.allow.flag}`;
-  if (v.kind === 'fs') return `sbx: denied ${v.text} in pid ${v.pid}; allow it with ${v.allow.text}`;
+  if (v.kind === 'net') return `sbx: denied ${terminalSafe(v.text)}; allow it with ${terminalSafe(v.allow.flag ?? '')}`;
+  if (v.kind === 'fs') return `sbx: denied ${terminalSafe(v.text)} in pid ${v.pid}; allow it with ${terminalSafe(v.allow.text)}`;
   if (v.noise) return `sbx: denied ${v.text} in pid ${v.pid} (${v.noise}; harmless, further ones folded)`;
   return `sbx: denied ${v.text} in pid ${v.pid}; allow it with ${v.allow.text}`;
 }

@@ -47,7 +47,7 @@
 /* ---- the line ------------------------------------------------------------ */
 
 struct line {
-	char buf[512];
+	char buf[512 + 2 * 4 * PATH_MAX];   /* a file denial names two paths, escaped */
 	size_t len;
 };
 
@@ -64,6 +64,56 @@ static void put(struct line *l, const char *fmt, ...)
 	if (n > 0)
 		l->len += (size_t)n < sizeof(l->buf) - l->len ? (size_t)n
 							     : sizeof(l->buf) - 1 - l->len;
+}
+
+/* One character of a name at s (n bytes left): its length when it is shown
+ * as it is (printable ASCII but the backslash, or a well-formed UTF-8
+ * character that is not a C1 control, a bidirectional override or an
+ * invisible format character), else 0. */
+static size_t shown_as_is(const unsigned char *s, size_t n)
+{
+	uint32_t c;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 && s[0] < 0x7f && s[0] != '\\' ? 1 : 0;
+	len = s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (!len || len > n)
+		return 0;
+	c = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c < 0xe000) || c < 0xa0 || c == 0x61c || (c >= 0x200b && c <= 0x200f) ||
+	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff)
+		return 0;
+	return len;
+}
+
+/* A name from the sandbox on the terminal: a newline in a file name must
+ * not forge a line of ours, nor an escape sequence rewrite the screen.
+ * Bytes not shown as they are become \xHH (as `sbx run --report` does). */
+static void put_name(struct line *l, const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < n;) {
+		size_t k = shown_as_is(s + i, n - i);
+		if (k) {
+			put(l, "%.*s", (int)k, (const char *)s + i);
+			i += k;
+		} else {
+			if (s[i] == '\\')
+				put(l, "\\\\");
+			else
+				put(l, "\\x%02x", s[i]);
+			i++;
+		}
+	}
 }
 
 static const char *family_name(uint64_t f)
@@ -290,11 +340,15 @@ static void answer(const struct sbx_prepared *pp, int lfd, const struct seccomp_
 			args[i] = req->data.args[i];
 		if (ai && req->data.arch == ai->audit_arch &&
 		    sbx_fs_denial_check(pp, (pid_t)req->pid, req->data.nr, args, &d) &&
+		    sbx_fs_denial_first(&d) &&
 		    sbx_report_tally_add(&tally, req->data.arch, req->data.nr, &c) != SBX_REPORT_COUNT) {
-			put(&l, "sbx: denied %s %s (%s: %s) in pid %d; allow it with policy %s: \"%s\"\n",
-			    d.access, d.path, d.syscall,
+			put(&l, "sbx: denied %s ", d.access);
+			put_name(&l, d.path);
+			put(&l, " (%s: %s) in pid %d; allow it with policy %s: \"", d.syscall,
 			    !strcmp(d.reason, "read-only") ? "a read-only mount" : "no Landlock rule grants it",
-			    (int)req->pid, d.key, d.allow);
+			    (int)req->pid, d.key);
+			put_name(&l, d.allow);
+			put(&l, "\"\n");
 			write_all(STDERR_FILENO, l.buf, l.len);
 		}
 	}

@@ -1,5 +1,7 @@
-/* File denials seen by a supervisor (see fs_denial.h). */
+/* File denials seen by a supervisor (see fs_denial.h): the helpers, open,
+ * exec, create and remove; rename, link and metadata: fs_denial_move.c. */
 #include "fs_denial.h"
+#include "fs_denial_int.h"
 
 #include "landlock_defs.h"
 #include "syscalls.h"
@@ -15,13 +17,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define LL(x) LANDLOCK_ACCESS_FS_##x
 /* What a read-only mount refuses before Landlock is asked. */
-#define WRITES (LL(WRITE_FILE) | LL(TRUNCATE) | LL(MAKE_REG) | LL(MAKE_DIR) | LL(REMOVE_FILE) | LL(REMOVE_DIR))
+#define WRITES (LL(WRITE_FILE) | LL(TRUNCATE) | FSD_MAKES | LL(REMOVE_FILE) | LL(REMOVE_DIR) | \
+		LL(REFER) | FSD_METADATA)
 
 /* Copy a NUL-terminated string of the caller's; 0 or -1. Read in pieces
  * that do not cross a page: the string may end right before an unmapped one. */
-static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+int fsd_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
 
@@ -47,7 +49,7 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 }
 
 /* `name` made absolute against dirfd (or the cwd) of `pid`, in out. */
-static int absolute(pid_t pid, int dirfd, const char *name, char *out, size_t size)
+int fsd_absolute(pid_t pid, int dirfd, const char *name, char *out, size_t size)
 {
 	char link[64], base[PATH_MAX];
 	ssize_t n;
@@ -66,7 +68,7 @@ static int absolute(pid_t pid, int dirfd, const char *name, char *out, size_t si
 }
 
 /* Split `path` into its resolved parent (realpath) and last name. */
-static int parent_of(const char *path, char *dir, char *last, size_t size)
+int fsd_parent_of(const char *path, char *dir, char *last, size_t size)
 {
 	char tmp[PATH_MAX];
 	char *slash;
@@ -116,7 +118,7 @@ static void resolve_rules(const struct sbx_prepared *pp)
 
 /* The rights Landlock grants on `path` (resolved): the union of the rules
  * on it and on every directory above it. */
-static uint64_t granted(const struct sbx_prepared *pp, const char *path)
+uint64_t fsd_granted(const struct sbx_prepared *pp, const char *path)
 {
 	uint64_t g = 0;
 
@@ -131,12 +133,14 @@ static const char *access_name(uint64_t need)
 {
 	if (need & LL(EXECUTE))
 		return "execute";
-	if (need & (LL(MAKE_REG) | LL(MAKE_DIR)))
+	if (need & FSD_MAKES)
 		return "create";
 	if (need & (LL(REMOVE_FILE) | LL(REMOVE_DIR)))
 		return "remove";
-	if (need & (LL(WRITE_FILE) | LL(TRUNCATE)))
+	if (need & (LL(WRITE_FILE) | LL(TRUNCATE) | FSD_METADATA))
 		return "write";
+	if (need & LL(REFER))
+		return "refer";
 	if (need & LL(READ_DIR))
 		return "list";
 	return "read";
@@ -144,11 +148,12 @@ static const char *access_name(uint64_t need)
 
 /* Whether `need` on `obj` (checked against the rules of `ruled`: the file,
  * or for create/remove its directory) is refused; fills out. */
-static int judge(const struct sbx_prepared *pp, const char *obj, const char *ruled,
-		 uint64_t need, struct sbx_fs_denial *out)
+int fsd_judge(const struct sbx_prepared *pp, const char *obj, const char *ruled,
+	      uint64_t need, struct sbx_fs_denial *out)
 {
-	uint64_t handled = pp->landlock.active ? pp->landlock.attr.handled_access_fs : 0;
-	uint64_t missing = need & handled & ~granted(pp, ruled);
+	/* REFER is refused by every domain, handled or not (the kernel's rule). */
+	uint64_t handled = pp->landlock.active ? pp->landlock.attr.handled_access_fs | LL(REFER) : 0;
+	uint64_t missing = need & handled & ~fsd_granted(pp, ruled);
 	struct statvfs vfs;
 	bool ro = (need & WRITES) && !statvfs(ruled, &vfs) && (vfs.f_flag & ST_RDONLY);
 	const char *access;
@@ -182,8 +187,8 @@ static int check_open(const struct sbx_prepared *pp, pid_t pid, int dirfd, uint6
 
 	if (flags & O_PATH)
 		return 0;
-	if (read_string(pid, name, raw, sizeof(raw)) || !raw[0] ||
-	    absolute(pid, dirfd, raw, abs, sizeof(abs)))
+	if (fsd_read_string(pid, name, raw, sizeof(raw)) || !raw[0] ||
+	    fsd_absolute(pid, dirfd, raw, abs, sizeof(abs)))
 		return 0;
 	if (realpath(abs, real) && !stat(real, &st)) {
 		if (S_ISDIR(st.st_mode)) {
@@ -200,35 +205,43 @@ static int check_open(const struct sbx_prepared *pp, pid_t pid, int dirfd, uint6
 		 * mount does not refuse writing to them. */
 		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			need &= ~(LL(TRUNCATE));
-		return need ? judge(pp, real, real, need, out) : 0;
+		return need ? fsd_judge(pp, real, real, need, out) : 0;
 	}
 	/* Missing: only a create reaches the rules (else ENOENT). */
-	if (!(flags & O_CREAT) || parent_of(abs, dir, last, sizeof(last)))
+	if (!(flags & O_CREAT) || fsd_parent_of(abs, dir, last, sizeof(last)))
 		return 0;
 	if (snprintf(real, sizeof(real), "%s/%s", strcmp(dir, "/") ? dir : "", last) >= (int)sizeof(real))
 		return 0;
-	return judge(pp, real, dir, LL(MAKE_REG), out);
+	return fsd_judge(pp, real, dir, LL(MAKE_REG), out);
 }
 
-/* mkdir, unlink, rmdir: a right on the directory that holds the name. */
-static int check_entry(const struct sbx_prepared *pp, pid_t pid, int dirfd, uint64_t name,
-		       uint64_t need, bool must_exist, struct sbx_fs_denial *out)
+/* mkdir, unlink, rmdir, symlink, mknod: a right on the directory that holds the name. */
+int fsd_check_entry(const struct sbx_prepared *pp, pid_t pid, int dirfd, uint64_t name,
+		    uint64_t need, bool must_exist, struct sbx_fs_denial *out)
 {
 	char raw[PATH_MAX], abs[PATH_MAX], dir[PATH_MAX], last[NAME_MAX + 1], obj[PATH_MAX];
 	struct stat st;
+	bool exists;
 
-	if (read_string(pid, name, raw, sizeof(raw)) || !raw[0] ||
-	    absolute(pid, dirfd, raw, abs, sizeof(abs)) || parent_of(abs, dir, last, sizeof(last)))
+	if (fsd_read_string(pid, name, raw, sizeof(raw)) || !raw[0] ||
+	    fsd_absolute(pid, dirfd, raw, abs, sizeof(abs)) || fsd_parent_of(abs, dir, last, sizeof(last)))
 		return 0;
 	if (!strcmp(last, ".") || !strcmp(last, ".."))
 		return 0;
 	if (snprintf(obj, sizeof(obj), "%s/%s", strcmp(dir, "/") ? dir : "", last) >= (int)sizeof(obj))
 		return 0;
-	if ((lstat(obj, &st) == 0) != must_exist)
-		return 0;          /* EEXIST or ENOENT: not the sandbox's refusal */
+	exists = lstat(obj, &st) == 0;
+	if (exists && !must_exist)
+		return 0;          /* EEXIST: before the mount and Landlock are asked */
+	if (!exists && must_exist) {
+		struct statvfs vfs;
+		/* A read-only mount refuses a remove before the name is looked
+		 * up (EROFS); Landlock is asked only for one that exists. */
+		return !statvfs(dir, &vfs) && (vfs.f_flag & ST_RDONLY) ? fsd_judge(pp, obj, dir, need, out) : 0;
+	}
 	if (must_exist && need == LL(REMOVE_FILE) && S_ISDIR(st.st_mode))
 		return 0;          /* EISDIR */
-	return judge(pp, obj, dir, need, out);
+	return fsd_judge(pp, obj, dir, need, out);
 }
 
 static int check_exec(const struct sbx_prepared *pp, pid_t pid, int dirfd, uint64_t name,
@@ -237,11 +250,11 @@ static int check_exec(const struct sbx_prepared *pp, pid_t pid, int dirfd, uint6
 	char raw[PATH_MAX], abs[PATH_MAX], real[PATH_MAX];
 	struct stat st;
 
-	if (read_string(pid, name, raw, sizeof(raw)) || !raw[0] ||
-	    absolute(pid, dirfd, raw, abs, sizeof(abs)) || !realpath(abs, real) ||
+	if (fsd_read_string(pid, name, raw, sizeof(raw)) || !raw[0] ||
+	    fsd_absolute(pid, dirfd, raw, abs, sizeof(abs)) || !realpath(abs, real) ||
 	    stat(real, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
 		return 0;
-	return judge(pp, real, real, LL(EXECUTE), out);
+	return fsd_judge(pp, real, real, LL(EXECUTE), out);
 }
 
 int sbx_fs_denial_check(const struct sbx_prepared *pp, pid_t pid, int nr,
@@ -269,23 +282,47 @@ int sbx_fs_denial_check(const struct sbx_prepared *pp, pid_t pid, int nr,
 	else if (!strcmp(name, "execveat"))
 		r = (args[4] & AT_EMPTY_PATH) ? 0 : check_exec(pp, pid, dfd, args[1], out);
 	else if (!strcmp(name, "mkdir"))
-		r = check_entry(pp, pid, AT_FDCWD, args[0], LL(MAKE_DIR), false, out);
+		r = fsd_check_entry(pp, pid, AT_FDCWD, args[0], LL(MAKE_DIR), false, out);
 	else if (!strcmp(name, "mkdirat"))
-		r = check_entry(pp, pid, dfd, args[1], LL(MAKE_DIR), false, out);
+		r = fsd_check_entry(pp, pid, dfd, args[1], LL(MAKE_DIR), false, out);
 	else if (!strcmp(name, "unlink"))
-		r = check_entry(pp, pid, AT_FDCWD, args[0], LL(REMOVE_FILE), true, out);
+		r = fsd_check_entry(pp, pid, AT_FDCWD, args[0], LL(REMOVE_FILE), true, out);
 	else if (!strcmp(name, "rmdir"))
-		r = check_entry(pp, pid, AT_FDCWD, args[0], LL(REMOVE_DIR), true, out);
+		r = fsd_check_entry(pp, pid, AT_FDCWD, args[0], LL(REMOVE_DIR), true, out);
 	else if (!strcmp(name, "unlinkat"))
-		r = check_entry(pp, pid, dfd, args[1], (args[2] & AT_REMOVEDIR) ? LL(REMOVE_DIR) : LL(REMOVE_FILE),
-				true, out);
+		r = fsd_check_entry(pp, pid, dfd, args[1], (args[2] & AT_REMOVEDIR) ? LL(REMOVE_DIR) : LL(REMOVE_FILE),
+				     true, out);
 	else if (!strcmp(name, "truncate")) {
 		char raw[PATH_MAX], abs[PATH_MAX], real[PATH_MAX];
-		if (!read_string(pid, args[0], raw, sizeof(raw)) && raw[0] &&
-		    !absolute(pid, AT_FDCWD, raw, abs, sizeof(abs)) && realpath(abs, real))
-			r = judge(pp, real, real, LL(TRUNCATE), out);
-	}
+		if (!fsd_read_string(pid, args[0], raw, sizeof(raw)) && raw[0] &&
+		    !fsd_absolute(pid, AT_FDCWD, raw, abs, sizeof(abs)) && realpath(abs, real))
+			r = fsd_judge(pp, real, real, LL(TRUNCATE), out);
+	} else
+		r = fsd_check_more(pp, pid, name, args, out);
 	if (r)
 		out->syscall = name;
 	return r;
+}
+
+/* Denials already reported, by a hash of call, access and path. */
+#define FS_SEEN 1024
+static uint64_t fs_seen[FS_SEEN];
+static size_t fs_nseen;
+
+int sbx_fs_denial_first(const struct sbx_fs_denial *d)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[3] = { d->syscall, d->access, d->path };
+
+	for (int i = 0; i < 3; i++) {
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;   /* a separator no name holds */
+	}
+	for (size_t i = 0; i < fs_nseen; i++)
+		if (fs_seen[i] == h)
+			return 0;
+	if (fs_nseen < FS_SEEN)
+		fs_seen[fs_nseen++] = h;
+	return 1;
 }

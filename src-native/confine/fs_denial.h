@@ -23,7 +23,8 @@
 struct sbx_fs_denial {
 	char path[PATH_MAX];     /* the file, absolute in the sandbox's view          */
 	char allow[PATH_MAX];    /* what to allow: the file, or its directory         */
-	const char *access;      /* "read", "list", "write", "create", "remove", "execute" */
+	const char *access;      /* "read", "list", "write", "create", "remove",
+	                            "refer", "execute" */
 	const char *reason;      /* "landlock" or "read-only"                         */
 	const char *key;         /* the policy key that grants it: "fs.read"...       */
 	const char *flag;        /* the sbx run flag: "--ro", "--rw", "--exec"        */
@@ -38,5 +39,13 @@ struct sbx_fs_denial {
  */
 int sbx_fs_denial_check(const struct sbx_prepared *pp, pid_t pid, int nr,
 			const uint64_t args[6], struct sbx_fs_denial *out);
+
+/*
+ * 1 the first time this call, access and path are seen: a program that
+ * retries one (or a build that tries a hundred headers the same way) gets one
+ * line each. Once its table is full (1024), the caller's per-call tally
+ * limits the lines.
+ */
+int sbx_fs_denial_first(const struct sbx_fs_denial *d);
 
 #endif

@@ -19,6 +19,7 @@
  */
 #include "policy.h"
 #include "prepared.h"
+#include "report_calls.h"
 #include "seccomp_defs.h"
 
 #include <errno.h>
@@ -96,7 +97,8 @@ void sbx_model_notify_allows(struct sbx_filter_model *m, const char *name)
 }
 
 /*
- * report: the calls that name a file (open, exec, create, remove) reach the
+ * report: the calls that name a file (open, exec, create, remove, rename,
+ * link, truncate, chmod/chown/utimes: policy/report_calls.c) reach the
  * supervisor too where the policy allows them, so that it can say which
  * file access Landlock (or a read-only mount) refused: Landlock itself
  * returns EACCES and tells no one (its audit records need root and the
@@ -104,14 +106,9 @@ void sbx_model_notify_allows(struct sbx_filter_model *m, const char *name)
  * SECCOMP_USER_NOTIF_FLAG_CONTINUE for every one of them, and the kernel,
  * with Landlock, decides (confine/fs_denial.c).
  */
-static const char *const fs_calls[] = {
-	"open", "openat", "openat2", "creat", "execve", "execveat", "mkdir", "mkdirat",
-	"unlink", "unlinkat", "rmdir", "truncate",
-};
-
 void sbx_model_observe_fs(struct sbx_prepared *pp, struct sbx_filter_model *m)
 {
-	for (size_t i = 0; i < sizeof(fs_calls) / sizeof(fs_calls[0]); i++)
-		sbx_model_notify_allows(m, fs_calls[i]);
+	for (size_t i = 0; i < sbx_report_fs_ncalls; i++)
+		sbx_model_notify_allows(m, sbx_report_fs_calls[i]);
 	pp->observe_fs = true;
 }
