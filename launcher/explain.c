@@ -6,6 +6,7 @@
  */
 #include "launcher.h"
 #include "kernel_defs.h"
+#include "report_calls.h"
 
 #include <sched.h>
 #include <inttypes.h>
@@ -140,7 +141,19 @@ void ln_explain(const struct sbx_spawn_plan *plan, bool report)
 		       k == 0 && L->memory_cgroup_only ? ",\"cgroupOnly\":true" : "");
 		lfirst = false;
 	}
-	printf("},\"report\":%s}\n", report ? "true" : "false");
+	printf("},\"report\":%s", report ? "true" : "false");
+	if (report) {
+		/* The calls the supervisor judges for file denials, and what it cannot see. */
+		printf(",\"reportFs\":{\"calls\":[");
+		for (size_t i = 0; i < sbx_report_fs_ncalls; i++) {
+			fputs(i ? "," : "", stdout);
+			str(sbx_report_fs_calls[i]);
+		}
+		printf("],\"unseen\":");
+		str(sbx_report_fs_unseen);
+		fputc('}', stdout);
+	}
+	printf("}\n");
 	fflush(stdout);
 	_exit(0);
 }

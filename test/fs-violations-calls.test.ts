@@ -192,3 +192,15 @@ describe.each([
     for (const v of r.violations.filter((x) => x.kind === 'fs') as Sbx.FsViolation[]) expect([`${t}/secret`, `${t}/ok`]).toContain(v.path);
   });
 });
+
+test('sbx run --report --explain names the calls watched for file denials and what is not seen', () => {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'run', '--report', '--explain', '--', 'true'], { encoding: 'utf8', cwd: work });
+  expect(r.status, r.stderr).toBe(0);
+  const watched = /file denials reported from: (.*)/.exec(r.stdout)?.[1].split(' ');
+  expect(watched).toEqual(expect.arrayContaining(['openat', 'execve', 'renameat2', 'linkat', 'symlinkat', 'mknodat', 'unlinkat', 'fchmodat', 'fchownat', 'utimensat']));
+  expect(r.stdout).toMatch(/file denials not seen: ioctl on a device and ftruncate .* io_uring/);
+  // The policy's explanation says it too; without --report, neither does.
+  expect(r.stdout).toMatch(/Denied system calls are reported; in the spawn and preload doors, so are file accesses .* renameat2, .* Not seen: ioctl/);
+  const off = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'run', '--explain', '--', 'true'], { encoding: 'utf8', cwd: work });
+  expect(off.stdout).not.toMatch(/file denials/);
+});

@@ -121,6 +121,8 @@ interface Plan {
   /** Each limit the launcher will ask for (a memory share already in bytes). */
   limits?: Partial<Record<'memory' | 'pids' | 'cpuMilli' | 'wallMs' | 'cpuTimeMs', { value: number; bestEffort: boolean; cgroupOnly?: boolean }>>;
   report: boolean;
+  /** With report: the calls the supervisor judges for file denials, and what it cannot see. */
+  reportFs?: { calls: string[]; unseen: string };
 }
 
 function limitsText(plan: Plan): string {
@@ -198,6 +200,9 @@ function formatPlan(plan: Plan, cmd: string[]): string {
     `  session: ${plan.newSession ? 'new (setsid)' : 'inherited'}   killed with the caller: ${plan.dieWithParent ? 'yes' : 'no'}`,
     `  limits: ${limitsText(plan)}   denied calls reported: ${plan.report ? 'yes' : 'no'}`,
   );
+  if (plan.reportFs) {
+    lines.push(`  file denials reported from: ${plan.reportFs.calls.join(' ')}`, `  file denials not seen: ${plan.reportFs.unseen}`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -4,6 +4,7 @@
  * unrestricted, so that a reader sees what is NOT confined as well.
  */
 #include "policy.h"
+#include "report_calls.h"
 #include "caps.h"
 #include "seccomp_import.h"
 
@@ -409,8 +410,15 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 			put(o, " Hostname %s.", p->hostname);
 		if (p->cwd)
 			put(o, " Working directory %s.", p->cwd);
-		if (p->report == 1)
-			put(o, " Denied system calls are reported.");
+		if (p->report == 1) {
+			/* The doors with a supervisor (spawn, preload) also judge
+			 * the calls that name a file (policy/report_calls.c). */
+			put(o, " Denied system calls are reported; in the spawn and preload doors, so are "
+			       "file accesses Landlock or the read-only view refuses, in the calls:");
+			for (size_t i = 0; i < sbx_report_fs_ncalls; i++)
+				put(o, "%s %s", i ? "," : "", sbx_report_fs_calls[i]);
+			put(o, ". Not seen: %s.", sbx_report_fs_unseen);
+		}
 		if (p->allow_broad_cwd == 1)
 			put(o, " The working directory may be /, the home directory or one of its "
 			       "parents (all of it writable).");

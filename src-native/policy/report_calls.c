@@ -16,4 +16,6 @@ const size_t sbx_report_fs_ncalls = sizeof(sbx_report_fs_calls) / sizeof(sbx_rep
 const char sbx_report_fs_unseen[] =
 	"ioctl on a device and ftruncate (Landlock fixes those rights when the file is opened, and "
 	"a descriptor from before the sandbox has them all: the supervisor cannot tell which), "
-	"extended attributes, and anything done through io_uring";
+	"device nodes made by mknod (no policy key grants them), extended attributes, and file "
+	"operations submitted through io_uring where the policy allows it (the presets deny "
+	"io_uring_setup: that is a reported system call)";
