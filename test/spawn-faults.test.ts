@@ -179,6 +179,67 @@ describe('the spawn server killed (SIGKILL)', () => {
   });
 });
 
+describe('the spawn server alive but not answering (SIGSTOP)', () => {
+  /** Runs `f` with SBX_SPAWN_SERVER_TIMEOUT_MS set to `ms`. */
+  async function withTimeout<T>(ms: number, f: () => Promise<T>): Promise<T> {
+    const old = process.env.SBX_SPAWN_SERVER_TIMEOUT_MS;
+    process.env.SBX_SPAWN_SERVER_TIMEOUT_MS = String(ms);
+    try {
+      return await f();
+    } finally {
+      if (old === undefined) delete process.env.SBX_SPAWN_SERVER_TIMEOUT_MS;
+      else process.env.SBX_SPAWN_SERVER_TIMEOUT_MS = old;
+    }
+  }
+
+  test("a spawn waits SBX_SPAWN_SERVER_TIMEOUT_MS, then gets 'error' (SBX_ESYS, ETIMEDOUT, the server named); the server is killed with its sandboxes, the program never runs, the next spawn starts a new server", async () => {
+    const cwd = tmp();
+    const server = await serverOf(cwd);
+    const running = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore', policy: NO_LIMITS });
+    const runningEnd = settled(running);
+    await sleep(300);
+    const tree = [server, ...descendants(server)];
+    expect(tree.length).toBeGreaterThanOrEqual(4); // server, launcher, init, program
+    process.kill(server, 'SIGSTOP');
+    await withTimeout(1000, async () => {
+      const t0 = Date.now();
+      const c = sbx.spawn('/bin/sh', ['-c', 'echo ran >> ran.txt'], { cwd });
+      const waited = Date.now() - t0;
+      const end = await within(3000, settled(c));
+      expect(end.slice(0, 2)).toEqual(['error', 'SBX_ESYS']);
+      expect(end[2]).toMatch(new RegExp(`spawn server \\(pid ${server}\\) did not answer the request for /bin/sh within 1000 ms \\(SBX_SPAWN_SERVER_TIMEOUT_MS`));
+      // the timeout is what ended the wait (spawn() returns once it passed)
+      expect(waited).toBeGreaterThanOrEqual(950);
+      expect((await c.sandbox).started).toBe(false);
+    });
+    expect(await within(3000, runningEnd)).toEqual(['exit', null, 'SIGKILL']);
+    expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    expect(fs.existsSync(path.join(cwd, 'ran.txt'))).toBe(false);
+    await nextWorks(cwd, server);
+  });
+
+  test('child.kill() to a stopped server whose socket is full: the send times out, the server is killed, the sandbox ends', async () => {
+    const cwd = tmp();
+    const c = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore', policy: NO_LIMITS });
+    const end = settled(c);
+    await sleep(300);
+    const server = ppid(c.pid!)!;
+    const tree = [server, ...descendants(server)];
+    process.kill(server, 'SIGSTOP');
+    await withTimeout(500, async () => {
+      // SIGCONT is harmless to sleep: only the queue of kill requests matters,
+      // until the socket's buffer is full and the send waits out the timeout.
+      let sent = 0;
+      while (sent < 100_000 && c.kill('SIGCONT')) sent++;
+      expect(sent).toBeGreaterThan(10);
+      expect(sent).toBeLessThan(100_000);
+    });
+    expect(await within(3000, end)).toEqual(['exit', null, 'SIGKILL']);
+    expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    await nextWorks(cwd, server);
+  });
+});
+
 test.skipIf(!cgroupsMade)('the launcher killed mid-setup: SIGKILL at once, its cgroups removed by the server, nothing left', async () => {
   const cwd = tmp();
   for (const policy of ['default', NO_LIMITS] as const) {
