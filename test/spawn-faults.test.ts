@@ -300,6 +300,41 @@ test("the parent's fd table full (EMFILE): each spawn gets 'error' EMFILE or run
   expect(v.end).toBe(v.base);
 });
 
+test.skipIf(process.getuid?.() !== 0)('/tmp full (ENOSPC; root: a tmpfs mounted in a mount namespace of its own): what writes there fails with the reason, the rest runs; freed, all works and nothing is left', () => {
+  const T = tmp();
+  const r = spawnSync(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=256k,nr_inodes=64 tmpfs "$1" && exec "$2" "$3" "$0" "$1"', path.join(repoRoot, 'dist', 'index.js'), T, process.execPath, path.join(repoRoot, 'test', 'fixtures', 'soak', 'enospc.js')],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const v = JSON.parse(r.stdout);
+  const { full, freed } = v;
+  // sbx itself writes nothing there on the plain path: the sandbox runs, its private TMPDIR writable
+  expect(full.plain).toMatchObject({ code: 0, reason: 'exit', stdout: 'hi\nx\n' });
+  expect(full.report).toMatchObject({ code: 0, stdout: 'reported\n' });
+  // the program's own writes to the full directory fail, as outside
+  expect(full.write).toMatchObject({ code: 2, reason: 'exit' });
+  expect(full.write.stderr).toMatch(/No space left on device/);
+  // a missing protected path whose placeholder cannot be made: fail closed (it once ran, and the
+  // sandbox could make .git/hooks/ itself once space was freed: an unprotected hook)
+  expect(full.repo).toMatchObject({ code: 125, reason: 'setup-failed', error: { code: 'SBX_ESYS', errno: 28, pointer: '/fs/protect/0' } });
+  expect(full.repo.stderr).toMatch(/protecting .*\.git\/hooks: cannot make the empty directory .*No space left on device \(free space there/);
+  expect(full.repoSpawn).toEqual({ code: 125, stdout: '', sandbox: 28 });
+  // cow's directory for the changes: nothing started, the reason and the way out said
+  expect(full.cow.threw).toMatchObject({ code: 'SBX_ESYS', errno: 28, syscall: 'mkdtemp' });
+  expect(full.cow.threw.message).toMatch(/^sbx: cow: cannot make the directory for the sandbox's changes in .*no space left on device.*set TMPDIR/);
+  // freed: each works, the placeholder made and read-only inside
+  expect(freed.plain).toMatchObject({ code: 0, stdout: 'hi\nx\n' });
+  expect(freed.write).toMatchObject({ code: 0 });
+  expect(freed.repo).toMatchObject({ code: 0, stdout: 'ran\n' });
+  expect(freed.repo.stderr).toMatch(/Read-only file system/);
+  expect(freed.repoSpawn).toEqual({ code: 0, stdout: 'ran\n' });
+  expect(freed.cow).toMatchObject({ code: 0, changes: ['created c.txt'] });
+  expect(v.hooks).toBe(true);
+  expect([v.left, v.leftAfter]).toEqual([[], []]);
+});
+
 test.skipIf(!cgroupsMade || !fs.existsSync('/usr/bin/python3'))('a memory cgroup at its limit (cgroups, python3 needed): every sandbox of a batch ends with reason memory, the next runs', async () => {
   const cwd = tmp();
   for (const memory of ['32M', '1M']) {
