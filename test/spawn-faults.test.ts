@@ -335,6 +335,55 @@ test.skipIf(process.getuid?.() !== 0)('/tmp full (ENOSPC; root: a tmpfs mounted 
   expect([v.left, v.leftAfter]).toEqual([[], []]);
 });
 
+/** Where a pids cgroup can be made: the v1 hierarchy, else the unified one. */
+const pidsRoot = ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => fs.existsSync(path.join(d, 'cgroup.procs')));
+test.skipIf(process.getuid?.() !== 0 || !pidsRoot)("fork failing (EAGAIN; root: a pids cgroup at its limit around Node): the server's fork, the launcher's, the init's, the program's; each settles with the reason, nothing is left, the next works", async (ctx) => {
+  const G = path.join(pidsRoot!, `sbx-test-eagain-${process.pid}`);
+  try {
+    fs.mkdirSync(G);
+  } catch (e) {
+    ctx.skip(`cannot make a pids cgroup under ${pidsRoot}: ${(e as Error).message}`);
+  }
+  if (!fs.existsSync(path.join(G, 'pids.max'))) {
+    fs.rmdirSync(G);
+    ctx.skip(`no pids controller in ${pidsRoot}`);
+  }
+  try {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'test', 'fixtures', 'soak', 'eagain.js'), path.join(repoRoot, 'dist', 'index.js'), G], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, SBX_SPAWN_PREPARE: '0' }, // a prepared sandbox would hold forks made ahead
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.first).toBe(0);
+    // the server cannot fork: it says so, and the direct path's own spawn fails as child_process's does
+    expect(v.out[0]).toMatchObject({ error: 'EAGAIN', syscall: expect.stringMatching(/^spawn .*sbx-launcher$/) });
+    // the launcher cannot fork the init, the init the program: setup failed, with the reason
+    expect(v.out[1]).toMatchObject({ code: 125, started: false, sandboxErrno: 11, stdout: '' });
+    expect(v.out[1].stderr).toMatch(/sbx: fork: forking the init: Resource temporarily unavailable/);
+    expect(v.out[2]).toMatchObject({ code: 125, started: false, sandboxErrno: 11, stdout: '' });
+    expect(v.out[2].stderr).toMatch(/sbx: fork: forking the program: Resource temporarily unavailable/);
+    // the program's own fork fails: its own error, it ran
+    expect(v.out[3]).toMatchObject({ started: true });
+    expect(v.out[3].stdout).toMatch(/^ran\n/);
+    expect(v.after).toMatchObject({ code: 0, stdout: 'again\n', started: true });
+    // no process of a sandbox (Node's threads and the server are the base) and no sbx-* cgroup left
+    expect(v.left).toBe(v.base);
+    expect(v.subdirs).toEqual([]);
+  } finally {
+    // EBUSY while anything is left in it (the server ends with the fixture, at once)
+    for (let i = 0; fs.existsSync(G); i++) {
+      try {
+        fs.rmdirSync(G);
+      } catch (e) {
+        if (i > 50) throw e;
+        await sleep(100);
+      }
+    }
+  }
+});
+
 test.skipIf(!cgroupsMade || !fs.existsSync('/usr/bin/python3'))('a memory cgroup at its limit (cgroups, python3 needed): every sandbox of a batch ends with reason memory, the next runs', async () => {
   const cwd = tmp();
   for (const memory of ['32M', '1M']) {
