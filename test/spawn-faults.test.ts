@@ -23,7 +23,7 @@ function tmp(): string {
   return d;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const NO_LIMITS = { extends: 'default', limits: { pids: 'unlimited', memory: 'unlimited' } };
+const NO_LIMITS = { extends: 'default', limits: { pids: 'unlimited', memory: 'unlimited' } } as const;
 
 function ppid(pid: number): number | null {
   try {
