@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,8 +47,39 @@ Napi::Value FdPipe(const Napi::CallbackInfo &info) {
   return Pair(info.Env(), p[0], p[1]);
 }
 
-// fdSend(fd, buffer, fds): one sendmsg of the whole buffer with the fds
-// attached (a full socket buffer is waited out: the server drains it).
+// Milliseconds left until `deadline` (CLOCK_MONOTONIC ms; -1: no deadline, wait forever).
+int MsLeft(int64_t deadline) {
+  if (deadline < 0) return -1;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t left = deadline - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+  return left > 0 ? (int)(left < INT32_MAX ? left : INT32_MAX) : 0;
+}
+
+// The optional last argument: a timeout in ms (absent or <= 0: none) as a deadline.
+int64_t Deadline(const Napi::CallbackInfo &info, size_t i) {
+  if (info.Length() <= i || !info[i].IsNumber()) return -1;
+  int64_t ms = info[i].As<Napi::Number>().Int64Value();
+  if (ms <= 0) return -1;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + ms;
+}
+
+// Wait for `events` on fd until the deadline: false when it passed (ETIMEDOUT).
+bool WaitFor(int fd, short events, int64_t deadline) {
+  for (;;) {
+    struct pollfd p = {fd, events, 0};
+    int r = poll(&p, 1, MsLeft(deadline));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return true;  // the send or recv after it says what is wrong
+  }
+}
+
+// fdSend(fd, buffer, fds, timeoutMs?): one sendmsg of the whole buffer with the
+// fds attached (a full socket buffer is waited out: the server drains it;
+// with a timeout, ETIMEDOUT once it passed: the server is not draining).
 Napi::Value FdSend(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsArray()) {
@@ -72,23 +105,25 @@ Napi::Value FdSend(const Napi::CallbackInfo &info) {
     cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
     memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
   }
+  int64_t deadline = Deadline(info, 3);
   for (;;) {
-    ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w == (ssize_t)buf.Length()) return env.Undefined();
     if (w >= 0) return Throw(env, EMSGSIZE, "sendmsg");
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
-      struct pollfd p = {fd, POLLOUT, 0};
-      poll(&p, 1, -1);
+      if (!WaitFor(fd, POLLOUT, deadline)) return Throw(env, ETIMEDOUT, "sendmsg");
       continue;
     }
     return Throw(env, errno, "sendmsg");
   }
 }
 
-// fdRecv(fd): one blocking recv of a reply datagram, as a string (the
-// server answers each spawn request at once, after its fork; the caller
-// sends, does its own work meanwhile, then takes the answer).
+// fdRecv(fd, timeoutMs?): one blocking recv of a reply datagram, as a string
+// (the server answers each spawn request at once, after its fork; the caller
+// sends, does its own work meanwhile, then takes the answer). With a
+// timeout, ETIMEDOUT once it passed without a datagram (a server alive but
+// not answering: stopped, or stuck).
 Napi::Value FdRecv(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
@@ -96,15 +131,15 @@ Napi::Value FdRecv(const Napi::CallbackInfo &info) {
     return env.Undefined();
   }
   int fd = info[0].As<Napi::Number>().Int32Value();
+  int64_t deadline = Deadline(info, 1);
   char reply[1024];
   for (;;) {
-    ssize_t n = recv(fd, reply, sizeof(reply), 0);
+    ssize_t n = recv(fd, reply, sizeof(reply), MSG_DONTWAIT);
     if (n > 0) return Napi::String::New(env, reply, (size_t)n);
     if (n == 0) return Throw(env, ECONNRESET, "recv");
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
-      struct pollfd p = {fd, POLLIN, 0};
-      poll(&p, 1, -1);
+      if (!WaitFor(fd, POLLIN, deadline)) return Throw(env, ETIMEDOUT, "recv");
       continue;
     }
     return Throw(env, errno, "recv");

@@ -523,8 +523,20 @@ static int protect_walk(struct ln_ctx *c, int newroot, const struct sbx_spawn_pr
 				return sbx_error_set(err, SBX_EPATH, ENOENT, ptr,
 						     "%s %s: gone since the sandbox was planned", what, e->path);
 			}
-			if (mkdirat(cur, name, 0755) && errno != EEXIST)
-				break;     /* cannot be made here, by the sandbox neither */
+			if (mkdirat(cur, name, 0755) && errno != EEXIST) {
+				int x = errno;
+
+				/* Not ours to make, so not the sandbox's either. */
+				if (x == EACCES || x == EPERM || x == EROFS)
+					break;
+				/* Anything else may pass (a full /tmp that frees up):
+				 * the sandbox could then make the path unprotected. */
+				close(cur);
+				return sbx_error_sys(err, x, "mkdir", ptr,
+						     "%s %s: cannot make the empty directory that keeps it "
+						     "from being created: %s (free space there, or create it "
+						     "on the host)", what, e->path, strerror(x));
+			}
 			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)
 				break;

@@ -54,9 +54,8 @@ static bool rd_list(struct rd *r, char **list, uint32_t count)
 	return true;
 }
 
-int ln_request_parse(const void *buf, size_t len, struct ln_request *out)
+static int parse(const void *buf, size_t len, struct ln_request *out)
 {
-	memset(out, 0, sizeof(*out));
 	struct rd r = { .p = buf, .left = len };
 	uint32_t magic;
 	if (!rd_u32(&r, &magic) || magic != LN_REQ_MAGIC || !rd_u32(&r, &out->type) ||
@@ -82,20 +81,27 @@ int ln_request_parse(const void *buf, size_t len, struct ln_request *out)
 	if (!rd_str(&r, &out->cwd, NULL, false) || !rd_str(&r, &out->policy, &out->policy_len, true) ||
 	    !rd_str(&r, &argv0, NULL, false) || !rd_u32(&r, &argc) || argc == 0 ||
 	    argc > r.left / 4 || !rd_list(&r, lists, argc))
-		goto bad;
+		return -EINVAL;
 	out->argv = lists;
 	if (!rd_u32(&r, &envc) || envc > r.left / 4 || argc + 1 + envc + 1 > max_items + 2 ||
 	    !rd_list(&r, lists + argc + 1, envc) || r.left != 0)
-		goto bad;
+		return -EINVAL;
 	out->envp = lists + argc + 1;
 	out->argv0 = (out->flags & LN_REQ_ARGV0) ? argv0 : NULL;
-	if (out->cwd[0] != '/')
-		goto bad;
-	return 0;
-bad:
-	free(mem);
+	return out->cwd[0] == '/' ? 0 : -EINVAL;
+}
+
+int ln_request_parse(const void *buf, size_t len, struct ln_request *out)
+{
 	memset(out, 0, sizeof(*out));
-	return -EINVAL;
+	int rc = parse(buf, len, out);
+	if (rc) {
+		/* Nothing half-decoded is left to be used by mistake (a kill's
+		 * type and id read before its signal was found missing). */
+		free(out->mem);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
 }
 
 void ln_request_free(struct ln_request *r)

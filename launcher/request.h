@@ -52,7 +52,8 @@ struct ln_request {
 
 /* Decode `len` bytes. 0, or -EINVAL for anything malformed (bad magic or
  * type, a length past the end, trailing bytes, no argv, NUL inside cwd, argv
- * or env, nfds above LN_REQ_MAX_FDS). Frees nothing on failure. */
+ * or env, nfds above LN_REQ_MAX_FDS). On failure *out is all zero (nothing
+ * to free, no field half-decoded: a kill whose signal is missing). */
 int ln_request_parse(const void *buf, size_t len, struct ln_request *out);
 void ln_request_free(struct ln_request *r);
 

@@ -607,6 +607,14 @@ static void handle_spawn(struct srv *s, const struct ln_request *r, size_t len, 
 	job_add(s, r->id, pid, entry, rp[0], r->flags & LN_REQ_WARM);
 }
 
+/* A seqpacket reads 0 bytes both at end-of-file and for an empty datagram:
+ * only the first is Node gone. */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+	return poll(&p, 1, 0) != 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL));
+}
+
 static void handle_request(struct srv *s)
 {
 	int fds[LN_REQ_MAX_FDS + 1];
@@ -614,8 +622,9 @@ static void handle_request(struct srv *s)
 	long n = ln_request_recv(REQ_FD, s->buf, LN_REQ_MAX_BYTES, fds, &nfds, &trunc);
 	if (n == -EAGAIN)
 		return;
-	if (n <= 0)
+	if (n < 0 || (n == 0 && peer_gone(REQ_FD)))
 		_exit(0);               /* Node closed its end */
+	/* n == 0 with Node there: an empty datagram, malformed below */
 	struct ln_request r;
 	if (ln_request_parse(s->buf, (size_t)n, &r)) {
 		answer("{\"error\":\"malformed request\"}");

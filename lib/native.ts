@@ -23,8 +23,10 @@ export interface NativeAddon {
   /** bindings/fdpass.cc: the spawn server's plumbing. */
   fdSocketpair(seqpacket: boolean): [number, number];
   fdPipe(): [number, number];
-  fdSend(fd: number, data: Buffer, fds: number[]): void;
-  fdRecv(fd: number): string;
+  /** timeoutMs: ETIMEDOUT (errno 110) once a full socket buffer stayed full that long. */
+  fdSend(fd: number, data: Buffer, fds: number[], timeoutMs?: number): void;
+  /** timeoutMs: ETIMEDOUT (errno 110) once no datagram came that long. */
+  fdRecv(fd: number, timeoutMs?: number): string;
   fdClose(fd: number): void;
   /** environ as the spawn request encodes it (u32 count, u32 length + bytes each); bindings/environ.cc. */
   environBlock(): Buffer;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type FsAccess, type FsViolationEvent, type NetViolationEvent, type SyscallViolationEvent, type UnshownEvent, parseLauncherLine } from './launcher-events';
+import { SbxError } from './errors';
 import { artifactPaths } from './native';
 import { sourceKind } from './policy';
 
@@ -329,7 +330,17 @@ export function cowPrepare(mode: CowMode, cwd: string): { state: CowState; mount
   const base = bases.find((b) => !inside(b, target) && fs.existsSync(b));
   if (!base) throw new Error(`sbx: cow: no temporary directory outside ${target} for the changes`);
   const st = fs.statSync(target, { bigint: true });
-  const dir = fs.mkdtempSync(path.join(base, 'sbx-cow-'));
+  let dir: string;
+  try {
+    dir = fs.mkdtempSync(path.join(base, 'sbx-cow-'));
+  } catch (e) {
+    // nothing is started: the sandbox's changes would have nowhere to go (a full /tmp: ENOSPC)
+    const x = e as NodeJS.ErrnoException;
+    throw new SbxError('SBX_ESYS', `sbx: cow: cannot make the directory for the sandbox's changes in ${base}: ${x.message} (free space there, or set TMPDIR to a directory with room)`, {
+      errno: Math.abs(x.errno ?? 0),
+      syscall: 'mkdtemp',
+    });
+  }
   const upper = path.join(dir, 'upper');
   const m = mode === true || mode === 'discard' ? 'discard' : mode === 'keep' ? 'keep' : 'apply';
   return {

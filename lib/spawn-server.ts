@@ -57,13 +57,33 @@ export class ServerLostError extends Error {
   readonly errno: number;
   readonly syscall = 'recv';
   constructor(serverPid: number | undefined, file: string, cause: { errno?: number; message?: string }) {
+    const what =
+      cause.errno === ETIMEDOUT
+        ? `did not answer the request for ${file} within ${answerTimeoutMs()} ms (SBX_SPAWN_SERVER_TIMEOUT_MS; stopped or stuck) and was killed`
+        : `ended before it answered the request for ${file} (${cause.message ?? 'no answer'})`;
     super(
-      `sbx spawn server (pid ${serverPid ?? '?'}) ended before it answered the request for ${file} (${cause.message ?? 'no answer'}): ` +
+      `sbx spawn server (pid ${serverPid ?? '?'}) ${what}: ` +
         'the sandbox did not start, or ended with the server; it is not started again, so that the program never runs twice (the next spawn starts a new server)',
     );
     this.errno = cause.errno ?? 0;
   }
 }
+
+const ETIMEDOUT = os.constants.errno.ETIMEDOUT;
+const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * How long Node waits for the server to take a request and answer it, in ms:
+ * SBX_SPAWN_SERVER_TIMEOUT_MS, else 10 s (docs/spawn.md). Node's thread
+ * waits (the pid is part of spawn()'s result), so this bounds the stall a
+ * stopped or stuck server causes; an answer normally takes a fork.
+ */
+export function answerTimeoutMs(): number {
+  const v = Number(process.env.SBX_SPAWN_SERVER_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_ANSWER_TIMEOUT_MS;
+}
+
+const timedOut = (e: unknown) => (e as { errno?: number }).errno === ETIMEDOUT;
 
 class Server {
   private readonly jobs = new Map<number, Job>();
@@ -112,6 +132,21 @@ class Server {
     this.ctl.on('close', () => this.fail());
   }
 
+  /**
+   * The server is alive but does not take or answer requests: it is killed,
+   * and its sandboxes with it (their parent-death signal), then failed as if
+   * it had died (the next spawn starts a new one).
+   */
+  private hung(): void {
+    if (this.dead || this.pid === undefined) return;
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+    this.fail();
+  }
+
   /** The server is gone: its sandboxes went with it (parent-death signal). */
   private fail(): void {
     if (this.dead) return;
@@ -143,7 +178,12 @@ class Server {
 
   /** Send one spawn request (throws when it cannot be sent); its answer comes after the server's fork. */
   send(msg: Buffer, fds: number[]): void {
-    native().fdSend(this.req, msg, fds);
+    try {
+      native().fdSend(this.req, msg, fds, answerTimeoutMs());
+    } catch (e) {
+      if (timedOut(e)) this.hung(); // not sent: the direct path may take it
+      throw e;
+    }
   }
 
   /**
@@ -153,9 +193,10 @@ class Server {
   started(id: number, job: Job, file: string): number {
     let text: string;
     try {
-      text = native().fdRecv(this.req);
+      text = native().fdRecv(this.req, answerTimeoutMs());
     } catch (e) {
-      this.fail();
+      if (timedOut(e)) this.hung();
+      else this.fail();
       throw new ServerLostError(this.pid, file, e as { errno?: number; message?: string });
     }
     const a = parseStartAnswer(text);
@@ -173,10 +214,12 @@ class Server {
   kill(id: number, sig: number): boolean {
     if (!this.jobs.has(id) || this.dead) return false;
     try {
-      native().fdSend(this.req, encodeKillRequest(id, sig), []);
+      native().fdSend(this.req, encodeKillRequest(id, sig), [], answerTimeoutMs());
       return true;
-    } catch {
-      return false;
+    } catch (e) {
+      if (!timedOut(e)) return false;
+      this.hung(); // the sandbox ends with the server
+      return true;
     }
   }
 }

@@ -10,7 +10,7 @@
 #   FUZZ_CHECK_ONLY=1 scripts/fuzz.sh   only check that clang can link a libFuzzer target
 #
 # Targets link against an archive of every src-native/<stage>/*.c (and
-# launcher/channel.c), so a target gets
+# launcher/channel.c and request.c), so a target gets
 # exactly the core objects it references and new targets need no list here.
 # Optional per target: test/fuzz/<name>.dict (libFuzzer dictionary).
 # Findings are kept in build/fuzz/artifacts/<name>/; exit status is non-zero
@@ -78,11 +78,12 @@ if [[ -z "${FUZZ_SKIP_BUILD:-}" ]]; then
 objs=()
 # test/support/ (the BPF interpreter, spec generators) is linked in too: targets
 # compare compiled programs against it. From launcher/ only the policy channel
-# (no main, no namespaces): fuzz_launcher_policy runs the launcher's own code.
+# and the spawn server's request decoder (no main, no namespaces): fuzz_launcher_policy
+# and fuzz_request run the launcher's own code.
 core=()
 core_src=()
 for s in $stages; do core_src+=("$root"/src-native/"$s"/*.c); done
-for src in "${core_src[@]}" "$root"/test/support/*.c "$root"/launcher/channel.c; do
+for src in "${core_src[@]}" "$root"/test/support/*.c "$root"/launcher/channel.c "$root"/launcher/request.c; do
 	obj="$out/obj/$(basename "${src%.c}").o"
 	# shellcheck disable=SC2086
 	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"

@@ -23,7 +23,7 @@ function tmp(): string {
   return d;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const NO_LIMITS = { extends: 'default', limits: { pids: 'unlimited', memory: 'unlimited' } };
+const NO_LIMITS = { extends: 'default', limits: { pids: 'unlimited', memory: 'unlimited' } } as const;
 
 function ppid(pid: number): number | null {
   try {
@@ -179,6 +179,67 @@ describe('the spawn server killed (SIGKILL)', () => {
   });
 });
 
+describe('the spawn server alive but not answering (SIGSTOP)', () => {
+  /** Runs `f` with SBX_SPAWN_SERVER_TIMEOUT_MS set to `ms`. */
+  async function withTimeout<T>(ms: number, f: () => Promise<T>): Promise<T> {
+    const old = process.env.SBX_SPAWN_SERVER_TIMEOUT_MS;
+    process.env.SBX_SPAWN_SERVER_TIMEOUT_MS = String(ms);
+    try {
+      return await f();
+    } finally {
+      if (old === undefined) delete process.env.SBX_SPAWN_SERVER_TIMEOUT_MS;
+      else process.env.SBX_SPAWN_SERVER_TIMEOUT_MS = old;
+    }
+  }
+
+  test("a spawn waits SBX_SPAWN_SERVER_TIMEOUT_MS, then gets 'error' (SBX_ESYS, ETIMEDOUT, the server named); the server is killed with its sandboxes, the program never runs, the next spawn starts a new server", async () => {
+    const cwd = tmp();
+    const server = await serverOf(cwd);
+    const running = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore', policy: NO_LIMITS });
+    const runningEnd = settled(running);
+    await sleep(300);
+    const tree = [server, ...descendants(server)];
+    expect(tree.length).toBeGreaterThanOrEqual(4); // server, launcher, init, program
+    process.kill(server, 'SIGSTOP');
+    await withTimeout(1000, async () => {
+      const t0 = Date.now();
+      const c = sbx.spawn('/bin/sh', ['-c', 'echo ran >> ran.txt'], { cwd });
+      const waited = Date.now() - t0;
+      const end = await within(3000, settled(c));
+      expect(end.slice(0, 2)).toEqual(['error', 'SBX_ESYS']);
+      expect(end[2]).toMatch(new RegExp(`spawn server \\(pid ${server}\\) did not answer the request for /bin/sh within 1000 ms \\(SBX_SPAWN_SERVER_TIMEOUT_MS`));
+      // the timeout is what ended the wait (spawn() returns once it passed)
+      expect(waited).toBeGreaterThanOrEqual(950);
+      expect((await c.sandbox).started).toBe(false);
+    });
+    expect(await within(3000, runningEnd)).toEqual(['exit', null, 'SIGKILL']);
+    expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    expect(fs.existsSync(path.join(cwd, 'ran.txt'))).toBe(false);
+    await nextWorks(cwd, server);
+  });
+
+  test('child.kill() to a stopped server whose socket is full: the send times out, the server is killed, the sandbox ends', async () => {
+    const cwd = tmp();
+    const c = sbx.spawn('/bin/sleep', ['100'], { cwd, stdio: 'ignore', policy: NO_LIMITS });
+    const end = settled(c);
+    await sleep(300);
+    const server = ppid(c.pid!)!;
+    const tree = [server, ...descendants(server)];
+    process.kill(server, 'SIGSTOP');
+    await withTimeout(500, async () => {
+      // SIGCONT is harmless to sleep: only the queue of kill requests matters,
+      // until the socket's buffer is full and the send waits out the timeout.
+      let sent = 0;
+      while (sent < 100_000 && c.kill('SIGCONT')) sent++;
+      expect(sent).toBeGreaterThan(10);
+      expect(sent).toBeLessThan(100_000);
+    });
+    expect(await within(3000, end)).toEqual(['exit', null, 'SIGKILL']);
+    expect(await nothingLeft(tree)).toEqual({ alive: [], cgroups: [] });
+    await nextWorks(cwd, server);
+  });
+});
+
 test.skipIf(!cgroupsMade)('the launcher killed mid-setup: SIGKILL at once, its cgroups removed by the server, nothing left', async () => {
   const cwd = tmp();
   for (const policy of ['default', NO_LIMITS] as const) {
@@ -237,6 +298,90 @@ test("the parent's fd table full (EMFILE): each spawn gets 'error' EMFILE or run
   expect(v.out[0].error).toBe('EMFILE');
   expect(v.after).toMatchObject({ o: 'again\n', c: 0 });
   expect(v.end).toBe(v.base);
+});
+
+test.skipIf(process.getuid?.() !== 0)('/tmp full (ENOSPC; root: a tmpfs mounted in a mount namespace of its own): what writes there fails with the reason, the rest runs; freed, all works and nothing is left', () => {
+  const T = tmp();
+  const r = spawnSync(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=256k,nr_inodes=64 tmpfs "$1" && exec "$2" "$3" "$0" "$1"', path.join(repoRoot, 'dist', 'index.js'), T, process.execPath, path.join(repoRoot, 'test', 'fixtures', 'soak', 'enospc.js')],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const v = JSON.parse(r.stdout);
+  const { full, freed } = v;
+  // sbx itself writes nothing there on the plain path: the sandbox runs, its private TMPDIR writable
+  expect(full.plain).toMatchObject({ code: 0, reason: 'exit', stdout: 'hi\nx\n' });
+  expect(full.report).toMatchObject({ code: 0, stdout: 'reported\n' });
+  // the program's own writes to the full directory fail, as outside
+  expect(full.write).toMatchObject({ code: 2, reason: 'exit' });
+  expect(full.write.stderr).toMatch(/No space left on device/);
+  // a missing protected path whose placeholder cannot be made: fail closed (it once ran, and the
+  // sandbox could make .git/hooks/ itself once space was freed: an unprotected hook)
+  expect(full.repo).toMatchObject({ code: 125, reason: 'setup-failed', error: { code: 'SBX_ESYS', errno: 28, pointer: '/fs/protect/0' } });
+  expect(full.repo.stderr).toMatch(/protecting .*\.git\/hooks: cannot make the empty directory .*No space left on device \(free space there/);
+  expect(full.repoSpawn).toEqual({ code: 125, stdout: '', sandbox: 28 });
+  // cow's directory for the changes: nothing started, the reason and the way out said
+  expect(full.cow.threw).toMatchObject({ code: 'SBX_ESYS', errno: 28, syscall: 'mkdtemp' });
+  expect(full.cow.threw.message).toMatch(/^sbx: cow: cannot make the directory for the sandbox's changes in .*no space left on device.*set TMPDIR/);
+  // freed: each works, the placeholder made and read-only inside
+  expect(freed.plain).toMatchObject({ code: 0, stdout: 'hi\nx\n' });
+  expect(freed.write).toMatchObject({ code: 0 });
+  expect(freed.repo).toMatchObject({ code: 0, stdout: 'ran\n' });
+  expect(freed.repo.stderr).toMatch(/Read-only file system/);
+  expect(freed.repoSpawn).toEqual({ code: 0, stdout: 'ran\n' });
+  expect(freed.cow).toMatchObject({ code: 0, changes: ['created c.txt'] });
+  expect(v.hooks).toBe(true);
+  expect([v.left, v.leftAfter]).toEqual([[], []]);
+});
+
+/** Where a pids cgroup can be made: the v1 hierarchy, else the unified one. */
+const pidsRoot = ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => fs.existsSync(path.join(d, 'cgroup.procs')));
+test.skipIf(process.getuid?.() !== 0 || !pidsRoot)("fork failing (EAGAIN; root: a pids cgroup at its limit around Node): the server's fork, the launcher's, the init's, the program's; each settles with the reason, nothing is left, the next works", async (ctx) => {
+  const G = path.join(pidsRoot!, `sbx-test-eagain-${process.pid}`);
+  try {
+    fs.mkdirSync(G);
+  } catch (e) {
+    ctx.skip(`cannot make a pids cgroup under ${pidsRoot}: ${(e as Error).message}`);
+  }
+  if (!fs.existsSync(path.join(G, 'pids.max'))) {
+    fs.rmdirSync(G);
+    ctx.skip(`no pids controller in ${pidsRoot}`);
+  }
+  try {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'test', 'fixtures', 'soak', 'eagain.js'), path.join(repoRoot, 'dist', 'index.js'), G], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, SBX_SPAWN_PREPARE: '0' }, // a prepared sandbox would hold forks made ahead
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.first).toBe(0);
+    // the server cannot fork: it says so, and the direct path's own spawn fails as child_process's does
+    expect(v.out[0]).toMatchObject({ error: 'EAGAIN', syscall: expect.stringMatching(/^spawn .*sbx-launcher$/) });
+    // the launcher cannot fork the init, the init the program: setup failed, with the reason
+    expect(v.out[1]).toMatchObject({ code: 125, started: false, sandboxErrno: 11, stdout: '' });
+    expect(v.out[1].stderr).toMatch(/sbx: fork: forking the init: Resource temporarily unavailable/);
+    expect(v.out[2]).toMatchObject({ code: 125, started: false, sandboxErrno: 11, stdout: '' });
+    expect(v.out[2].stderr).toMatch(/sbx: fork: forking the program: Resource temporarily unavailable/);
+    // the program's own fork fails: its own error, it ran
+    expect(v.out[3]).toMatchObject({ started: true });
+    expect(v.out[3].stdout).toMatch(/^ran\n/);
+    expect(v.after).toMatchObject({ code: 0, stdout: 'again\n', started: true });
+    // no process of a sandbox (Node's threads and the server are the base) and no sbx-* cgroup left
+    expect(v.left).toBe(v.base);
+    expect(v.subdirs).toEqual([]);
+  } finally {
+    // EBUSY while anything is left in it (the server ends with the fixture, at once)
+    for (let i = 0; fs.existsSync(G); i++) {
+      try {
+        fs.rmdirSync(G);
+      } catch (e) {
+        if (i > 50) throw e;
+        await sleep(100);
+      }
+    }
+  }
 });
 
 test.skipIf(!cgroupsMade || !fs.existsSync('/usr/bin/python3'))('a memory cgroup at its limit (cgroups, python3 needed): every sandbox of a batch ends with reason memory, the next runs', async () => {
