@@ -72,9 +72,11 @@ struct ln_limits {
 	int exec_rd, exec_wr;    /* EOF on exec_rd: the program was executed  */
 	int err_fd;              /* the launcher's stderr, kept for the end    */
 	pid_t owner;             /* the launcher: only it cleans up           */
+	bool emptied;            /* the cgroups were seen empty at the end    */
 	char why_v2[256];        /* why v2 could not do a limit (last reason) */
 	char why_v1[256];
 	char why[LIM_COUNT][700];  /* why limit k has no mechanism, as it was */
+	struct sbx_cgroup_files files;  /* read once for the whole choice */
 };
 
 static void no_mech_reason(const struct ln_limits *l, int k, char *buf, size_t size);
@@ -100,7 +102,7 @@ static int cg_make(struct cg *g, const char *parent, char *why, size_t wsize)
 	struct sbx_error err;
 	if (g->fd >= 0)
 		return 0;
-	sbx_cgroup_sweep(parent);
+	/* The sweep of leftovers waits until the sandbox runs (supervise). */
 	int fd = sbx_cgroup_create(parent, g->name, sizeof(g->name), &err);
 	if (fd < 0) {
 		say(why, wsize, "%s", err.message);
@@ -158,7 +160,7 @@ static bool v2_try(struct ln_limits *l, const char *ctrl)
 {
 	char dir[PATH_MAX];
 	struct sbx_error err;
-	if (sbx_cgroup_own_dir(NULL, dir, sizeof(dir), &err)) {
+	if (sbx_cgroup_own_dir_in(&l->files, NULL, dir, sizeof(dir), &err)) {
 		say(l->why_v2, sizeof(l->why_v2), "cgroup v2: %s", err.message);
 		return false;
 	}
@@ -193,7 +195,7 @@ static bool v1_try(struct ln_limits *l, int h)
 	struct cg *g = &l->v1[h];
 	if (g->fd >= 0 || g->same)
 		return true;
-	if (sbx_cgroup_own_dir(h_ctrl[h], dir, sizeof(dir), &err)) {
+	if (sbx_cgroup_own_dir_in(&l->files, h_ctrl[h], dir, sizeof(dir), &err)) {
 		say(l->why_v1, sizeof(l->why_v1), "cgroup v1: %s", err.message);
 		return false;
 	}
@@ -273,7 +275,7 @@ static void choose(struct ln_ctx *c, struct ln_limits *l)
 		char dir[PATH_MAX];
 		struct sbx_error err;
 		/* cpu.stat is there in every v2 cgroup, no controller needed. */
-		if (l->v2.fd < 0 && !sbx_cgroup_own_dir(NULL, dir, sizeof(dir), &err))
+		if (l->v2.fd < 0 && !sbx_cgroup_own_dir_in(&l->files, NULL, dir, sizeof(dir), &err))
 			(void)cg_make(&l->v2, dir, l->why_v2, sizeof(l->why_v2));
 		if (l->v2.fd >= 0 && !sbx_cgroup_read_u64(l->v2.fd, "cpu.stat", "usage_usec", &u))
 			l->mech[LIM_CPUTIME] = M_V2;
@@ -314,7 +316,15 @@ int ln_limits_setup(struct ln_ctx *c, struct sbx_error *err)
 	l->pids_fd = l->exec_rd = l->exec_wr = l->err_fd = -1;
 	l->owner = getpid();
 	c->limits = l;
+	int rc = sbx_cgroup_files_read(&l->files);
+	if (rc) {
+		say(l->why_v2, sizeof(l->why_v2), "cgroup v2: /proc/self/mountinfo: %s", strerror(-rc));
+		say(l->why_v1, sizeof(l->why_v1), "cgroup v1: /proc/self/mountinfo: %s", strerror(-rc));
+		l->files.mountinfo = l->files.cgroup = "";
+	}
 	choose(c, l);
+	if (!rc)
+		sbx_cgroup_files_free(&l->files);
 
 	const bool want[LIM_COUNT] = { plan->limits.has_memory, plan->limits.has_pids,
 				       plan->limits.has_cpu, plan->limits.has_wall,
@@ -573,7 +583,7 @@ static bool cgroups_empty(struct ln_limits *l)
 /* What the program left behind (no pid namespace) goes with it. */
 static void kill_leftovers(struct ln_limits *l)
 {
-	for (int i = 0; i < 400 && !cgroups_empty(l); i++) {
+	for (int i = 0; i < 400 && !(l->emptied = cgroups_empty(l)); i++) {
 		kill_cgroups(l);
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
@@ -585,7 +595,9 @@ void ln_limits_cleanup(struct ln_ctx *c)
 	struct ln_limits *l = c->limits;
 	if (!l || getpid() != l->owner)
 		return;
-	kill_leftovers(l);
+	/* Seen empty at the end (supervise): nothing can join them since. */
+	if (!l->emptied)
+		kill_leftovers(l);
 	struct cg *all[H_COUNT + 1] = { &l->v2, &l->v1[0], &l->v1[1], &l->v1[2], &l->v1[3] };
 	for (int i = 0; i < H_COUNT + 1; i++) {
 		struct cg *g = all[i];
@@ -619,6 +631,17 @@ static bool oom_killed(const struct ln_limits *l)
 	return false;
 }
 
+/* Leftovers of launchers killed with SIGKILL, beside our cgroups
+ * (sbx_cgroup_sweep): housekeeping, done here while the sandbox sets itself
+ * up in the child rather than before the fork, where it would delay it. */
+static void sweep_leftovers(const struct ln_limits *l)
+{
+	const struct cg *all[H_COUNT + 1] = { &l->v2, &l->v1[0], &l->v1[1], &l->v1[2], &l->v1[3] };
+	for (int i = 0; i < H_COUNT + 1; i++)
+		if (all[i]->fd >= 0 && all[i]->parent_fd >= 0)
+			sbx_cgroup_sweep_at(all[i]->parent_fd);
+}
+
 void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_init)
 {
 	struct ln_limits *l = c->limits;
@@ -635,6 +658,7 @@ void ln_limits_supervise(struct ln_ctx *c, pid_t child, int status_fd, bool is_i
 	bool orphan_watch = c->plan->die_with_parent && c->parent_pid > 0;
 	if (orphan_watch)
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	sweep_leftovers(l);
 	uint64_t start = now_ms();
 	uint64_t wall_end = l->mech[LIM_WALL] == M_TIMER ? start + L->wall_ms : UINT64_MAX;
 	bool poll_cpu = l->mech[LIM_CPUTIME] == M_V2 || l->mech[LIM_CPUTIME] == M_V1;

@@ -452,14 +452,41 @@ static int empty_obj(struct ln_ctx *c, bool dir)
  * node_modules/sbx would make `rm -rf node_modules` fail). Else do it: 0, or
  * -1 with err.
  */
+/* The writable root the last entries were walked from, resolved once for
+ * all of them (most lie in the working directory): valid until something is
+ * mounted, which could change what a path resolves to. */
+struct root_memo {
+	const char *root;
+	int fd;
+};
+
+static void memo_drop(struct root_memo *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	m->root = NULL;
+}
+
+static int memo_root(struct root_memo *m, int newroot, const char *root, const char *what,
+		     const char *ptr)
+{
+	struct sbx_error ignore;
+	if (!m->root || strcmp(m->root, root)) {
+		memo_drop(m);
+		m->fd = resolve(newroot, root, 0, what, ptr, &ignore);
+		m->root = root;
+	}
+	return m->fd < 0 ? -1 : dup_fd(m->fd);
+}
+
 static int protect_walk(struct ln_ctx *c, int newroot, const struct sbx_spawn_protect *e,
-			bool dry, struct sbx_error *err)
+			struct root_memo *memo, bool dry, struct sbx_error *err)
 {
 	char rem[2 * PATH_MAX], tmp[2 * PATH_MAX];
 	const char *what = e->hide ? "hiding" : "protecting";
 	const char *ptr = e->pointer;
 	int cur, links = 0, rc = 0, act = 0;
-	struct sbx_error ignore;
 	const char *rest = e->path;
 
 	/* From the writable root it lies in (bound already, so walked freely),
@@ -470,7 +497,7 @@ static int protect_walk(struct ln_ctx *c, int newroot, const struct sbx_spawn_pr
 					     (e->path[n] && e->path[n] != '/')))
 			return 0;
 		rest = strcmp(e->root, "/") ? e->path + n : e->path;
-		cur = resolve(newroot, e->root, 0, what, ptr, &ignore);
+		cur = memo_root(memo, newroot, e->root, what, ptr);
 	} else {
 		cur = dup_fd(newroot);
 	}
@@ -606,19 +633,28 @@ static int protect_walk(struct ln_ctx *c, int newroot, const struct sbx_spawn_pr
 }
 
 static int protect_one(struct ln_ctx *c, int newroot, const struct sbx_spawn_protect *e,
-		       struct sbx_error *err)
+		       struct root_memo *memo, struct sbx_error *err)
 {
-	int r = protect_walk(c, newroot, e, true, err);
+	int r = protect_walk(c, newroot, e, memo, true, err);
 
-	return r > 0 ? protect_walk(c, newroot, e, false, err) : r;
+	if (r <= 0)
+		return r;
+	/* This walk mounts: what was resolved before or during it may have
+	 * been covered since. */
+	memo_drop(memo);
+	r = protect_walk(c, newroot, e, memo, false, err);
+	memo_drop(memo);
+	return r;
 }
 
 int ln_protect(struct ln_ctx *c, int newroot, struct sbx_error *err)
 {
 	int rc = 0;
+	struct root_memo memo = { NULL, -1 };
 
 	for (size_t i = 0; !rc && i < c->plan->nprotect; i++)
-		rc = protect_one(c, newroot, &c->plan->protect[i], err) ? -1 : 0;
+		rc = protect_one(c, newroot, &c->plan->protect[i], &memo, err) ? -1 : 0;
+	memo_drop(&memo);
 	if (c->empty_dir >= 0)
 		close(c->empty_dir);
 	if (c->empty_file >= 0)

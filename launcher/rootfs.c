@@ -177,8 +177,12 @@ static int mount_dev(const struct sbx_spawn_mount *m, const char *dst, struct sb
 			continue;   /* no /dev/tty in some containers */
 		if (!join(p, dst, nodes[i]))
 			return target_error(err, ENAMETOOLONG, m->target, m->pointer);
-		if ((e = make_target(p, false)))
-			return target_error(err, e, p + strlen(NEWROOT), m->pointer);
+		/* The tmpfs was mounted just now: no parent to make, nothing
+		 * there yet (make_target would look and mkdir for each). */
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return target_error(err, errno, p + strlen(NEWROOT), m->pointer);
+		close(fd);
 		rc = do_mount(src, p, NULL, MS_BIND, NULL, "device bind", m->pointer, err);
 	}
 	for (size_t i = 0; !rc && i < sizeof(links) / sizeof(links[0]); i++) {

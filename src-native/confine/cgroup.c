@@ -50,12 +50,9 @@ static void unescape(char *s)
 
 /* The mount of the hierarchy: its root (the cgroup path it shows) and its
  * mount point, copied into root/point. */
-static int find_mount(const char *controller, char *root, size_t rsize, char *point,
+static int find_mount(FILE *f, const char *controller, char *root, size_t rsize, char *point,
 		      size_t psize)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
 	char *line = NULL;
 	size_t cap = 0;
 	int rc = -ENOENT;
@@ -88,16 +85,12 @@ static int find_mount(const char *controller, char *root, size_t rsize, char *po
 			rc = 0;
 	}
 	free(line);
-	fclose(f);
 	return rc;
 }
 
 /* Our cgroup path in the hierarchy ("id:controllers:path"). */
-static int find_self(const char *controller, char *path, size_t size)
+static int find_self(FILE *f, const char *controller, char *path, size_t size)
 {
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
 	char *line = NULL;
 	size_t cap = 0;
 	int rc = -ENOENT;
@@ -114,15 +107,93 @@ static int find_self(const char *controller, char *path, size_t size)
 		rc = (size_t)snprintf(path, size, "%s", c2 + 1) >= size ? -ENAMETOOLONG : 0;
 	}
 	free(line);
-	fclose(f);
 	return rc;
+}
+
+/* The whole of a /proc file, NUL-terminated, in a malloc'd buffer. */
+static char *read_all(const char *path, int *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*e = errno;
+		return NULL;
+	}
+	size_t n = 0, cap = 8192;
+	char *buf = malloc(cap);
+	for (ssize_t r = 1; buf && r;) {
+		if (n + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			r = 1;
+		else if (r < 0) {
+			*e = errno;
+			free(buf);
+			buf = NULL;
+		} else {
+			n += (size_t)r;
+		}
+	}
+	if (!buf && !*e)
+		*e = ENOMEM;
+	if (buf)
+		buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+int sbx_cgroup_files_read(struct sbx_cgroup_files *f)
+{
+	int e = 0;
+	f->mountinfo = read_all("/proc/self/mountinfo", &e);
+	f->cgroup = f->mountinfo ? read_all("/proc/self/cgroup", &e) : NULL;
+	if (!f->cgroup)
+		sbx_cgroup_files_free(f);
+	return -e;
+}
+
+void sbx_cgroup_files_free(struct sbx_cgroup_files *f)
+{
+	free(f->mountinfo);
+	free(f->cgroup);
+	f->mountinfo = f->cgroup = NULL;
+}
+
+/* A stream over one of the snapshot's texts (no system call). */
+static FILE *text_stream(const char *text)
+{
+	/* An empty file: a stream over one byte that ends at once. */
+	return fmemopen((void *)(text[0] ? text : "\n"), text[0] ? strlen(text) : 1, "r");
 }
 
 int sbx_cgroup_own_dir(const char *controller, char *buf, size_t size, struct sbx_error *err)
 {
+	struct sbx_cgroup_files f;
+	int rc = sbx_cgroup_files_read(&f);
+	if (rc)
+		return sbx_error_sys(err, -rc, "open", NULL, "/proc/self/mountinfo or /proc/self/cgroup: %s",
+				     strerror(-rc));
+	rc = sbx_cgroup_own_dir_in(&f, controller, buf, size, err);
+	sbx_cgroup_files_free(&f);
+	return rc;
+}
+
+int sbx_cgroup_own_dir_in(const struct sbx_cgroup_files *files, const char *controller, char *buf,
+			  size_t size, struct sbx_error *err)
+{
 	char root[4096], point[4096], self[4096];
 	const char *what = controller ? controller : "v2";
-	int rc = find_mount(controller, root, sizeof(root), point, sizeof(point));
+	FILE *f = text_stream(files->mountinfo);
+	int rc = f ? find_mount(f, controller, root, sizeof(root), point, sizeof(point)) : -errno;
+	if (f)
+		fclose(f);
 	if (rc == -ENOENT && controller)
 		return sbx_error_set(err, SBX_EUNSUPPORTED, ENOENT, NULL,
 				     "no cgroup v1 hierarchy with the %s controller is mounted", controller);
@@ -130,7 +201,10 @@ int sbx_cgroup_own_dir(const char *controller, char *buf, size_t size, struct sb
 		return sbx_error_set(err, SBX_EUNSUPPORTED, ENOENT, NULL, "no cgroup2 filesystem is mounted");
 	if (rc)
 		return sbx_error_sys(err, -rc, "open", NULL, "/proc/self/mountinfo: %s", strerror(-rc));
-	rc = find_self(controller, self, sizeof(self));
+	f = text_stream(files->cgroup);
+	rc = f ? find_self(f, controller, self, sizeof(self)) : -errno;
+	if (f)
+		fclose(f);
 	if (rc)
 		return sbx_error_set(err, SBX_EUNSUPPORTED, -rc, NULL,
 				     "no %s entry in /proc/self/cgroup", what);
@@ -176,7 +250,16 @@ int sbx_cgroup_create(const char *parent, char *name, size_t name_size, struct s
 
 void sbx_cgroup_sweep(const char *parent)
 {
-	int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return;
+	sbx_cgroup_sweep_at(pfd);
+	close(pfd);
+}
+
+void sbx_cgroup_sweep_at(int parent_fd)
+{
+	int pfd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return;
 	DIR *d = fdopendir(pfd);

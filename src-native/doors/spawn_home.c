@@ -145,6 +145,11 @@ static int add_home_bind(struct sbx_home_out *o, struct sbx_arena *a, const char
 
 	if (in_credentials(rel) || snprintf(path, sizeof(path), "%s/%s", home, rel) >= (int)sizeof(path))
 		return 0;
+	/* Shown already (add_bind would say so after resolving it): $PATH
+	 * often names a toolchain's bin more than once. */
+	for (size_t i = 0; i < o->nbinds; i++)
+		if (beneath(path, o->binds[i].path) && !o->binds[i].writable)
+			return 0;
 	/* o->rhome: the home resolved (toolchains()). */
 	if (realpath(path, real) && (rrel = below(real, o->rhome)) && in_credentials(rrel))
 		return 0;

@@ -25,6 +25,22 @@ extern "C" {
 SBX_API int sbx_cgroup_own_dir(const char *controller, char *buf, size_t size,
 			       struct sbx_error *err);
 
+/* /proc/self/mountinfo and /proc/self/cgroup as read once: a launcher
+ * looks for several hierarchies in one setup, and reading these files is
+ * most of what each look costs. */
+struct sbx_cgroup_files {
+	char *mountinfo;
+	char *cgroup;
+};
+
+/* Read both files (0 or -errno); free with sbx_cgroup_files_free. */
+SBX_API int sbx_cgroup_files_read(struct sbx_cgroup_files *f);
+SBX_API void sbx_cgroup_files_free(struct sbx_cgroup_files *f);
+
+/* sbx_cgroup_own_dir, from files read before. */
+SBX_API int sbx_cgroup_own_dir_in(const struct sbx_cgroup_files *f, const char *controller,
+				  char *buf, size_t size, struct sbx_error *err);
+
 /* mkdir `parent`/sbx-<pid>-<random hex>; the new name goes to `name` (at
  * least 40 bytes). Returns an O_DIRECTORY fd of the new cgroup, or -errno. */
 SBX_API int sbx_cgroup_create(const char *parent, char *name, size_t name_size,
@@ -37,6 +53,9 @@ SBX_API int sbx_cgroup_create(const char *parent, char *name, size_t name_size,
  * launcher (of another pid namespace) made a moment ago and has not joined
  * yet. Errors are ignored: this is housekeeping. */
 SBX_API void sbx_cgroup_sweep(const char *parent);
+/* The same, with the parent as a directory fd (O_PATH will do): after the
+ * sandbox's view replaced the caller's root, paths no longer lead there. */
+SBX_API void sbx_cgroup_sweep_at(int parent_fd);
 
 /* Write `value` to the control file `file` below dirfd. 0 or -errno. */
 SBX_API int sbx_cgroup_write(int dirfd, const char *file, const char *value);

@@ -122,6 +122,28 @@ TEST(own_dir_unknown_controller_says_so)
 	CHECK(strstr(err.message, "no-such-controller") != NULL);
 }
 
+/* One snapshot serves every look of a setup (limits.c): used over and over
+ * (the parse must leave it as it was), it gives what a fresh read gives,
+ * for every hierarchy, present or not. */
+TEST(own_dir_in_matches_own_dir)
+{
+	static const char *const ctrls[] = { NULL, "memory", "pids", "cpu", "cpuacct", "no-such" };
+	struct sbx_cgroup_files f;
+	CHECK_EQ_INT(sbx_cgroup_files_read(&f), 0);
+	for (size_t i = 0; i < 2 * sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+		char a[4096], b[4096];
+		struct sbx_error ea, eb;
+		a[0] = b[0] = '\0';
+		const char *ctrl = ctrls[i % (sizeof(ctrls) / sizeof(ctrls[0]))];
+		int ra = sbx_cgroup_own_dir(ctrl, a, sizeof(a), &ea);
+		int rb = sbx_cgroup_own_dir_in(&f, ctrl, b, sizeof(b), &eb);
+		CHECK_EQ_INT(rb, ra);
+		CHECK(ra ? !strcmp(ea.message, eb.message) : !strcmp(a, b));
+	}
+	sbx_cgroup_files_free(&f);
+	CHECK(f.mountinfo == NULL && f.cgroup == NULL);
+}
+
 int main(void)
 {
 	return t_run();
