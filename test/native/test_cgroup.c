@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <stdbool.h>
+#include <time.h>
 #include <unistd.h>
 
 static int scratch(char *dir, size_t size)
@@ -142,6 +146,91 @@ TEST(own_dir_in_matches_own_dir)
 	}
 	sbx_cgroup_files_free(&f);
 	CHECK(f.mountinfo == NULL && f.cgroup == NULL);
+}
+
+/* A pid no process has now: a child's, reaped. */
+static long dead_pid(void)
+{
+	pid_t p = fork();
+	if (p == 0)
+		_exit(0);
+	while (p > 0 && waitpid(p, NULL, 0) < 0)
+		;
+	return p > 0 && kill(p, 0) && errno == ESRCH ? (long)p : -1;
+}
+
+static void old_dir(int dfd, const char *name, bool old)
+{
+	struct timespec ts[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
+	CHECK(mkdirat(dfd, name, 0755) == 0);
+	if (old)
+		CHECK(utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+static bool there(int dfd, const char *name)
+{
+	struct stat st;
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The sweep removes only what a launcher now dead left, by name, and never
+ * follows anything: whoever can make a directory beside the launcher's
+ * cgroups (another user's delegated subtree, a sandbox) names what it likes. */
+TEST(sweep_at_removes_only_old_empty_dirs_of_dead_launchers)
+{
+	char dir[64], victim[64], n[128];
+	long dead = dead_pid();
+	CHECK(dead > 0);
+	int dfd = scratch(dir, sizeof(dir));
+	int vfd = scratch(victim, sizeof(victim));
+	CHECK(dfd >= 0 && vfd >= 0);
+	old_dir(vfd, "sbx-1-deadbeef", true);   /* beyond a link: never reached */
+
+	snprintf(n, sizeof(n), "sbx-%ld-deadbeef", dead);
+	old_dir(dfd, n, true);                       /* removed */
+	snprintf(n, sizeof(n), "sbx-%ld-0000000a", dead);
+	old_dir(dfd, n, false);                      /* young: a launcher of another pid namespace */
+	snprintf(n, sizeof(n), "sbx-%ld-deadbeef", (long)getpid());
+	old_dir(dfd, n, true);                       /* alive */
+	snprintf(n, sizeof(n), "sbx-%ld-cafef00d", dead);
+	old_dir(dfd, n, true);                       /* not empty */
+	CHECK(mkdirat(dfd, "x", 0755) == 0 || errno == EEXIST);
+	snprintf(n, sizeof(n), "sbx-%ld-cafef00d/child", dead);
+	CHECK(mkdirat(dfd, n, 0755) == 0);
+	snprintf(n, sizeof(n), "sbx-%ld-deadbeefx", dead);
+	old_dir(dfd, n, true);                       /* not sbx's name */
+	snprintf(n, sizeof(n), "sbx-%ld-", dead);
+	old_dir(dfd, n, true);
+	old_dir(dfd, "sbx-0-deadbeef", true);
+	old_dir(dfd, "sbx--5-deadbeef", true);
+	snprintf(n, sizeof(n), "sbx-%ld-0badf00d", dead);
+	CHECK(symlinkat(victim, dfd, n) == 0);       /* a link to a directory */
+	snprintf(n, sizeof(n), "sbx-%ld-0badf11d", dead);
+	put(dfd, n, "");                             /* a file */
+
+	int pfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(pfd >= 0);
+	sbx_cgroup_sweep_at(pfd);
+	close(pfd);
+
+	snprintf(n, sizeof(n), "sbx-%ld-deadbeef", dead);
+	CHECK(!there(dfd, n));
+	static const char *const kept[] = { "sbx-%ld-0000000a", "sbx-%ld-cafef00d", "sbx-%ld-cafef00d/child",
+					    "sbx-%ld-deadbeefx", "sbx-%ld-", "sbx-%ld-0badf00d", "sbx-%ld-0badf11d" };
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		snprintf(n, sizeof(n), kept[i], dead);
+		if (!there(dfd, n))
+			T_FAIL("%s was removed", n);
+	}
+	snprintf(n, sizeof(n), "sbx-%ld-deadbeef", (long)getpid());
+	CHECK(there(dfd, n));
+	CHECK(there(dfd, "sbx-0-deadbeef") && there(dfd, "sbx--5-deadbeef"));
+	CHECK(there(vfd, "sbx-1-deadbeef"));
+	close(dfd);
+	close(vfd);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, victim);
+	CHECK(system(cmd) == 0);
 }
 
 int main(void)
