@@ -53,9 +53,9 @@ function sbxArgv(who: Who, home: string, args: string[]): string[] {
   return who === 'root' ? run : ['setpriv', `--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', ...run];
 }
 
-function sbxRun(who: Who, cwd: string, home: string, args: string[], opts: SpawnSyncOptions = {}) {
+function sbxRun(who: Who, cwd: string, home: string, args: string[], opts: Omit<SpawnSyncOptions, 'encoding'> = {}) {
   const [cmd, ...rest] = sbxArgv(who, home, args);
-  return spawnSync(cmd, rest, { cwd, encoding: 'utf8', timeout: 60_000, ...opts });
+  return spawnSync(cmd, rest, { cwd, timeout: 60_000, ...opts, encoding: 'utf8' });
 }
 
 /** What a sandbox tries, to make .git/hooks/pre-commit on the host, and its neighbour (ok.txt). */
