@@ -757,7 +757,8 @@ static void serve_conn(int kind, int cfd)
  * took and then waiting again: a connection is taken by a thread that is
  * already there (no thread made, no hand-over from a poll loop on its
  * path). When the last idle one takes a connection, the main thread is
- * asked (eventfd) for more; beyond EG_IDLE_MAX idle ones, a thread ends.
+ * asked (eventfd) for EG_IDLE_MIN more; beyond EG_IDLE_MAX idle ones, a
+ * thread ends.
  */
 struct eg_acceptors {
 	int fd, kind;
@@ -777,7 +778,9 @@ static void *acceptor(void *arg)
 			}
 			continue;
 		}
-		if (atomic_fetch_sub(&l->idle, 1) <= EG_IDLE_MIN) {
+		/* The last idle one: more, made beside this connection (one
+		 * connection at a time never makes a thread). */
+		if (atomic_fetch_sub(&l->idle, 1) <= 1) {
 			uint64_t one = 1;
 			(void)!write(eg.wake, &one, sizeof(one));
 		}

@@ -91,6 +91,8 @@ c proxy-sni-mismatch curl -sSk --connect-to denied.test:443:allowed.test:443 htt
 c proxy-sni-match curl -sSk --connect-to www.allowed.test:443:allowed.test:443 https://allowed.test/
 c tcp-name /usr/bin/python3 client.py tcp allowed.test 2222
 c tcp-ip /usr/bin/python3 client.py tcp 10.77.0.2 2222
+c tcp-block /usr/bin/python3 client.py tcpblock allowed.test 2222
+c tcp-refused /usr/bin/python3 client.py tcpblock allowed.test 2223
 c tcp-denied-name /usr/bin/python3 client.py tcp denied.test 2222
 c tcp-denied-ip /usr/bin/python3 client.py tcp 10.77.0.3 80
 c tcp-denied-port /usr/bin/python3 client.py tcp allowed.test 81
@@ -115,7 +117,7 @@ c udp-dns-out /usr/bin/python3 client.py udp 10.77.0.3 53
 `;
 
 function runCases(unpriv: boolean) {
-  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 --allow-host dns-allowed.test --allow-host dns-allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
+  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 --allow-host allowed.test:2223 --allow-host dns-allowed.test --allow-host dns-allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
   const r = inWorld(inner, unpriv);
   return { ...r, l: lines(r.stdout) };
 }
@@ -137,6 +139,10 @@ function checkCases(r: ReturnType<typeof runCases>) {
   // programs that ignore the proxy: plain TCP to allowed host:port, by name and by address
   expect(l.get('tcp-name'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
   expect(l.get('tcp-ip'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
+  // a blocking socket stays blocking once connected through the egress process; an allowed
+  // port where nothing listens says so (the egress process's errno), as a direct connect would
+  expect(l.get('tcp-block'), ctx).toBe('OK blocking banner 10.77.0.2 | echo hi');
+  expect(l.get('tcp-refused'), ctx).toBe('ERR ECONNREFUSED');
   expect(l.get('tcp-denied-name'), ctx).toBe('ERR EACCES');
   expect(l.get('tcp-denied-ip'), ctx).toBe('ERR EACCES');
   expect(l.get('tcp-denied-port'), ctx).toBe('ERR EACCES');
