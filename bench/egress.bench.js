@@ -42,6 +42,8 @@ module.exports = {
     const sbx = require(root);
     const goals = [];
     const notes = [];
+    // 2 vCPUs shared with other work: the figures depend on how busy it was
+    const loadAtStart = os.loadavg();
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-bench-egress-'));
     const opts = { cwd, stdio: ['ignore', 'ignore', 'pipe'] };
     const pause = 20; // off the clock: a network namespace is torn down after its sandbox
@@ -146,7 +148,10 @@ module.exports = {
     }
     fs.rmSync(cwd, { recursive: true, force: true });
 
+    const load = (l) => l.map((x) => x.toFixed(1)).join(' ');
     const md = [
+      `Load average (1, 5, 15 min) at the start: ${load(loadAtStart)}; at the end: ${load(os.loadavg())}.`,
+      '',
       `Spawn: \`sbx.spawn('${TRUE}')\` with the \`default\` policy, and with \`net.hosts\` added (${JSON.stringify(HOSTS.net.hosts)}:`,
       'the egress process, the listeners and the resolver in the sandbox\'s namespace, the socket supervisor);',
       `${iterations} iterations per row after 3 warm-up rounds, alternating, ${pause} ms pause after each run (taken out).`,
