@@ -7,7 +7,11 @@
 //   transparent  sbx run --allow-host 10.78.0.2:8080, curl --noproxy '*'
 //                (connect() caught by the supervisor, the egress process connects)
 //   proxy        the same sandbox, curl through HTTP_PROXY (the egress proxy)
-// Prints one JSON object: { ttfb: { name: [ms...] }, download: { name: [bytes/s...] } }.
+// Then the same first-byte times from one client process that makes many
+// connections (bench/egress_client.py: no process start between them, as a
+// program that talks to a service does).
+// Prints one JSON object: { ttfb: { name: [ms...] }, ttfbClient: { name: [ms...] },
+// download: { name: [bytes/s...] } }.
 //   node egress_net.js CLI ROUNDS PER_ROUND DOWNLOAD_ROUNDS BYTES
 const { spawnSync } = require('node:child_process');
 
@@ -26,12 +30,21 @@ function inSandbox(kind, script) {
 }
 
 const ttfb = Object.fromEntries(Object.keys(KINDS).map((k) => [k, []]));
+const ttfbClient = Object.fromEntries(Object.keys(KINDS).map((k) => [k, []]));
+// in the sandbox's working directory (the bench's own), which its view shows
+const client = 'egress_client.py';
+require('node:fs').copyFileSync(require('node:path').join(__dirname, client), client);
 const download = Object.fromEntries(Object.keys(KINDS).map((k) => [k, []]));
 for (let r = 0; r < Number(rounds); r++) {
   for (const kind of Object.keys(KINDS)) {
     // one warm-up request, then the timed ones
     const s = `curl -s -o /dev/null ${KINDS[kind].curl} ${URL}/small; for i in $(seq ${perRound}); do curl -s -o /dev/null ${KINDS[kind].curl} -w '%{time_starttransfer}\\n' ${URL}/small; done`;
     ttfb[kind].push(...inSandbox(kind, s).map((x) => x * 1000));
+  }
+}
+for (let r = 0; r < Number(rounds); r++) {
+  for (const kind of Object.keys(KINDS)) {
+    ttfbClient[kind].push(...inSandbox(kind, `/usr/bin/python3 ${client} ${Number(perRound) * 5} ${kind === 'proxy' ? 'proxy' : 'direct'}`));
   }
 }
 for (let r = 0; r < Number(dlRounds); r++) {
@@ -42,4 +55,4 @@ for (let r = 0; r < Number(dlRounds); r++) {
     download[kind].push(speed);
   }
 }
-process.stdout.write(JSON.stringify({ ttfb, download }) + '\n');
+process.stdout.write(JSON.stringify({ ttfb, ttfbClient, download }) + '\n');

@@ -60,11 +60,19 @@ __attribute__((noreturn)) void ln_egress_daemon(const struct sbx_policy *p, int 
 /* An address the program connects a TCP socket to that must go through the
  * egress path (not the sandbox's own loopback or unspecified). */
 bool ln_egress_outside(const struct sockaddr_storage *ss, socklen_t len);
-/* Make a TCP socket connected through the egress process to `dst` (the
- * original destination), in the family `family` of the program's socket.
- * 0 and *out, or an errno (EACCES: not allowed). Blocks. */
-int ln_egress_tcp(uint16_t tcp_port, int family, const struct sockaddr_storage *dst,
-		  int *out);
+/* A TCP socket connected through the egress process to `dst` (the original
+ * destination), in the family `family` of the program's socket, made in
+ * three steps that never block (the supervisor's loop waits between them):
+ *   open     a non-blocking socket to the egress process on the sandbox's
+ *            loopback, in *out: 0 (connected), EINPROGRESS (wait for
+ *            POLLOUT), or an errno (no socket);
+ *   ask      once connected: the header naming dst; 0 or an errno;
+ *   verdict  once readable: 0 (connected upstream), an errno from the
+ *            egress process (EACCES: not allowed), or EAGAIN (not yet). */
+int ln_egress_tcp_open(uint16_t tcp_port, int family, const struct sockaddr_storage *dst,
+		       int *out);
+int ln_egress_tcp_ask(int s, const struct sockaddr_storage *dst);
+int ln_egress_tcp_verdict(int s);
 
 /* ---- egress_resolv.c (launcher, in the sandbox's network namespace) ---- */
 /* The UDP sockets of the sandbox's resolver, handed to the egress process

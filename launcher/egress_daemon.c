@@ -6,7 +6,8 @@
  * hands it listening sockets bound to the sandbox's loopback. So the sandbox
  * has no route out and this process is the only way between the two:
  * whatever a program does with its own sockets, nothing leaves but what
- * this process connects. Each accepted connection gets a thread:
+ * this process connects. Each accepted connection is served by a thread
+ * already waiting in accept() (a pool per listener):
  *
  *   proxy (HTTP_PROXY)   "CONNECT host:port" or "GET http://host/...":
  *                        the name (or address) checked, resolved here,
@@ -46,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -53,6 +55,8 @@
 
 #define EG_MAX_CONNS 512
 #define EG_MAX_LISTENERS 8
+#define EG_IDLE_MIN 2
+#define EG_IDLE_MAX 8
 #define EG_HEAD_TIMEOUT_MS 30000
 #define EG_CONNECT_TIMEOUT_MS 30000
 #define EG_MAP_MAX 4096
@@ -76,7 +80,8 @@ static struct {
 	size_t nmap;
 	time_t refreshed;
 	atomic_int conns;
-} eg = { .chan = -1, .chan_mu = PTHREAD_MUTEX_INITIALIZER, .map_mu = PTHREAD_MUTEX_INITIALIZER };
+	int wake;                       /* eventfd: an acceptor asks for more */
+} eg = { .wake = -1, .chan = -1, .chan_mu = PTHREAD_MUTEX_INITIALIZER, .map_mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- checks ---------------------------------------------------------------- */
 
@@ -464,12 +469,58 @@ struct dir {
 	bool eof, done;
 };
 
+/* Move what can move now, one way, without blocking: from the source into
+ * the pipe and straight on out (no poll between the two). 0 with *ev the
+ * event to wait for on *wfd (0: this way is done), or -1. */
+static int pump(struct dir *x, short *ev, int *wfd)
+{
+	for (;;) {
+		ssize_t n;
+		if (x->inpipe) {
+			n = splice(x->pipe[0], NULL, x->to, NULL, x->inpipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				x->inpipe -= (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0 || errno != EAGAIN)
+				return -1;
+			*ev = POLLOUT;
+			*wfd = x->to;
+			return 0;
+		}
+		if (x->eof) {
+			if (!x->done)
+				shutdown(x->to, SHUT_WR);
+			x->done = true;
+			*ev = 0;
+			return 0;
+		}
+		n = splice(x->from, NULL, x->pipe[1], NULL, EG_PIPE_SIZE,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			x->inpipe += (size_t)n;
+		} else if (n == 0) {
+			x->eof = true;
+		} else if (errno != EINTR) {
+			if (errno != EAGAIN)
+				return -1;
+			*ev = POLLIN;
+			*wfd = x->from;
+			return 0;
+		}
+	}
+}
+
 /* Copy both ways until both are closed; the client's bytes only after the
  * first ones were checked (k->checked). */
 static void relay(struct conn *k)
 {
 	struct dir d[2] = { { k->cfd, k->ufd, { -1, -1 }, 0, false, false },
 			    { k->ufd, k->cfd, { -1, -1 }, 0, false, false } };
+	bool ready[2] = { true, true };
 
 	for (int i = 0; i < 2; i++) {
 		if (pipe2(d[i].pipe, O_CLOEXEC | O_NONBLOCK))
@@ -485,8 +536,8 @@ static void relay(struct conn *k)
 			goto out;
 	}
 	while (!d[0].done || !d[1].done) {
-		struct pollfd pf[4];
-		int idx[4], np = 0;
+		struct pollfd pf[3];
+		int idx[3], np = 0;
 
 		if (!k->checked) {
 			/* Hold the client's bytes (in k->buf) until they are
@@ -497,18 +548,30 @@ static void relay(struct conn *k)
 			if (write_all(k->ufd, k->buf, k->len))
 				goto out;
 			k->len = 0;
+			ready[0] = true;
 		}
 		for (int i = 0; i < 2; i++) {
+			short ev = 0;
+			int wfd = -1;
 			if (d[i].done || (i == 0 && !k->checked))
 				continue;
-			if (d[i].inpipe) {
-				pf[np] = (struct pollfd){ .fd = d[i].to, .events = POLLOUT };
-				idx[np++] = i * 2 + 1;
-			} else if (!d[i].eof) {
-				pf[np] = (struct pollfd){ .fd = d[i].from, .events = POLLIN };
-				idx[np++] = i * 2;
+			if (!ready[i]) {
+				/* waiting as before: poll for it again */
+				pf[np] = (struct pollfd){ .fd = d[i].inpipe ? d[i].to : d[i].from,
+							  .events = d[i].inpipe ? POLLOUT : POLLIN };
+				idx[np++] = i;
+				continue;
+			}
+			if (pump(&d[i], &ev, &wfd))
+				goto out;
+			ready[i] = false;
+			if (ev) {
+				pf[np] = (struct pollfd){ .fd = wfd, .events = ev };
+				idx[np++] = i;
 			}
 		}
+		if (!np)
+			continue;       /* both ways just ended */
 		long long left = deadline - now_ms();
 		int r = poll(pf, (nfds_t)np, k->checked ? -1 : (int)(left > 0 ? left : 0));
 		if (r < 0 && errno == EINTR)
@@ -518,44 +581,23 @@ static void relay(struct conn *k)
 		for (int j = 0; j < np; j++) {
 			if (!pf[j].revents)
 				continue;
-			if (idx[j] == 10) {
-				int e = read_more(k, deadline);
-				if (e == ECONNRESET && !k->len) {
-					/* the client sent nothing and closed */
-					shutdown(k->ufd, SHUT_WR);
-					d[0].done = true;
-					k->checked = true;
-					continue;
-				}
-				if (e)
-					goto out;
-				e = check_first_bytes(k);
-				if (e && e != EAGAIN)
-					goto out;
+			if (idx[j] != 10) {
+				ready[idx[j]] = true;
 				continue;
 			}
-			struct dir *x = &d[idx[j] / 2];
-			if (idx[j] % 2 == 0) {
-				ssize_t n = splice(x->from, NULL, x->pipe[1], NULL, EG_PIPE_SIZE,
-						   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-				if (n == 0)
-					x->eof = true;
-				else if (n > 0)
-					x->inpipe += (size_t)n;
-				else if (errno != EAGAIN && errno != EINTR)
-					goto out;
-			} else {
-				ssize_t n = splice(x->pipe[0], NULL, x->to, NULL, x->inpipe,
-						   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-				if (n > 0)
-					x->inpipe -= (size_t)n;
-				else if (n < 0 && errno != EAGAIN && errno != EINTR)
-					goto out;
+			int e = read_more(k, deadline);
+			if (e == ECONNRESET && !k->len) {
+				/* the client sent nothing and closed */
+				shutdown(k->ufd, SHUT_WR);
+				d[0].done = true;
+				k->checked = true;
+				continue;
 			}
-			if (x->eof && !x->inpipe && !x->done) {
-				shutdown(x->to, SHUT_WR);
-				x->done = true;
-			}
+			if (e)
+				goto out;
+			e = check_first_bytes(k);
+			if (e && e != EAGAIN)
+				goto out;
 		}
 	}
 out:
@@ -682,10 +724,23 @@ static void serve_tcp(struct conn *k)
 	relay(k);
 }
 
-static void *conn_main(void *arg)
+/* One accepted connection, served to its end. */
+static void serve_conn(int kind, int cfd)
 {
-	struct conn *k = arg;
+	struct conn *k;
+	int one = 1;
 
+	if (atomic_fetch_add(&eg.conns, 1) >= EG_MAX_CONNS || !(k = calloc(1, sizeof(*k)))) {
+		atomic_fetch_sub(&eg.conns, 1);
+		close(cfd);
+		return;
+	}
+	/* A relay: what comes is passed on at once (Nagle would hold a
+	 * small reply until the client's ACK). */
+	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	k->kind = kind;
+	k->cfd = cfd;
+	k->ufd = -1;
 	if (k->kind == EG_PROXY)
 		serve_proxy(k);
 	else
@@ -695,7 +750,62 @@ static void *conn_main(void *arg)
 		close(k->ufd);
 	free(k);
 	atomic_fetch_sub(&eg.conns, 1);
-	return NULL;
+}
+
+/*
+ * Threads waiting in accept() on a listener, each serving the connection it
+ * took and then waiting again: a connection is taken by a thread that is
+ * already there (no thread made, no hand-over from a poll loop on its
+ * path). When the last idle one takes a connection, the main thread is
+ * asked (eventfd) for EG_IDLE_MIN more; beyond EG_IDLE_MAX idle ones, a
+ * thread ends.
+ */
+struct eg_acceptors {
+	int fd, kind;
+	atomic_int idle;
+};
+
+static void *acceptor(void *arg)
+{
+	struct eg_acceptors *l = arg;
+
+	for (;;) {
+		int cfd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+				struct timespec ts = { 0, 10 * 1000 * 1000 };
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		/* The last idle one: more, made beside this connection (one
+		 * connection at a time never makes a thread). */
+		if (atomic_fetch_sub(&l->idle, 1) <= 1) {
+			uint64_t one = 1;
+			(void)!write(eg.wake, &one, sizeof(one));
+		}
+		serve_conn(l->kind, cfd);
+		if (atomic_fetch_add(&l->idle, 1) >= EG_IDLE_MAX) {
+			atomic_fetch_sub(&l->idle, 1);
+			return NULL;
+		}
+	}
+}
+
+/* At least EG_IDLE_MIN threads waiting on each listener. */
+static void acceptors_fill(struct eg_acceptors *ls, int n, const pthread_attr_t *attr)
+{
+	for (int i = 0; i < n; i++) {
+		while (atomic_load(&ls[i].idle) < EG_IDLE_MIN &&
+		       atomic_load(&eg.conns) < EG_MAX_CONNS) {
+			pthread_t t;
+			atomic_fetch_add(&ls[i].idle, 1);
+			if (pthread_create(&t, attr, acceptor, &ls[i])) {
+				atomic_fetch_sub(&ls[i].idle, 1);
+				break;
+			}
+		}
+	}
 }
 
 /* ---- the process ---------------------------------------------------------------- */
@@ -726,18 +836,22 @@ static int recv_listener(int ctl, int *kind)
 
 void ln_egress_daemon(const struct sbx_policy *p, int ctl, int chan)
 {
-	struct pollfd pf[EG_MAX_LISTENERS + 1];
-	int kinds[EG_MAX_LISTENERS + 1];
-	int n = 1;
+	static struct eg_acceptors ls[EG_MAX_LISTENERS];
+	struct pollfd pf[EG_MAX_LISTENERS + 2];
+	int nls = 0, n = 2;
 	pthread_attr_t attr;
 
 	eg.p = p;
 	eg.chan = chan;
+	eg.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (eg.wake < 0)
+		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 << 10);
 	pf[0] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = eg.wake, .events = POLLIN };
 	for (;;) {
 		if (poll(pf, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
@@ -750,43 +864,28 @@ void ln_egress_daemon(const struct sbx_policy *p, int ctl, int chan)
 				/* The launcher let go of us (it became the program,
 				 * or ended): we end with our parent (pdeathsig). */
 				pf[0].fd = -1;
-			} else if (fd >= 0 && n <= EG_MAX_LISTENERS) {
-				pf[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
-				kinds[n++] = kind;
+			} else if (fd >= 0 && kind == EG_DNS && n < EG_MAX_LISTENERS + 2) {
+				/* UDP: answered from here (egress_dns.c) */
+				pf[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+			} else if (fd >= 0 && (kind == EG_PROXY || kind == EG_TCP) &&
+				   nls < EG_MAX_LISTENERS) {
+				ls[nls].fd = fd;
+				ls[nls].kind = kind;
+				atomic_init(&ls[nls].idle, 0);
+				nls++;
+				acceptors_fill(ls, nls, &attr);
 			} else if (fd >= 0) {
 				close(fd);
 			}
 		}
-		for (int i = 1; i < n; i++) {
-			if (!(pf[i].revents & POLLIN))
-				continue;
-			if (kinds[i] == EG_DNS) {       /* a UDP socket: egress_dns.c */
-				ln_egress_dns_ready(pf[i].fd);
-				continue;
-			}
-			int cfd = accept4(pf[i].fd, NULL, NULL, SOCK_CLOEXEC);
-			if (cfd < 0)
-				continue;
-			if (atomic_load(&eg.conns) >= EG_MAX_CONNS) {
-				close(cfd);
-				continue;
-			}
-			struct conn *k = calloc(1, sizeof(*k));
-			pthread_t t;
-			if (!k) {
-				close(cfd);
-				continue;
-			}
-			k->kind = kinds[i];
-			k->cfd = cfd;
-			k->ufd = -1;
-			atomic_fetch_add(&eg.conns, 1);
-			if (pthread_create(&t, &attr, conn_main, k)) {
-				atomic_fetch_sub(&eg.conns, 1);
-				close(cfd);
-				free(k);
-			}
+		if (pf[1].revents & POLLIN) {
+			uint64_t v;
+			(void)!read(eg.wake, &v, sizeof(v));
+			acceptors_fill(ls, nls, &attr);
 		}
+		for (int i = 2; i < n; i++)
+			if (pf[i].revents & POLLIN)
+				ln_egress_dns_ready(pf[i].fd);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,6 +122,13 @@ static int listen_loopback(uint16_t *port, struct sbx_error *err)
 	socklen_t len = sizeof(sa);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	/* The egress process is woken when a connection's first bytes are
+	 * there (the supervisor's header, a proxy request), not at the
+	 * handshake and again for them: one hand-over less per connection.
+	 * Both kinds of client speak first. */
+	int defer = 1;
+	if (s >= 0)
+		setsockopt(s, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 512) ||
 	    getsockname(s, (struct sockaddr *)&sa, &len)) {
 		int x = errno;

@@ -233,6 +233,8 @@ int ln_cow_diff_main(int argc, char **argv);
 int ln_cow_apply_main(int argc, char **argv);
 /* SBX_PREPARE_LISTENER when the policy asks for reports, else 0. */
 unsigned ln_notify_prepare_flags(const struct sbx_policy *p);
+/* The listener's wake-ups made synchronous (6.6), where the kernel has it. */
+void ln_notify_sync_wakeup(int lfd);
 /* After sbx_prepare: the handoff socket when reporting (sets notify_*). */
 int ln_notify_setup(struct ln_ctx *c, const struct sbx_prepared *pp, struct sbx_error *err);
 /* Fork the supervisor (detach: twice, when the caller becomes the program,

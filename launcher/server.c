@@ -20,9 +20,10 @@
  * is never reused; it is only taken for a request with the same policy
  * text, working directory (same inode), $HOME, $TMPDIR, $PATH and verbosity, and
  * only when it is younger than SLOT_MAX_AGE_MS, so that it cannot show an
- * old view of a host that changed. Policies with time limits, reports or
- * copy-on-write, and policy texts that read files (a path, `extends` of a
- * file, `import`), are never prepared ahead: they take the cold path.
+ * old view of a host that changed. Policies with time limits, reports,
+ * net.unixPaths or copy-on-write, and policy texts that read files (a path,
+ * `extends` of a file, `import`), are never prepared ahead: they take the
+ * cold path. net.hosts is (listener_warmable).
  */
 #include "channel.h"
 #include "policy.h"
@@ -247,6 +248,23 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/*
+ * A filter with a listener (its supervisor answers calls) is prepared ahead
+ * only for net.hosts alone: the socket supervisor and the egress process
+ * (its own, forked by the prepared sandbox for this policy; nothing is
+ * shared with another sandbox) need nothing of the request's. Not with
+ * `report`, whose lines go on the request's channel from processes made
+ * before it; not with net.unixPaths, whose listed sockets are opened (and
+ * their inodes fixed) when the sandbox is built, which must not be up to
+ * SLOT_MAX_AGE_MS before the request.
+ */
+static bool listener_warmable(const struct sbx_policy *p)
+{
+	if (!ln_notify_prepare_flags(p))
+		return true;
+	return p->net.hosts.set && !ln_notify_reports(p) && !p->net.unix_paths.set;
+}
+
 /* The entry for this request: found, made (evicting the least recently
  * used), or -1 when the policy is not cacheable. */
 static int entry_for(struct srv *s, const struct ln_request *r, const struct stat *cwd_st)
@@ -310,7 +328,7 @@ static int entry_for(struct srv *s, const struct ln_request *r, const struct sta
 	environ = saved;
 	/* Limits are prepared ahead too (their cgroups made with the
 	 * sandbox), but not the time limits, whose clocks would run ahead. */
-	en->warmable = en->p && !ln_notify_prepare_flags(en->p) &&
+	en->warmable = en->p && listener_warmable(en->p) &&
 		       !(en->plan->limits_asked &&
 			 (en->plan->limits.has_wall || en->plan->limits.has_cputime));
 	return pick;

@@ -43,6 +43,8 @@
  * for a TCP handshake or a full backlog, a send for buffer space) is done by
  * a worker thread, so that one slow call does not hold every other thread's;
  * a worker whose caller stops waiting (a signal, or it died) is interrupted.
+ * A connect through the egress process (net.hosts) needs no thread: its
+ * steps never block, and the main loop polls its socket between them.
  *
  * With `report: true` this process is the report supervisor too (one filter,
  * one listener): denials are answered by notify.c's code.
@@ -619,30 +621,26 @@ static bool fd_cloexec(pid_t tid, int fd)
 
 /*
  * net.hosts: a TCP connect to an outside address. The egress process
- * connects it (egress_tcp.c); its socket, with the program's file flags and
- * usual options, then takes the program's fd number (ADDFD + SETFD, which
- * closes the program's unconnected socket in the same step).
+ * connected it (egress_tcp.c, driven by the main loop: egress_step); its
+ * socket `ns`, with the program's file flags and usual options, now takes the
+ * program's fd number (ADDFD + SETFD, which closes the program's unconnected
+ * socket in the same step). Consumes ns; 0 or -errno.
  */
-static long long egress_connect(struct call *k, struct pending *p)
+static long long egress_install(struct call *k, int ns)
 {
-	int fam = 0, ns = -1, e, v = 0;
-	socklen_t ol = sizeof(fam);
+	int e, v = 0;
+	socklen_t ol = sizeof(v);
 	int fd = (int)k->req->data.args[0];
 
-	if (getsockopt(k->sock, SOL_SOCKET, SO_DOMAIN, &fam, &ol))
-		return -errno;
-	e = ln_egress_tcp(k->egress_port, fam, &p->addr, &ns);
-	if (e)
-		return -e;
-	ol = sizeof(v);
 	if (!getsockopt(k->sock, IPPROTO_TCP, TCP_NODELAY, &v, &ol) && v)
 		setsockopt(ns, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
 	ol = sizeof(v);
 	if (!getsockopt(k->sock, SOL_SOCKET, SO_KEEPALIVE, &v, &ol) && v)
 		setsockopt(ns, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v));
-	int fl = fcntl(k->sock, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		fcntl(ns, F_SETFL, fcntl(ns, F_GETFL) | O_NONBLOCK);
+	/* ours was made non-blocking; the program's decides */
+	int fl = fcntl(k->sock, F_GETFL), nfl = fcntl(ns, F_GETFL);
+	if (fl >= 0 && nfl >= 0)
+		fcntl(ns, F_SETFL, (nfl & ~O_NONBLOCK) | (fl & O_NONBLOCK));
 	struct seccomp_notif_addfd add = {
 		.id = k->req->id, .flags = SECCOMP_ADDFD_FLAG_SETFD, .srcfd = (__u32)ns,
 		.newfd = (__u32)fd, .newfd_flags = fd_cloexec(k->tid, fd) ? O_CLOEXEC : 0,
@@ -665,9 +663,9 @@ static long long perform(struct call *k, struct pending *p, bool wait, size_t *p
 
 	switch (p->kind) {
 	case CALL_CONNECT:
-		/* net.hosts: waits for the network, so always a worker's. */
+		/* net.hosts: the main loop's (egress_begin) */
 		if (p->egress)
-			return wait ? egress_connect(k, p) : -EAGAIN;
+			return -ENOSYS;
 		/* connect() has no per-call "don't wait": a blocking socket
 		 * goes to a worker from the start. */
 		if (try_only)
@@ -727,7 +725,10 @@ static long long perform(struct call *k, struct pending *p, bool wait, size_t *p
 	return -ENOSYS;
 }
 
-/* A call that blocks, done by a thread of its own; it owns its copies. */
+/* A call that blocks, done by a thread of its own; it owns its copies. Or
+ * (net.hosts) a connect through the egress process, waited for by the main
+ * loop on `esock` without a thread. */
+enum { JOB_THREAD, JOB_EGRESS_CONNECTING, JOB_EGRESS_ASKED };
 struct job {
 	struct seccomp_notif req;
 	struct call k;
@@ -735,6 +736,8 @@ struct job {
 	size_t progress;
 	pthread_t thread;
 	atomic_int done;
+	int state;
+	int esock;
 };
 
 /* SIGUSR1 interrupts a worker's blocking call (no SA_RESTART). */
@@ -760,6 +763,8 @@ static void *job_run(void *arg)
 
 static void job_free(struct job *j)
 {
+	if (j->state != JOB_THREAD && j->esock >= 0)
+		close(j->esock);
 	pending_free(&j->p);
 	if (j->k.sock >= 0)
 		close(j->k.sock);
@@ -775,13 +780,20 @@ static void reap_workers(struct usup_state *st)
 {
 	for (int i = 0; i < st->workers;) {
 		struct job *j = st->jobs[i];
-		if (atomic_load(&j->done)) {
+		if (j->state != JOB_THREAD && !valid(st->lfd, j->req.id)) {
+			/* the caller stopped waiting: the egress process sees the
+			 * connection close and drops its upstream one */
+			job_free(j);
+			st->jobs[i] = st->jobs[--st->workers];
+			continue;
+		}
+		if (j->state == JOB_THREAD && atomic_load(&j->done)) {
 			pthread_join(j->thread, NULL);
 			job_free(j);
 			st->jobs[i] = st->jobs[--st->workers];
 			continue;
 		}
-		if (!valid(st->lfd, j->req.id))
+		if (j->state == JOB_THREAD && !valid(st->lfd, j->req.id))
 			pthread_kill(j->thread, SIGUSR1);
 		i++;
 	}
@@ -870,6 +882,74 @@ static int load_call(struct usup_state *st, struct call *k, enum call_kind kind,
 	return ENOSYS;
 }
 
+/*
+ * net.hosts: a connect through the egress process, started without
+ * blocking and left to the main loop (egress_step) as a job without a
+ * thread: a thread made per connect cost a scheduling round on a connect's
+ * path. On success the job owns the socket, the pidfd and the copies.
+ */
+static int egress_begin(struct usup_state *st, struct call *k, struct pending *p,
+			const struct seccomp_notif *req)
+{
+	int fam = 0, s = -1, e;
+	socklen_t ol = sizeof(fam);
+
+	reap_workers(st);
+	if (st->workers >= USUP_MAX_WORKERS)
+		return EAGAIN;
+	if (getsockopt(k->sock, SOL_SOCKET, SO_DOMAIN, &fam, &ol))
+		return errno;
+	e = ln_egress_tcp_open(k->egress_port, fam, &p->addr, &s);
+	if (e && e != EINPROGRESS)
+		return e;
+	if (e) {
+		/* On loopback the handshake is usually done by now: the
+		 * header goes at once (the egress process wakes for it). */
+		struct pollfd w = { .fd = s, .events = POLLOUT };
+		if (poll(&w, 1, 0) == 1)
+			e = 0;
+	}
+	if (!e && (e = ln_egress_tcp_ask(s, &p->addr))) {
+		close(s);
+		return e;
+	}
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		close(s);
+		return ENOMEM;
+	}
+	j->req = *req;
+	j->k = *k;
+	j->k.req = &j->req;
+	j->p = *p;
+	j->esock = s;
+	j->state = e == EINPROGRESS ? JOB_EGRESS_CONNECTING : JOB_EGRESS_ASKED;
+	st->jobs[st->workers++] = j;
+	return 0;
+}
+
+/* The main loop: a job of egress_begin's socket is ready. false: answered
+ * (the job is to be freed). */
+static bool egress_step(struct usup_state *st, struct job *j)
+{
+	int e;
+
+	if (j->state == JOB_EGRESS_CONNECTING) {
+		if (!(e = ln_egress_tcp_ask(j->esock, &j->p.addr))) {
+			j->state = JOB_EGRESS_ASKED;
+			return true;
+		}
+	} else if ((e = ln_egress_tcp_verdict(j->esock)) == EAGAIN) {
+		return true;
+	} else if (!e) {
+		long long r = egress_install(&j->k, j->esock);
+		j->esock = -1;
+		e = r < 0 ? (int)-r : 0;
+	}
+	reply(st->lfd, j->req.id, 0, e);
+	return false;
+}
+
 static void handle(struct usup_state *st, int lfd, const struct seccomp_notif *req,
 		   enum call_kind kind)
 {
@@ -910,8 +990,13 @@ static void handle(struct usup_state *st, int lfd, const struct seccomp_notif *r
 		e = EPERM;
 		goto answer;
 	}
+	if (p.egress) {
+		if (!(e = egress_begin(st, &k, &p, req)))
+			return;   /* the job owns the socket, the pidfd, the copies */
+		goto answer;
+	}
 	r = perform(&k, &p, false, &progress);
-	if (r == -EAGAIN && (k.blocking || p.egress)) {
+	if (r == -EAGAIN && k.blocking) {
 		reap_workers(st);
 		if (st->workers >= USUP_MAX_WORKERS) {
 			e = EAGAIN;
@@ -1020,15 +1105,38 @@ static __attribute__((noreturn)) void supervise(struct usup_state *st, struct ln
 	(void)!write(u->ack_wr, &ack, 1);
 	close(u->ack_wr);
 	st->lfd = lfd;
+	if (lfd >= 0)
+		ln_notify_sync_wakeup(lfd);     /* notify.c */
 	struct sigaction sa = { .sa_handler = on_kick };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	for (;;) {
-		struct pollfd pfd[3] = { { .fd = lfd, .events = POLLIN },
-					 { .fd = exec_seen ? -1 : u->num_rd, .events = POLLIN },
-					 { .fd = sigfd, .events = POLLIN } };
-		if (poll(pfd, 3, st->workers ? 200 : -1) < 0 && errno != EINTR)
+		struct pollfd pfd[3 + USUP_MAX_WORKERS] = { { .fd = lfd, .events = POLLIN },
+			{ .fd = exec_seen ? -1 : u->num_rd, .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN } };
+		struct job *waiting[USUP_MAX_WORKERS];
+		int nw = 0;
+		for (int i = 0; i < st->workers; i++) {
+			struct job *j = st->jobs[i];
+			if (j->state == JOB_THREAD)
+				continue;
+			pfd[3 + nw] = (struct pollfd){ .fd = j->esock,
+				.events = j->state == JOB_EGRESS_CONNECTING ? POLLOUT : POLLIN };
+			waiting[nw++] = j;
+		}
+		if (poll(pfd, (nfds_t)(3 + nw), st->workers ? 200 : -1) < 0 && errno != EINTR)
 			break;
+		/* net.hosts connects (egress_begin) that moved on */
+		for (int i = 0; i < nw; i++) {
+			if (!pfd[3 + i].revents || egress_step(st, waiting[i]))
+				continue;
+			for (int x = 0; x < st->workers; x++)
+				if (st->jobs[x] == waiting[i]) {
+					st->jobs[x] = st->jobs[--st->workers];
+					break;
+				}
+			job_free(waiting[i]);
+		}
 		reap_workers(st);
 		if (pfd[2].revents & POLLIN) {
 			struct signalfd_siginfo si;

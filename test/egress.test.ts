@@ -38,6 +38,7 @@ function setupWork(): string {
     '127.0.0.1 localhost\n10.77.0.2 allowed.test www.allowed.test a.wild.test\n10.77.0.3 denied.test wild.test\n',
   );
   fs.copyFileSync(path.join(fixtures, 'client.py'), path.join(work, 'client.py'));
+  fs.copyFileSync(path.join(fixtures, 'server-isolation.js'), path.join(work, 'server-isolation.js'));
   spawnSync('chmod', ['-R', 'a+rX', work]);
   return work;
 }
@@ -47,11 +48,13 @@ function inWorld(inner: string, unpriv: boolean): { stdout: string; stderr: stri
   const w = setupWork();
   const dir = fs.mkdtempSync(path.join(w, unpriv ? 'u-' : 'r-'));
   fs.copyFileSync(path.join(w, 'client.py'), path.join(dir, 'client.py'));
+  fs.copyFileSync(path.join(w, 'server-isolation.js'), path.join(dir, 'server-isolation.js'));
   if (unpriv) spawnSync('chown', ['-R', `${UNPRIV_UID}:${UNPRIV_UID}`, dir]);
   const node = unpriv ? unprivNode() : process.execPath;
   const cli = unpriv ? path.join(unprivPackage(), 'dist', 'cli.js') : cliPath;
   const script = path.join(dir, 'case.sh');
-  fs.writeFileSync(script, `cd ${dir}\nSBX="${node} ${cli}"\n${inner}\n`);
+  const pkg = unpriv ? unprivPackage() : repoRoot;
+  fs.writeFileSync(script, `cd ${dir}\nSBX="${node} ${cli}"\nNODE="${node}"\nPKG="${pkg}"\n${inner}\n`);
   fs.chmodSync(script, 0o755);
   const cmd = unpriv ? ['setpriv', `--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', '/bin/sh', script] : ['/bin/sh', script];
   const r = spawnSync(path.join(fixtures, 'world.sh'), [path.join(w, 'cert.pem'), path.join(w, 'key.pem'), '--', ...cmd], {
@@ -88,6 +91,8 @@ c proxy-sni-mismatch curl -sSk --connect-to denied.test:443:allowed.test:443 htt
 c proxy-sni-match curl -sSk --connect-to www.allowed.test:443:allowed.test:443 https://allowed.test/
 c tcp-name /usr/bin/python3 client.py tcp allowed.test 2222
 c tcp-ip /usr/bin/python3 client.py tcp 10.77.0.2 2222
+c tcp-block /usr/bin/python3 client.py tcpblock allowed.test 2222
+c tcp-refused /usr/bin/python3 client.py tcpblock allowed.test 2223
 c tcp-denied-name /usr/bin/python3 client.py tcp denied.test 2222
 c tcp-denied-ip /usr/bin/python3 client.py tcp 10.77.0.3 80
 c tcp-denied-port /usr/bin/python3 client.py tcp allowed.test 81
@@ -112,7 +117,7 @@ c udp-dns-out /usr/bin/python3 client.py udp 10.77.0.3 53
 `;
 
 function runCases(unpriv: boolean) {
-  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 --allow-host dns-allowed.test --allow-host dns-allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
+  const inner = `cat > cases.sh <<'EOF'\n${CASES}\nEOF\n$SBX run --report --allow-host allowed.test --allow-host allowed.test:2222 --allow-host allowed.test:2223 --allow-host dns-allowed.test --allow-host dns-allowed.test:2222 -- /bin/sh cases.sh\necho "[exit] $?"`;
   const r = inWorld(inner, unpriv);
   return { ...r, l: lines(r.stdout) };
 }
@@ -134,6 +139,10 @@ function checkCases(r: ReturnType<typeof runCases>) {
   // programs that ignore the proxy: plain TCP to allowed host:port, by name and by address
   expect(l.get('tcp-name'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
   expect(l.get('tcp-ip'), ctx).toBe('OK banner 10.77.0.2 | echo hi');
+  // a blocking socket stays blocking once connected through the egress process; an allowed
+  // port where nothing listens says so (the egress process's errno), as a direct connect would
+  expect(l.get('tcp-block'), ctx).toBe('OK blocking banner 10.77.0.2 | echo hi');
+  expect(l.get('tcp-refused'), ctx).toBe('ERR ECONNREFUSED');
   expect(l.get('tcp-denied-name'), ctx).toBe('ERR EACCES');
   expect(l.get('tcp-denied-ip'), ctx).toBe('ERR EACCES');
   expect(l.get('tcp-denied-port'), ctx).toBe('ERR EACCES');
@@ -186,6 +195,40 @@ describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
 
   test('as root: proxy, transparent TCP, server names, UDP, loopback, reports', () => checkCases(runCases(false)), T);
   test('as uid 65534: the same', () => checkCases(runCases(true)), T);
+
+  // The spawn server prepares sandboxes of a net.hosts policy ahead (launcher/server.c), each
+  // with an egress process of its own. The attack: a sandbox served from the same server as
+  // one of another policy reaches the other's hosts (by its proxy, by the address the other
+  // resolved, by its resolver). Two policies alternate; every sandbox but the first of each
+  // is one prepared ahead (warm=true), and each reaches its own hosts only.
+  const isolation = (unpriv: boolean) => {
+    const rounds = 3;
+    const r = inWorld(`"$NODE" server-isolation.js "$PKG" ${rounds}`, unpriv);
+    const ctx = `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+    const runs = [...r.stdout.matchAll(/^\[(one|two)-(\d+)\] warm=(true|false) code=(\d+);(.*)$/gm)];
+    expect(runs.length, ctx).toBe(rounds * 2);
+    // a prepared sandbox is dropped after 10 s: on a loaded machine one of the other policy's
+    // runs may take that long, so each policy needs one warm run, not every one
+    for (const policy of ['one', 'two']) expect(runs.some((m) => m[1] === policy && m[3] === 'true'), `${policy} never warm: ${ctx}`).toBe(true);
+    for (const [, policy, round, , code, rest] of runs) {
+      const got = Object.fromEntries(rest.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      const own = policy === 'one' ? { ip: '10.77.0.2', name: 'allowed.test', dns: 'dns-allowed.test' } : { ip: '10.77.0.3', name: 'denied.test', dns: 'dns-denied.test' };
+      const other = policy === 'one' ? { ip: '10.77.0.3', name: 'denied.test', dns: 'dns-denied.test', key: 'two' } : { ip: '10.77.0.2', name: 'allowed.test', dns: 'dns-allowed.test', key: 'one' };
+      const ownKey = policy;
+      const c = `${policy}-${round}: ${ctx}`;
+      expect(code, c).toBe('0');
+      expect(got[`proxy-${ownKey}`], c).toBe(`http ${own.ip} host=${own.name}`);
+      expect(got[`direct-${ownKey}`], c).toBe(`http ${own.ip} host=${own.ip}`);
+      expect(got[`dns-${ownKey}`], c).toBe(`OK ${own.ip}`);
+      expect(got[`tcp-${ownKey}`], c).toBe(`OK banner ${own.ip} | echo hi`);
+      expect(got[`proxy-${other.key}`], c).toBe(`sbx: ${other.name} port 80 is not allowed (net.hosts): --allow-host ${other.name}:80`);
+      expect(got[`direct-${other.key}`], c).toMatch(/curl: \(7\)/);
+      expect(got[`dns-${other.key}`], c).toBe('ERR EAI_NONAME');
+      expect(got[`tcp-${other.key}`], c).toBe('ERR EACCES');
+    }
+  };
+  test('spawn server: sandboxes prepared ahead for two policies each reach their own hosts only (root)', () => isolation(false), T);
+  test('spawn server: the same as uid 65534', () => isolation(true), T);
 
   test(
     'a wildcard allows the names beneath it, not the domain itself',
