@@ -142,8 +142,8 @@ function grantsFor(v: Violation, o: { learnHosts: boolean }): Array<{ key: strin
         return [{ key: 'fs.read', value: v.path }, { key: 'fs.exec', value: v.path }];
       case 'write':
         return [{ key: 'fs.write', value: v.path }];
-      default: // create, remove: in the directory that holds the name (the command made or removed entries in it)
-        return [{ key: 'fs.write', value: target }];
+      default: // create, remove: the directory that holds the name, as --rw grants it (the command reads back what it made)
+        return [{ key: 'fs.read', value: target }, { key: 'fs.write', value: target }];
     }
   }
   if (v.kind === 'net') {
@@ -227,7 +227,7 @@ export async function learn(cmd: string, args: string[], opts: LearnOptions = {}
   // A preset or a file is extended (by absolute path: the learned file may be written elsewhere);
   // inline JSON, or the flags' layer, is the learned policy's own first layer.
   const start: Policy = baseText.startsWith('{') ? (JSON.parse(baseText) as Policy) : { extends: baseText };
-  const first: Policy = { version: 1, description: `learned by sbx learn: ${[cmd, ...args].join(' ').slice(0, 200)}`, ...start } as Policy;
+  const first: Policy = { version: 1, description: `learned by sbx learn from ${path.basename(cmd)}`, ...start } as Policy;
   // Hosts are seen by the egress path, which runs only with net.hosts set (even []); its inet sockets need
   // net.inet while the list is empty. Both go again if nothing is learned into them.
   const hostsAdded = learnHosts && !(first.net as { hosts?: unknown } | undefined)?.hosts;

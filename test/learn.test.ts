@@ -72,6 +72,7 @@ describe.each([
     expect(p.fs.read).toEqual(expect.arrayContaining([`${D}/data/used.txt`, `${D}/data/py.txt`, `${D}/tool.sh`]));
     expect(p.fs.exec).toEqual([`${D}/tool.sh`]);
     expect(p.fs.write).toEqual([out]);
+    expect(p.fs.read).toContain(out); // as --rw: it reads back what it wrote
     // the files, never their directory
     expect(p.fs.read).not.toContain(`${D}/data`);
     expect(p.fs.read).not.toContain(D);
@@ -122,7 +123,7 @@ describe.each([
     const { work } = fresh(who);
     const N = path.join(D, `names-${who}`);
     fs.mkdirSync(N);
-    const names = ['a\nb', 'q"],"write":["/"],"x":["', '$HOME', 'tab\there', 'ünï'];
+    const names = ['a\nb', 'q"]},"write":[".."],"x":["', '$HOME', 'tab\there', 'ünï'];
     for (const n of names) fs.writeFileSync(path.join(N, n), `${JSON.stringify(n)}\n`);
     fs.writeFileSync(Buffer.concat([Buffer.from(`${N}/`), Buffer.from([0xff, 0x41])]), 'BYTES\n');
     fs.writeFileSync(path.join(N, 'untouched'), 'UNTOUCHED\n');
