@@ -17,7 +17,7 @@ import { native } from './native';
 import type { Policy } from './policy';
 import { type PolicyShortcuts, shortcutPolicy } from './policy-shortcuts';
 import { spawn } from './spawn';
-import type { Violation } from './spawn-result';
+import type { UnshownViolations, Violation } from './spawn-result';
 
 export interface LearnOptions {
   /** The base policy (preset name, file path or inline JSON; default `default`): the learned one extends it. */
@@ -63,8 +63,12 @@ export interface LearnResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   rounds: number;
-  /** False when the last round still met a denial it had not seen (the rounds ran out). */
+  /** False when the last round still met a denial it had not seen (the rounds ran out), or denials went unshown. */
   converged: boolean;
+  /** Denials of the last round the report only counted (at most 100 lines a call a run): not learned. */
+  unshown: number;
+  /** The rounds ran out while each still met new denials: more `rounds` may learn more. */
+  roundsOut: boolean;
   /** Set when the sandbox could not be set up (nothing learned; exit 125). */
   error?: { code?: string; message: string };
 }
@@ -87,6 +91,19 @@ const KEPT_DENIED = new Set([
 
 const packageRoot = path.resolve(__dirname, '..');
 
+/**
+ * The host's system directories: never made writable by learning. A round runs with the grants of the
+ * rounds before it, on the host's real files, as the caller (root writes /etc as root): a command that
+ * creates /etc/x in round 1 would otherwise write /etc in round 2, and in every run of its policy.
+ */
+const SYSTEM_DIRS = [
+  '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/opt', '/proc', '/run', '/sbin', '/sys',
+  '/usr', '/var/cache', '/var/lib', '/var/log', '/var/mail', '/var/spool', '/home', '/root',
+];
+
+/** The report cuts a path at this many bytes (LN_LINE_FIELD_MAX, launcher/event_lines.h): a longer one arrives cut. */
+const REPORT_PATH_MAX = 640;
+
 function beneath(p: string, dir: string): boolean {
   if (dir === '/') return p.startsWith('/');
   return p === dir || p.startsWith(dir + '/');
@@ -106,8 +123,21 @@ function hidePaths(base: string, cwd: string): string[] {
   return hide.map((h) => (typeof h === 'string' ? h : h.path)).filter((h) => h.startsWith('/'));
 }
 
+/** The credential location (the core's list) `p` is at or beneath, relative to any directory above it. */
+function credentialAnywhere(p: string): string | undefined {
+  for (let dir = path.dirname(p); ; dir = path.dirname(dir)) {
+    const s = native().secretPath(p, dir, false);
+    if (s) return path.join(dir, s);
+    if (dir === '/') return undefined;
+  }
+}
+
 /** Why `p` must not be granted with `key`, or undefined. */
 function refusal(key: string, p: string, ctx: { home: string; hides: string[] }): string | undefined {
+  // A path as long as the report's field may have been cut there: what arrived names another file, or
+  // (cut at a '/') a directory above it, whose whole tree a grant would give.
+  if (Buffer.byteLength(p) >= REPORT_PATH_MAX)
+    return `the report carries at most ${REPORT_PATH_MAX} bytes of a path and this one may be cut there; grant the file by hand if it is meant`;
   const st = lstat(p);
   // The launcher writes a name that is not UTF-8 with U+FFFD in its place (JSON holds text): the path it
   // shows is not the file, and a policy cannot name the file at all.
@@ -121,11 +151,20 @@ function refusal(key: string, p: string, ctx: { home: string; hides: string[] })
       ? `it holds a credential location (${where}) that sbx hides; learn never widens to one`
       : `it is a credential location (${where}) that sbx hides; learn never grants one`;
   }
+  // Learn knows one home, its own: another user's (as root), a home bound elsewhere or a project's own
+  // .npmrc hold the same kind of file under the same names.
+  const elsewhere = credentialAnywhere(p);
+  if (elsewhere) return `it is named as a credential location (${elsewhere}: the names sbx hides under $HOME); learn never grants one`;
   for (const h of ctx.hides) {
     if (beneath(p, h) || (whole && beneath(h, p))) return `the base policy hides ${h} (fs.hide)`;
   }
-  if (key !== 'fs.read' && key !== 'fs.list' && key !== 'fs.exec' && (beneath(p, packageRoot) || beneath(packageRoot, p)))
-    return `sbx's own files (${packageRoot}) stay read-only`;
+  const writes = key !== 'fs.read' && key !== 'fs.list' && key !== 'fs.exec';
+  if (writes && (beneath(p, packageRoot) || beneath(packageRoot, p))) return `sbx's own files (${packageRoot}) stay read-only`;
+  if (writes) {
+    const own = beneath(p, ctx.home) && p !== ctx.home;
+    const sys = SYSTEM_DIRS.find((d) => (beneath(p, d) && !own) || (whole && beneath(d, p)));
+    if (sys || p === '/') return `it is ${sys && beneath(p, sys) ? 'in' : 'above'} the host's system directories (${sys ?? '/'}); learn never makes them writable: give --rw by hand if it is meant`;
+  }
   return undefined;
 }
 
@@ -195,7 +234,7 @@ function runOnce(
   args: string[],
   policy: string,
   o: LearnOptions & { cwd: string },
-): Promise<{ violations: Violation[]; code: number | null; signal: NodeJS.Signals | null; error?: { code?: string; message: string } }> {
+): Promise<{ violations: Violation[]; unshown: UnshownViolations[]; code: number | null; signal: NodeJS.Signals | null; error?: { code?: string; message: string } }> {
   const violations: Violation[] = [];
   const child = spawn(cmd, args, {
     policy,
@@ -208,11 +247,11 @@ function runOnce(
   } as never);
   child.on('violation', (v: Violation) => violations.push(v));
   return new Promise((resolve) => {
-    child.once('error', (e) => resolve({ violations, code: 125, signal: null, error: { message: `cannot start the launcher: ${e.message}` } }));
+    child.once('error', (e) => resolve({ violations, unshown: [], code: 125, signal: null, error: { message: `cannot start the launcher: ${e.message}` } }));
     child.once('close', async (code, signal) => {
       await child.ended;
       const rep = (await child.sandbox) as { error?: { code?: string; message: string } };
-      resolve({ violations, code, signal, error: rep.error });
+      resolve({ violations, unshown: child.violationsUnshown, code, signal, error: rep.error });
     });
   });
 }
@@ -238,6 +277,8 @@ export async function learn(cmd: string, args: string[], opts: LearnOptions = {}
   const seen = new Set<string>();
   let last = { code: null as number | null, signal: null as NodeJS.Signals | null };
   let converged = false;
+  let roundsOut = false;
+  let unshown = 0;
   let n = 0;
   while (n < rounds) {
     n++;
@@ -245,7 +286,7 @@ export async function learn(cmd: string, args: string[], opts: LearnOptions = {}
     const r = await runOnce(cmd, args, policyText, { ...opts, cwd });
     last = { code: r.code, signal: r.signal };
     if (r.error) {
-      return { policy: first, text: '', added, refused: [...refused.values()], code: 125, signal: null, rounds: n, converged: false, error: r.error };
+      return { policy: first, text: '', added, refused: [...refused.values()], code: 125, signal: null, rounds: n, converged: false, unshown, roundsOut, error: r.error };
     }
     let fresh = 0;
     for (const v of r.violations) {
@@ -255,13 +296,16 @@ export async function learn(cmd: string, args: string[], opts: LearnOptions = {}
         if (g) refused.set(why, { what: why, why: g });
         continue;
       }
-      for (const { key, value } of g) {
+      // A create's read and write of the directory are one grant (as --rw): both go, or neither.
+      const no = g.map(({ key, value }) => (typeof value === 'string' && key.startsWith('fs.') ? refusal(key, value, ctx) : undefined));
+      const groupNo = no.find((x) => x);
+      for (const [i, { key, value }] of g.entries()) {
         const id = `${key}\0${String(value)}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        const no = typeof value === 'string' && key.startsWith('fs.') ? refusal(key, value, ctx) : undefined;
-        if (no) {
-          refused.set(`${key}\0${value}`, { what: `${key} ${JSON.stringify(value)} (${why})`, why: no });
+        const why1 = no[i] ?? groupNo;
+        if (why1) {
+          refused.set(id, { what: `${key} ${JSON.stringify(value)} (${why})`, why: why1 });
           continue;
         }
         added.push({ key, value, why });
@@ -269,10 +313,18 @@ export async function learn(cmd: string, args: string[], opts: LearnOptions = {}
         log(`round ${n}: ${key} ${JSON.stringify(value)}: ${why}`);
       }
     }
+    // Denials past the report's 100 lines a call were counted, not shown: not learned. A call whose shown
+    // denials were all noise or kept denied on purpose would learn nothing more from the rest.
+    const inert = (name: string | null) =>
+      name !== null && r.violations.some((v) => v.kind === 'syscall' && v.syscall === name) &&
+      r.violations.every((v) => v.kind !== 'syscall' || v.syscall !== name || v.noise || KEPT_DENIED.has(name));
+    unshown = r.unshown.filter((u) => u.shared || !inert(u.syscall)).reduce((a, u) => a + u.count, 0);
     if (!fresh) {
-      converged = true;
+      // Denials only counted were never seen: another round would see the same ones.
+      converged = unshown === 0;
       break;
     }
+    roundsOut = n === rounds;
   }
   const policy = build(first, added);
   if (hostsAdded) {
@@ -284,5 +336,5 @@ export async function learn(cmd: string, args: string[], opts: LearnOptions = {}
   const text = JSON.stringify(policy, null, 2) + '\n';
   // Loaded back by the core's own parser: a learned key it would refuse never reaches a file.
   resolvePolicy(text, { cwd });
-  return { policy, text, added, refused: [...refused.values()], code: last.code, signal: last.signal, rounds: n, converged };
+  return { policy, text, added, refused: [...refused.values()], code: last.code, signal: last.signal, rounds: n, converged, unshown, roundsOut };
 }

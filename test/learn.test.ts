@@ -9,10 +9,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { repoRoot } from './helpers/paths';
-import { isRoot, runUnpriv, unprivPackage } from './helpers/unpriv';
-
-type Who = 'root' | 'unpriv';
+import { freshDirs, readJson, sbxCli, shq as q, type Who } from './helpers/learn';
+import { isRoot } from './helpers/unpriv';
 
 let D: string; // host files, in the sandbox's read-only view of /var/tmp, outside every default grant
 let H: string; // a home with a credential in it
@@ -32,24 +30,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(D, { recursive: true, force: true }));
 
-/** A fresh working directory and output directory per test (a learn run writes in them). */
-function fresh(who: Who): { work: string; out: string } {
-  const work = fs.mkdtempSync(path.join(D, `work-${who}-`));
-  const out = fs.mkdtempSync(path.join(D, `out-${who}-`));
-  fs.chmodSync(work, 0o777);
-  fs.chmodSync(out, 0o777);
-  return { work, out };
-}
-
-function cli(who: Who, args: string[], opts: { cwd: string; env?: Record<string, string> }) {
-  const pkg = who === 'root' ? repoRoot : unprivPackage();
-  const argv = [path.join(pkg, 'dist', 'cli.js'), ...args];
-  const o = { cwd: opts.cwd, encoding: 'utf8' as const, env: { ...process.env, ...opts.env } };
-  const r = who === 'root' ? spawnSync(process.execPath, argv, o) : runUnpriv(process.execPath, argv, o);
-  return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
-
-const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, any>;
+const fresh = (who: Who) => freshDirs(D, who);
+const cli = sbxCli;
 
 describe.each([
   ['root', true],
@@ -128,7 +110,6 @@ describe.each([
     fs.writeFileSync(Buffer.concat([Buffer.from(`${N}/`), Buffer.from([0xff, 0x41])]), 'BYTES\n');
     fs.writeFileSync(path.join(N, 'untouched'), 'UNTOUCHED\n');
     spawnSync('chmod', ['-R', 'a+rwX', N]);
-    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const script = [...names.map((n) => `cat ${q(path.join(N, n))}`), `cat "$(printf '${N}/\\377A')"`, 'true'].join('; ');
     const pol = path.join(work, 'learned.json');
     const l = cli(who, ['learn', '-o', pol, '--', 'sh', '-c', script], { cwd: work });

@@ -1,4 +1,5 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SbxError } from '../errors';
@@ -58,18 +59,16 @@ export const learnCommand: Command = {
     }
     const pids = values.get('--pids')?.[0];
     if (pids !== undefined && !/^\d+$/.test(pids)) throw new UsageError(`learn: --pids expects a number, not '${pids}'`);
-    const file = out === '-' ? undefined : path.resolve(out);
     const force = switches.has('--force');
-    // Refused before the command runs: a learn run can be long, and its side effects are not undone.
-    if (file && !force) {
-      try {
-        writeFileSync(file, '', { flag: 'wx' });
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EEXIST') throw new UsageError(`learn: ${out} exists; give --force to overwrite it`);
-        process.stderr.write(`sbx: learn: cannot write ${out}: ${err.message}\n`);
-        return 1;
-      }
+    let file: OutputFile | undefined;
+    try {
+      // Refused before the command runs: a learn run can be long, and its side effects are not undone.
+      file = out === '-' ? undefined : outputFile(out, force);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EEXIST') throw new UsageError(`learn: ${out} exists; give --force to overwrite it`);
+      process.stderr.write(`sbx: learn: cannot write ${out}: ${err.message}\n`);
+      return 1;
     }
     const [cmd, ...rest] = positionals;
     const log = (l: string) => process.stderr.write(`sbx learn: ${l}\n`);
@@ -95,7 +94,7 @@ export const learnCommand: Command = {
         verbose: switches.has('--verbose'),
       });
     } catch (e) {
-      if (file && !force) removeEmpty(file);
+      file?.drop();
       if (e instanceof ShortcutError) throw new UsageError(`learn: ${e.message.replace(/^ro\b|^rw\b|^exec\b/, (k) => `--${k}`)}`);
       if (e instanceof SbxError) {
         process.stderr.write(`sbx: learn: ${e.message}${e.pointer ? ` (${e.pointer})` : ''} [${e.code}]\n`);
@@ -104,19 +103,25 @@ export const learnCommand: Command = {
       throw e;
     }
     if (r.error) {
-      if (file && !force) removeEmpty(file);
+      file?.drop();
       process.stderr.write(`sbx: learn: the sandbox could not be set up, nothing learned: ${r.error.message}\n`);
       return 125;
     }
     for (const x of r.refused) log(`not granted: ${x.what}: ${x.why}`);
     const base = typeof r.policy.extends === 'string' ? `extends ${r.policy.extends}` : 'an inline base';
-    log(
-      `${r.added.length} addition${r.added.length === 1 ? '' : 's'} to ${base} in ${r.rounds} round${r.rounds === 1 ? '' : 's'}` +
-        (r.converged ? '' : ` (the last round still met new denials: run again with more --rounds)`),
-    );
+    const short = [
+      r.roundsOut ? 'the last round still met new denials: run again with more --rounds' : '',
+      r.unshown ? `${r.unshown} denial${r.unshown === 1 ? ' was' : 's were'} not shown (the report sends at most 100 lines a call in a run): the policy may be incomplete` : '',
+    ].filter(Boolean);
+    log(`${r.added.length} addition${r.added.length === 1 ? '' : 's'} to ${base} in ${r.rounds} round${r.rounds === 1 ? '' : 's'}${short.length ? ` (${short.join('; ')})` : ''}`);
     if (file) {
-      writeFileSync(file, r.text, { mode: 0o644 });
-      log(`wrote ${out} (check it: sbx explain ${JSON.stringify(file)})`);
+      try {
+        file.write(r.text);
+      } catch (e) {
+        process.stderr.write(`sbx: learn: ${out}: ${(e as Error).message}\n`);
+        return 1;
+      }
+      log(`wrote ${out} (check it: sbx explain ${JSON.stringify(file.path)})`);
     } else {
       process.stdout.write(r.text);
     }
@@ -125,11 +130,56 @@ export const learnCommand: Command = {
   },
 };
 
-/** The empty file made to reserve the name (no --force), taken back when nothing is written. */
-function removeEmpty(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    /* already gone */
-  }
+interface OutputFile {
+  path: string;
+  /** Writes the policy in place of whatever is at the name now (a link there is replaced, never followed). */
+  write(text: string): void;
+  /** Takes back the empty file made to reserve the name (without --force), when nothing is written. */
+  drop(): void;
+}
+
+/**
+ * The -o file, its directory resolved before the command runs. The command may write in that directory
+ * (the working directory is writable in the sandbox), and may leave a link at the name or in place of the
+ * directory: learn writes a new file beside the name (O_EXCL: never through a link) and renames it over
+ * the name, in the directory resolved at the start, and writes nothing if that directory now resolves
+ * elsewhere. No sandbox process is left when it writes (the rounds are over, their pid namespaces gone).
+ */
+function outputFile(out: string, force: boolean): OutputFile {
+  const dir = realpathSync(path.dirname(path.resolve(out)));
+  const name = path.basename(path.resolve(out));
+  const at = path.join(dir, name);
+  if (!force) writeFileSync(at, '', { flag: 'wx' });
+  const unchanged = () => {
+    let now = '';
+    try {
+      now = realpathSync(path.dirname(path.resolve(out)));
+    } catch {
+      /* gone */
+    }
+    if (now !== dir) throw new Error(`its directory changed while the command ran (${dir} now resolves to ${now || 'nothing'}): not written`);
+  };
+  return {
+    path: at,
+    write(text) {
+      unchanged();
+      const tmp = path.join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      writeFileSync(tmp, text, { flag: 'wx', mode: 0o644 });
+      try {
+        renameSync(tmp, at);
+      } catch (e) {
+        unlinkSync(tmp);
+        throw e;
+      }
+    },
+    drop() {
+      if (force) return;
+      try {
+        unchanged();
+        unlinkSync(at);
+      } catch {
+        /* already gone, or no longer ours to remove */
+      }
+    },
+  };
 }
