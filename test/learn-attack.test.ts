@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { repoRoot } from './helpers/paths';
 import { freshDirs, readJson, sbxCli as cli, shq, type Who } from './helpers/learn';
 import { isRoot } from './helpers/unpriv';
 
@@ -39,6 +40,9 @@ beforeAll(() => {
   for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(D, 'many', `f${i}`), `${i}\n`);
   fs.mkdirSync(path.join(D, 'refused', '.ssh'), { recursive: true });
   for (let i = 0; i < 120; i++) fs.writeFileSync(path.join(D, 'refused', '.ssh', `k${i}`), 'K\n');
+  fs.mkdirSync(path.join(D, 'hid'));
+  fs.writeFileSync(path.join(D, 'hid', 'secret.txt'), 'HIDDEN\n');
+  fs.writeFileSync(path.join(D, 'hid', 'plain.txt'), 'PLAIN\n');
   fs.mkdirSync(path.join(D, 'esc'));
   for (let i = 1; i <= 5; i++) fs.writeFileSync(path.join(D, 'esc', `f${i}`), `ESC${i}\n`);
   spawnSync('chmod', ['-R', 'a+rwX', D]);
@@ -143,6 +147,28 @@ describe.each([
     expect(l.stderr).toMatch(/not granted: fs\.write ".*authorized_keys".*credential/);
     expect(l.stderr).toMatch(/not granted: fs\.read ".*\/\.aws\/credentials".*credential/);
     expect(fs.readFileSync(keys, 'utf8')).toBe('KEYS\n');
+  });
+
+  test.skipIf(!can)('fs.hide of the base: a create beside a hidden file is not granted (the directory holds it), a read beside it is', () => {
+    const { work } = fresh();
+    const base = JSON.stringify({ extends: 'default', fs: { hide: [`${D}/hid/secret.txt`] } });
+    const l = cli(who, ['learn', '-o', '-', '--policy', base, '--', 'sh', '-c', `echo x > ${D}/hid/new.txt; cat ${D}/hid/plain.txt; true`], { cwd: work });
+    expect(l.status, l.stderr).toBe(0);
+    expect(JSON.parse(l.stdout).fs).toEqual({ hide: [`${D}/hid/secret.txt`], read: [`${D}/hid/plain.txt`] });
+    expect(l.stderr).toMatch(/not granted: fs\.write ".*\/hid".*hides .*secret\.txt \(fs\.hide\)/);
+    expect(fs.existsSync(path.join(D, 'hid', 'new.txt'))).toBe(false);
+  });
+
+  // uid 65534 runs a copy of the package under /tmp, which the sandbox's private /tmp hides: no denial to learn
+  test.skipIf(!can || who !== 'root')('sbx\'s own files: a write into the package is never granted, the output directory beside it is', () => {
+    const { work, out } = fresh();
+    const probe = path.join(repoRoot, 'dist', `sbx-learn-probe-${process.pid}`);
+    probes.push(probe);
+    const l = cli(who, ['learn', '-o', '-', '--', 'sh', '-c', `echo x > ${probe}; echo y > ${out}/ok.txt; true`], { cwd: work });
+    expect(l.status, l.stderr).toBe(0);
+    expect(JSON.parse(l.stdout).fs).toEqual({ read: [out], write: [out] });
+    expect(l.stderr).toMatch(/not granted: fs\.write ".*\/dist".*sbx's own files/);
+    expect(fs.existsSync(probe)).toBe(false);
   });
 
   test.skipIf(!can)('-o through a link the command planted while it ran (replacing the reserved file): the link is replaced, its target untouched', () => {
