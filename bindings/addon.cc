@@ -16,6 +16,7 @@ extern "C" {
 #include "sbx_compile.h"
 #include "sbx_policy.h"
 #include "sbx_self.h"
+#include "sbx_spawn.h"
 }
 
 namespace {
@@ -256,6 +257,16 @@ Napi::Value Presets(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// sbx learn: whether a path is (or, whole, holds) a credential the spawn
+// door hides; the list lives in src-native/doors/spawn_home.c.
+Napi::Value SecretPath(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string home = info[1].As<Napi::String>().Utf8Value();
+  const char *s = sbx_spawn_secret(path.c_str(), home.c_str(), info[2].ToBoolean().Value());
+  return s ? Napi::Value(Napi::String::New(env, s)) : env.Null();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("probeJson", Napi::Function::New(env, ProbeJson));
@@ -263,6 +274,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explain", Napi::Function::New(env, Explain));
   exports.Set("policyJson", Napi::Function::New(env, PolicyJson));
   exports.Set("presets", Napi::Function::New(env, Presets));
+  exports.Set("secretPath", Napi::Function::New(env, SecretPath));
   exports.Set("lockdown", Napi::Function::New(env, Lockdown));
   exports.Set("prepareSelf", Napi::Function::New(env, PrepareSelf));
   exports.Set("reportPrepared", Napi::Function::New(env, ReportPrepared));

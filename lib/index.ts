@@ -18,6 +18,7 @@ import {
   type SetupError,
   type SkippedLayer,
 } from './spawn';
+import { learn, type LearnedGrant, type LearnOptions, type LearnRefusal, type LearnResult } from './learn';
 import { exec, execFile, type ExecCallback, type SandboxExecFileOptions, type SandboxExecOptions, type SbxExecError } from './exec';
 import {
   describeCall,
@@ -44,7 +45,8 @@ import {
 } from './self';
 
 export { CORE_ERROR_CODES, SbxError, isSbxErrorCode, compile, explain, formatProbe, lockdown, prepareLockdown, presets, probe, resolvePolicy, run, spawn };
-export { exec, execFile, describeCall, formatViolation };
+export { exec, execFile, describeCall, formatViolation, learn };
+export type { LearnedGrant, LearnOptions, LearnRefusal, LearnResult };
 export type { CoreErrorCode, PackageErrorCode, SbxErrorCode };
 export type {
   CowChange,
@@ -122,6 +124,7 @@ const sbx = {
   run,
   exec,
   execFile,
+  learn,
   sandbox,
 };
 export default sbx;

@@ -16,6 +16,8 @@ export interface NativeAddon {
   explain(source: string, opts: object): string;
   policyJson(source: string, opts: object): string;
   presets(): string[];
+  /** A credential location the spawn door hides that `path` is in (or, whole, holds); null when none. */
+  secretPath(path: string, home: string, whole: boolean): string | null;
   lockdown(source: string, opts: object): string;
   prepareSelf(source: string, opts: object): unknown;
   reportPrepared(handle: unknown): string;

@@ -34,7 +34,7 @@ describe('sbx CLI', () => {
     const r = sbx(['--help']);
     expect(r.status).toBe(0);
     const cmds = [...r.stdout.matchAll(/^ {2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]);
-    expect(cmds.sort()).toEqual(['compile', 'explain', 'preload-path', 'probe', 'run']);
+    expect(cmds.sort()).toEqual(['compile', 'explain', 'learn', 'preload-path', 'probe', 'run']);
   });
 
   test('--version prints the package version', () => {

@@ -121,6 +121,40 @@ static bool in_credentials(const char *rel)
 	return false;
 }
 
+static const char *secret_under(const char *path, const char *home, bool whole)
+{
+	const char *rel = beneath(path, home) ? below(path, home) : NULL;
+	size_t n = sizeof(credentials) / sizeof(credentials[0]);
+
+	if (rel && in_credentials(rel)) {
+		for (size_t i = 0; i < n; i++)
+			if (beneath(rel, credentials[i]))
+				return credentials[i];
+	}
+	if (!whole)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char c[PATH_MAX];
+
+		if (snprintf(c, sizeof(c), "%s/%s", home, credentials[i]) < (int)sizeof(c) && beneath(c, path))
+			return credentials[i];
+	}
+	return NULL;
+}
+
+const char *sbx_spawn_secret(const char *path, const char *home, bool whole)
+{
+	char real[PATH_MAX];
+	const char *s;
+
+	if (!path || path[0] != '/' || !home || home[0] != '/')
+		return NULL;
+	s = secret_under(path, home, whole);
+	if (!s && realpath(home, real) && strcmp(real, home))
+		s = secret_under(path, real, whole);
+	return s;
+}
+
 static int add_bind(struct sbx_home_out *o, struct sbx_arena *a, const char *path, bool writable)
 {
 	/* Beneath a bind made already (a toolchain bound whole, then its

@@ -171,6 +171,14 @@ SBX_API void sbx_spawn_plan_free(struct sbx_spawn_plan *plan);
 /* "bind", "tmpfs", ... */
 SBX_API const char *sbx_spawn_mount_type_name(int type);
 
+/* The credential location under `home` (".ssh", ".aws", ...: the list the
+ * private home hides) that `path` (absolute) is, or lies beneath; with
+ * `whole` (a grant that reaches everything beneath `path`: a directory),
+ * also one that lies beneath `path` ($HOME, ~/.config, /). NULL when none.
+ * `home` is compared as given and resolved. For `sbx learn`, which must
+ * never grant a credential, directly or by widening. */
+SBX_API const char *sbx_spawn_secret(const char *path, const char *home, bool whole);
+
 #ifdef __cplusplus
 }
 #endif

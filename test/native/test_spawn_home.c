@@ -264,6 +264,34 @@ TEST(keys_parse_merge_and_refuse_bad_values)
 	}
 }
 
+/* sbx learn's question: is this path a credential, or (whole) does it hold one? */
+TEST(secret_paths_for_learn)
+{
+	CHECK_STR(sbx_spawn_secret("/h/.ssh", "/h", false), ".ssh");
+	CHECK_STR(sbx_spawn_secret("/h/.ssh/id_rsa", "/h", false), ".ssh");
+	CHECK_STR(sbx_spawn_secret("/h/.config/gh/hosts.yml", "/h", false), ".config/gh");
+	CHECK(sbx_spawn_secret("/h/notes.txt", "/h", false) == NULL);
+	CHECK(sbx_spawn_secret("/h/.sshx", "/h", false) == NULL);   /* a name that only starts alike */
+	CHECK(sbx_spawn_secret("/h/.config", "/h", false) == NULL);  /* names only */
+	CHECK(sbx_spawn_secret("/h/.config", "/h", true) != NULL);   /* holds gh, gcloud... */
+	CHECK(sbx_spawn_secret("/h", "/h", true) != NULL);
+	CHECK(sbx_spawn_secret("/", "/h", true) != NULL);
+	CHECK(sbx_spawn_secret("/h/src", "/h", true) == NULL);
+	CHECK(sbx_spawn_secret("/srv/.ssh", "/h", true) == NULL);    /* not under $HOME */
+	CHECK(sbx_spawn_secret("relative", "/h", true) == NULL);
+	CHECK(sbx_spawn_secret("/h/.ssh", NULL, false) == NULL);
+	/* $HOME through a link: compared resolved too */
+	mk("real/.aws/credentials", false);
+	{
+		char link[PATH_MAX];
+		snprintf(link, sizeof(link), "%s/linkhome", base);
+		(void)!symlink(at("real"), link);
+		char cred[PATH_MAX];
+		snprintf(cred, sizeof(cred), "%s/.aws/credentials", at("real"));
+		CHECK_STR(sbx_spawn_secret(cred, link, false), ".aws");
+	}
+}
+
 int main(void)
 {
 	char cmd[128];
