@@ -74,7 +74,7 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 		      struct sbx_error *err)
 {
 	char ptr[64];
-	int r, ns_compat, top = sbx_policy_section_compat(p, SBX_UNSET);
+	int r, ns_compat, top = p->resolved.top;
 
 	if (pp->door == SBX_DOOR_SPAWN) {
 		if (p->namespaces.present || p->root_kind != SBX_UNSET ||
@@ -87,7 +87,7 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 		return 0;
 	}
 
-	ns_compat = sbx_policy_section_compat(p, p->namespaces.compat);
+	ns_compat = p->resolved.namespaces;
 	for (int i = 0; i < SBX_NS_COUNT; i++) {
 		if (p->namespaces.ns[i] != 1)
 			continue;
@@ -118,7 +118,7 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 			if (!set[k])
 				continue;
 			any = true;
-			enforce |= sbx_policy_section_compat(p, l->kcompat[k]) != SBX_COMPAT_BEST_EFFORT;
+			enforce |= p->resolved.limit[k] != SBX_COMPAT_BEST_EFFORT;
 			own_best_effort &= l->kcompat[k] == SBX_COMPAT_BEST_EFFORT;
 		}
 		if (any && (r = refuse_unless(pp, enforce ? SBX_COMPAT_ENFORCE : SBX_COMPAT_BEST_EFFORT,
@@ -194,7 +194,7 @@ static void plan_caps(struct sbx_prepared *pp, const struct sbx_policy *p)
 	c->keep = p->caps_keep;
 	/* Kept capabilities must survive the launcher's execve. */
 	c->keep_across_exec = pp->door == SBX_DOOR_SPAWN;
-	c->compat = sbx_policy_section_compat(p, SBX_UNSET);
+	c->compat = p->resolved.top;
 	c->pointer = "/capabilities";
 }
 

@@ -108,8 +108,7 @@ static int first_abi_fs(uint64_t bit)
 static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 		  struct sbx_landlock_plan *pl, struct sbx_error *err)
 {
-	bool best = sbx_policy_section_compat(p, p->fs.compat) ==
-		    SBX_COMPAT_BEST_EFFORT;
+	bool best = p->resolved.fs == SBX_COMPAT_BEST_EFFORT;
 	uint64_t known = abi_fs(abi), noted = 0;
 	size_t total = 0;
 
@@ -186,8 +185,7 @@ static int add_net(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 		   struct sbx_landlock_plan *pl, struct sbx_error *err)
 {
 	const struct sbx_policy_net *n = &p->net;
-	bool best = sbx_policy_section_compat(p, n->compat) ==
-		    SBX_COMPAT_BEST_EFFORT;
+	bool best = p->resolved.net == SBX_COMPAT_BEST_EFFORT;
 	uint64_t want = 0;
 	size_t total = n->connect.count + n->bind.count;
 	int r;
@@ -237,8 +235,7 @@ static void add_scope(struct sbx_prepared *pp, const struct sbx_policy *p,
 		want |= LANDLOCK_SCOPE_SIGNAL;
 	pl->scope_pointer = "/scope";
 	if ((want & ~abi_scope(abi)) &&
-	    sbx_policy_section_compat(p, p->scope.compat) ==
-	    SBX_COMPAT_BEST_EFFORT) {
+	    p->resolved.scope == SBX_COMPAT_BEST_EFFORT) {
 		note_dropped(pp, sbx_landlock_scope_name, "scope",
 			     want & ~abi_scope(abi), 6, abi, "/scope");
 		want &= abi_scope(abi);
@@ -256,20 +253,19 @@ static int no_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 		int compat;
 		const char *pointer;
 	} s[] = {
-		{ p->fs.present, p->fs.compat, "/fs" },
+		{ p->fs.present, p->resolved.fs, "/fs" },
 		{ p->net.present && (p->net.connect.set || p->net.bind.set),
-		  p->net.compat, p->net.connect.set ? "/net/connect" : "/net/bind" },
+		  p->resolved.net, p->net.connect.set ? "/net/connect" : "/net/bind" },
 		{ p->scope.present && (p->scope.abstract_unix == 1 ||
 				       p->scope.signals == 1),
-		  p->scope.compat, "/scope" },
+		  p->resolved.scope, "/scope" },
 	};
 	const char *why = abi == -EOPNOTSUPP ? "disabled at boot" : "not available";
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (!s[i].asks)
 			continue;
-		if (sbx_policy_section_compat(p, s[i].compat) !=
-		    SBX_COMPAT_BEST_EFFORT)
+		if (s[i].compat != SBX_COMPAT_BEST_EFFORT)
 			return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP,
 				s[i].pointer, "landlock: %s needs Landlock, which "
 				"this kernel does not offer (%s). Enable it "

@@ -38,7 +38,7 @@ int sbx_prepare_unix_check(struct sbx_prepared *pp, const struct sbx_policy *p, 
 			   struct sbx_error *err)
 {
 	const struct sbx_ppaths *up = &p->net.unix_paths;
-	int compat = sbx_policy_section_compat(p, p->net.compat);
+	int compat = p->resolved.net;
 	const char *door = pp->door == SBX_DOOR_SELF ? "self" : "preload";
 
 	if (!up->set)

@@ -672,7 +672,7 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 					  l->has_cputime);
 	for (int k = 0; k < 5; k++)
 		pl->limits_best_effort[k] =
-			sbx_policy_section_compat(p, l->kcompat[k]) == SBX_COMPAT_BEST_EFFORT;
+			p->resolved.limit[k] == SBX_COMPAT_BEST_EFFORT;
 	if (pl->limits_asked) {
 		pl->limits = (struct sbx_spawn_limits){
 			.has_memory = memory, .has_pids = pids, .has_cpu = l->has_cpu,

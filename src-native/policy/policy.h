@@ -349,6 +349,15 @@ struct sbx_policy {
 	 * repository around the working directory is shown (SBX_UNSET, 0, 1). */
 	int home;
 	int git;
+	/* Each section's compat as it applies: its own, else the top level's,
+	 * else enforce. Resolved once the policy is complete
+	 * (sbx_policy_resolve_compat: the load and the fast path call it);
+	 * prepare, apply, the spawn plan and explain read these, never the
+	 * written values (which policy_json.c writes back as written). */
+	struct {
+		int top, fs, net, scope, seccomp, rlimits, namespaces, limits;
+		int limit[5];          /* per limit, indexed as SBX_LIMIT_*  */
+	} resolved;
 	/* The parsed documents: the policy points into their strings. */
 	struct sbx_json_doc **docs;
 	size_t ndocs, docs_cap;
@@ -396,8 +405,10 @@ enum sbx_home_mode {
 	SBX_HOME_TOOLCHAINS = 2,
 };
 
-/* The compat mode of a section: its own, else the top-level one, else enforce. */
-int sbx_policy_section_compat(const struct sbx_policy *p, int section_compat);
+/* Fill p->resolved from the written compat values: the last step of every
+ * load (policy_source.c, policy_fast.c), after which the policy is not
+ * changed. */
+void sbx_policy_resolve_compat(struct sbx_policy *p);
 
 /* ---- stages (one file each) ------------------------------------------------- */
 

@@ -165,6 +165,7 @@ int sbx_policy_load_fast(const char *source, const struct sbx_policy_load_opts *
 	}
 	if (p->version == SBX_UNSET)
 		p->version = 1;
+	sbx_policy_resolve_compat(p);
 	p->fast_preset = idx + 1;
 	p->fast_seccomp = p->seccomp;
 	p->fast_net = p->net;
