@@ -45,9 +45,13 @@ struct ln_egress {
 };
 /* Before the namespaces: fork the egress process (c->egress; NULL without
  * net.hosts). */
-int ln_egress_begin(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err);
+int ln_egress_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err);
 /* After the namespaces, in the sandbox's network: the listeners. */
-int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err);
+int ln_egress_listen(struct ln_ctx *c, struct sbx_error *err);
+/* The listeners' ports (0 or 2 into out): net.connect, when the policy
+ * sets it, must allow them (an input of sbx_prepare_with, not a change to
+ * the policy). */
+size_t ln_egress_ports(const struct ln_ctx *c, uint16_t out[2]);
 /* The program's environment with the proxy variables (envp, or a new array). */
 char **ln_egress_env(const struct ln_ctx *c, char **envp);
 /* A process of the sandbox (init, program) drops the control socket. */

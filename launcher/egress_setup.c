@@ -26,7 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int ln_egress_begin(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err)
+int ln_egress_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err)
 {
 	struct ln_egress *e;
 	int sv[2];
@@ -134,20 +134,17 @@ static int listen_loopback(uint16_t *port, struct sbx_error *err)
 }
 
 /* net.connect limits the program's TCP ports (Landlock): the egress ports
- * on its loopback must be among them. */
-static int allow_port(struct sbx_policy *p, uint16_t port, struct sbx_error *err)
+ * on its loopback must be among them (launch.c gives them to prepare). */
+size_t ln_egress_ports(const struct ln_ctx *c, uint16_t out[2])
 {
-	struct sbx_ports *c = &p->net.connect;
-
-	if (!c->set)
+	if (!c->egress)
 		return 0;
-	if (sbx_arena_grow(&p->arena, (void **)&c->items, c->count, &c->cap, sizeof(*c->items)))
-		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, "/net/hosts", "out of memory");
-	c->items[c->count++] = port;
-	return 0;
+	out[0] = c->egress->proxy_port;
+	out[1] = c->egress->tcp_port;
+	return 2;
 }
 
-int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err)
+int ln_egress_listen(struct ln_ctx *c, struct sbx_error *err)
 {
 	struct ln_egress *e = c->egress;
 	int proxy, tcp;
@@ -176,8 +173,6 @@ int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *e
 	if (rc)
 		return sbx_error_sys(err, x, "sendmsg", "/net/hosts",
 				     "handing the listeners to the egress process: %s", strerror(x));
-	if (allow_port(p, e->proxy_port, err) || allow_port(p, e->tcp_port, err))
-		return -1;
 	return ln_egress_dns_listen(e->ctl, err);      /* egress_resolv.c */
 }
 

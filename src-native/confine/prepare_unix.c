@@ -232,7 +232,7 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
 	size_t len = 0;
 	int r;
 
-	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
+	r = sbx_policy_seccomp_spec_net(p, pp->net, sbx_arch_native(), &spec, &notes, err);
 	if (r)
 		goto out;
 	/* No filter asked for: one that allows everything but the above. */

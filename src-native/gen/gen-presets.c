@@ -395,7 +395,7 @@ int main(int argc, char **argv)
 			    !sbx_bpf_const_allows((const struct sock_filter *)c->bpf, c->insn_count,
 						  sbx_arch_info(sbx_arch_native())->audit_arch,
 						  (uint32_t)enter)) {
-				if (sbx_compile_policy_keep_rings(p, &cr, &err)) {
+				if (sbx_compile_policy_keep_rings(p, &p->net, &cr, &err)) {
 					fprintf(stderr, "gen-presets: preset %s with io_uring_enter: %s\n",
 						names[n], err.message);
 					return 1;
