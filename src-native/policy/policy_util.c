@@ -1,6 +1,7 @@
 /* Small helpers of the policy stages: sizes, durations, section compat, and
  * a policy's life (init, free). */
 #include "policy.h"
+#include "policy_keys.h"
 #include "seccomp_import.h"
 
 #include <errno.h>
@@ -120,10 +121,7 @@ void sbx_policy_init(struct sbx_policy *p)
 	p->namespaces.uid = p->namespaces.gid = -1;
 	p->root_kind = SBX_UNSET;
 	p->env.clear = SBX_UNSET;
-	p->session_new = p->die_with_parent = p->report = SBX_UNSET;
-	p->keep_preload_env = SBX_UNSET;
-	p->allow_broad_cwd = p->follow_symlinks = SBX_UNSET;
-	p->home = p->git = SBX_UNSET;
+	sbx_policy_keys_init(p);       /* policy_keys.def */
 	sbx_policy_resolve_compat(p);
 }
 
