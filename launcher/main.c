@@ -51,7 +51,7 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
-static struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
+static const struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
 {
 	struct sbx_error err;
 	struct sbx_policy *p = NULL;
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 
 	char cwd[PATH_MAX];
 	ln_caller_cwd(&c, named_cwd, cwd);
-	struct sbx_policy *p = load_policy(&c, cwd);
+	const struct sbx_policy *p = load_policy(&c, cwd);
 	struct sbx_spawn_plan *plan = NULL;
 	if (ln_plan_build(p, cwd, &plan, &err))
 		ln_fail(&c, "plan", &err);
