@@ -45,9 +45,13 @@ struct ln_egress {
 };
 /* Before the namespaces: fork the egress process (c->egress; NULL without
  * net.hosts). */
-int ln_egress_begin(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err);
+int ln_egress_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err);
 /* After the namespaces, in the sandbox's network: the listeners. */
-int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err);
+int ln_egress_listen(struct ln_ctx *c, struct sbx_error *err);
+/* The listeners' ports (0 or 2 into out): net.connect, when the policy
+ * sets it, must allow them (an input of sbx_prepare_with, not a change to
+ * the policy). */
+size_t ln_egress_ports(const struct ln_ctx *c, uint16_t out[2]);
 /* The program's environment with the proxy variables (envp, or a new array). */
 char **ln_egress_env(const struct ln_ctx *c, char **envp);
 /* A process of the sandbox (init, program) drops the control socket. */
@@ -81,19 +85,21 @@ int ln_egress_dns_listen(int ctl, struct sbx_error *err);
 /* A listening socket handed to the egress process: one tag byte and the fd. */
 int ln_egress_send_listener(int ctl, char tag, int fd);
 
-/* ---- egress_daemon.c, for egress_dns.c ---- */
-/* May the sandbox learn this name's addresses: some pattern names it (on
- * whatever port). */
-bool ln_egress_name_listed(const char *name);
-/* The name resolved to this address (family 4 or 6) through sbx. */
-void ln_egress_record(const char *name, int family, const uint8_t *addr);
-/* A violation line (host may be a name; port 0: a name lookup). */
-void ln_egress_report(const char *host, unsigned port, const char *reason);
-
 /* ---- egress_dns.c (in the egress process) ---- */
+/* What the resolver asks of the egress process (egress_daemon.c gives it,
+ * so that the resolver stays below the daemon): */
+struct ln_egress_names {
+	/* May the sandbox learn this name's addresses: some pattern names it
+	 * (on whatever port). */
+	bool (*listed)(const char *name);
+	/* The name resolved to this address (family 4 or 6) through sbx. */
+	void (*record)(const char *name, int family, const uint8_t *addr);
+	/* A violation line (host may be a name; port 0: a name lookup). */
+	void (*report)(const char *host, unsigned port, const char *reason);
+};
 /* The resolver's socket is readable: take the queries waiting (each is
  * answered on a thread of its own; resolving may block). */
-void ln_egress_dns_ready(int fd);
+void ln_egress_dns_ready(int fd, const struct ln_egress_names *names);
 
 /* ---- egress_dns_wire.c ---- */
 #define LN_DNS_UDP_MAX 512       /* a reply never needs more (RFC 1035 4.2.1) */

@@ -834,6 +834,35 @@ static int recv_listener(int ctl, int *kind)
 	return fd;
 }
 
+/* ---- for the resolver (egress_dns.c, struct ln_egress_names) ---------------- */
+
+static bool name_listed(const char *name)
+{
+	const struct sbx_hosts *h = &eg.p->net.hosts;
+
+	for (size_t i = 0; i < h->count; i++) {
+		const struct sbx_host_pattern *pat = &h->items[i].pat;
+		/* a port the pattern allows, to ask the matcher about the name */
+		unsigned port = pat->port == SBX_HOST_WEB_PORTS ? 443
+			      : pat->port == SBX_HOST_ANY_PORT ? 1 : pat->port;
+		if (sbx_host_match_name(pat, name, port))
+			return true;
+	}
+	return false;
+}
+
+static void name_record(const char *name, int family, const uint8_t *addr)
+{
+	map_add(family, addr, name);
+}
+
+static void name_report(const char *host, unsigned port, const char *reason)
+{
+	report(host, port, NULL, reason);
+}
+
+static const struct ln_egress_names names = { name_listed, name_record, name_report };
+
 void ln_egress_daemon(const struct sbx_policy *p, int ctl, int chan)
 {
 	static struct eg_acceptors ls[EG_MAX_LISTENERS];
@@ -885,33 +914,6 @@ void ln_egress_daemon(const struct sbx_policy *p, int ctl, int chan)
 		}
 		for (int i = 2; i < n; i++)
 			if (pf[i].revents & POLLIN)
-				ln_egress_dns_ready(pf[i].fd);
+				ln_egress_dns_ready(pf[i].fd, &names);
 	}
-}
-
-/* ---- for the resolver (egress_dns.c) ---------------------------------------- */
-
-bool ln_egress_name_listed(const char *name)
-{
-	const struct sbx_hosts *h = &eg.p->net.hosts;
-
-	for (size_t i = 0; i < h->count; i++) {
-		const struct sbx_host_pattern *pat = &h->items[i].pat;
-		/* a port the pattern allows, to ask the matcher about the name */
-		unsigned port = pat->port == SBX_HOST_WEB_PORTS ? 443
-			      : pat->port == SBX_HOST_ANY_PORT ? 1 : pat->port;
-		if (sbx_host_match_name(pat, name, port))
-			return true;
-	}
-	return false;
-}
-
-void ln_egress_record(const char *name, int family, const uint8_t *addr)
-{
-	map_add(family, addr, name);
-}
-
-void ln_egress_report(const char *host, unsigned port, const char *reason)
-{
-	report(host, port, NULL, reason);
 }

@@ -31,6 +31,7 @@
 #define DNS_REPORTED_MAX 256
 
 struct dns_job {
+	const struct ln_egress_names *names;
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t plen;
@@ -44,7 +45,7 @@ static char *reported[DNS_REPORTED_MAX];
 static size_t nreported;
 
 /* One report per name: a resolver asks for A and AAAA, and again on retry. */
-static void report_once(const char *name)
+static void report_once(const struct ln_egress_names *names, const char *name)
 {
 	bool seen = false;
 
@@ -58,11 +59,12 @@ static void report_once(const char *name)
 	}
 	pthread_mutex_unlock(&reported_mu);
 	if (!seen)
-		ln_egress_report(name, 0, "name not allowed");
+		names->report(name, 0, "name not allowed");
 }
 
 /* The addresses of an allowed name, recorded. The rcode. */
-static int resolve(const char *name, struct ln_dns_addr *out, size_t *n)
+static int resolve(const struct ln_egress_names *names, const char *name,
+		   struct ln_dns_addr *out, size_t *n)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 	int rc = getaddrinfo(name, NULL, &hints, &res);
@@ -93,7 +95,7 @@ static int resolve(const char *name, struct ln_dns_addr *out, size_t *n)
 			dup = out[i].family == a->family && !memcmp(out[i].addr, a->addr, 16);
 		if (dup)
 			continue;
-		ln_egress_record(name, a->family, a->addr);
+		names->record(name, a->family, a->addr);
 		(*n)++;
 	}
 	freeaddrinfo(res);
@@ -120,14 +122,14 @@ static void *dns_main(void *arg)
 	if (rc == LN_DNS_NOERROR) {
 		if (q.qclass != LN_DNS_CLASS_IN || !q.name_ok)
 			rc = LN_DNS_REFUSED;            /* not a question about a host */
-		else if (!ln_egress_name_listed(q.name)) {
+		else if (!j->names->listed(q.name)) {
 			/* reverse lookups are made by programs on their
 			 * own; no name to allow there, nothing to report */
 			if (!is_reverse(q.name))
-				report_once(q.name);
+				report_once(j->names, q.name);
 			rc = LN_DNS_NXDOMAIN;
 		} else {
-			rc = resolve(q.name, addrs, &naddrs);
+			rc = resolve(j->names, q.name, addrs, &naddrs);
 		}
 	}
 	memset(out, 0, sizeof(out));
@@ -140,7 +142,7 @@ done:
 	return NULL;
 }
 
-void ln_egress_dns_ready(int fd)
+void ln_egress_dns_ready(int fd, const struct ln_egress_names *names)
 {
 	pthread_attr_t attr;
 
@@ -152,6 +154,7 @@ void ln_egress_dns_ready(int fd)
 		struct dns_job *j = malloc(sizeof(*j));
 		if (!j)
 			break;
+		j->names = names;
 		j->fd = fd;
 		j->plen = sizeof(j->peer);
 		ssize_t n = recvfrom(fd, j->msg, sizeof(j->msg), MSG_DONTWAIT,

@@ -168,6 +168,26 @@ static int bind53(const struct ns_addr *a)
 	return s;
 }
 
+/* Also egress_setup.c's proxy and transparent listeners. */
+int ln_egress_send_listener(int ctl, char tag, int fd)
+{
+	struct iovec iov = { &tag, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(ctl, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
 int ln_egress_dns_listen(int ctl, struct sbx_error *err)
 {
 	struct ns_addr ns[MAX_NS];

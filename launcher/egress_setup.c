@@ -27,7 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int ln_egress_begin(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err)
+int ln_egress_begin(struct ln_ctx *c, const struct sbx_policy *p, struct sbx_error *err)
 {
 	struct ln_egress *e;
 	int sv[2];
@@ -96,25 +96,6 @@ int ln_egress_begin(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *er
 	return 0;
 }
 
-int ln_egress_send_listener(int ctl, char tag, int fd)
-{
-	struct iovec iov = { &tag, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	memset(u.buf, 0, sizeof(u.buf));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(ctl, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
 /* A TCP listener on the sandbox's 127.0.0.1, port chosen by the kernel. */
 static int listen_loopback(uint16_t *port, struct sbx_error *err)
 {
@@ -142,20 +123,17 @@ static int listen_loopback(uint16_t *port, struct sbx_error *err)
 }
 
 /* net.connect limits the program's TCP ports (Landlock): the egress ports
- * on its loopback must be among them. */
-static int allow_port(struct sbx_policy *p, uint16_t port, struct sbx_error *err)
+ * on its loopback must be among them (launch.c gives them to prepare). */
+size_t ln_egress_ports(const struct ln_ctx *c, uint16_t out[2])
 {
-	struct sbx_ports *c = &p->net.connect;
-
-	if (!c->set)
+	if (!c->egress)
 		return 0;
-	if (sbx_arena_grow(&p->arena, (void **)&c->items, c->count, &c->cap, sizeof(*c->items)))
-		return sbx_error_set(err, SBX_ENOMEM, ENOMEM, "/net/hosts", "out of memory");
-	c->items[c->count++] = port;
-	return 0;
+	out[0] = c->egress->proxy_port;
+	out[1] = c->egress->tcp_port;
+	return 2;
 }
 
-int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err)
+int ln_egress_listen(struct ln_ctx *c, struct sbx_error *err)
 {
 	struct ln_egress *e = c->egress;
 	int proxy, tcp;
@@ -184,8 +162,6 @@ int ln_egress_listen(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *e
 	if (rc)
 		return sbx_error_sys(err, x, "sendmsg", "/net/hosts",
 				     "handing the listeners to the egress process: %s", strerror(x));
-	if (allow_port(p, e->proxy_port, err) || allow_port(p, e->tcp_port, err))
-		return -1;
 	return ln_egress_dns_listen(e->ctl, err);      /* egress_resolv.c */
 }
 

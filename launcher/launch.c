@@ -12,8 +12,8 @@
 #include "egress.h"
 #include "launcher.h"
 #include "policy.h"
+#include "prepared.h"
 #include "sbx_apply.h"
-#include "policy.h"
 #include "sbx_policy.h"
 
 #include <errno.h>
@@ -87,7 +87,7 @@ static __attribute__((noreturn)) void run_program(struct ln_ctx *c, struct sbx_p
 
 /* After the namespaces: the view, hostname, prepare; then either fork the
  * program (as the init of a pid namespace) or become it. */
-static __attribute__((noreturn)) void stage2(struct ln_ctx *c, struct sbx_policy *p,
+static __attribute__((noreturn)) void stage2(struct ln_ctx *c, const struct sbx_policy *p,
 					     bool as_init, int status_fd, const sigset_t *old_mask)
 {
 	const struct sbx_spawn_plan *plan = c->plan;
@@ -111,11 +111,21 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, struct sbx_policy
 				 "fs.protect/fs.hide: paths under the working directory stay writable)"
 				 : "no mount namespace");
 	}
+	/* What prepare adds to the policy (which is never changed): the
+	 * flags, the egress ports (net.hosts: egress_setup.c), the grants and
+	 * whether internet sockets are refused (below). */
+	uint16_t egress_ports[2];
+	struct sbx_prepare_inputs in = {
+		.flags = ln_notify_prepare_flags(p), .connect = egress_ports,
+		.nconnect = ln_egress_ports(c, egress_ports),
+	};
+	struct sbx_prepare_grant *grants = NULL;
 	/* grants.c (home, git): only over a view that was built. A mount
 	 * namespace whose mounting the host refused shows the host's own
 	 * $HOME, which a grant would open. */
-	if (mount_ns && view == 0 && ln_grants_apply(c, p, &err))
+	if (mount_ns && view == 0 && ln_grants(c, p, &grants, &in.ngrants, &err))
 		fail(c, "plan", &err);
+	in.grants = grants;
 	if (chdir(plan->cwd)) {
 		sbx_error_sys(&err, errno, "chdir", "/cwd", "working directory %s: %s", plan->cwd,
 			      strerror(errno));
@@ -133,16 +143,16 @@ static __attribute__((noreturn)) void stage2(struct ln_ctx *c, struct sbx_policy
 	 * they are refused instead (net.hosts refuses itself: egress_setup.c). */
 	if ((plan->ns_flags & CLONE_NEWNET) && !(c->ns_done & CLONE_NEWNET) && p->net.inet != 0 &&
 	    !p->net.hosts.set) {
-		p->net.present = true;
-		p->net.inet = 0;
+		in.inet_closed = true;
 		c->lost.inet_closed = true;
 		ln_event_skipped(c, "net.inet", "no network namespace: internet sockets are refused "
 				 "(they would reach the host's network)");
 	}
 	ln_host_notice(c);         /* host.c: one line, unless --quiet */
 	struct sbx_prepared *pp = NULL;
-	if (sbx_prepare(p, SBX_DOOR_SPAWN, ln_notify_prepare_flags(p), &pp, &err))
+	if (sbx_prepare_with(p, SBX_DOOR_SPAWN, &in, sbx_landlock_abi(), &pp, &err))
 		fail(c, "prepare", &err);
+	free(grants);
 	/* report: the supervisor (notify.c) */
 	if (ln_notify_setup(c, pp, &err))
 		fail(c, "report", &err);
@@ -226,7 +236,7 @@ int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_
 /* From the plan on: limits, namespaces, the process tree, the view, apply,
  * execve. The launcher's main() and the spawn server's workers (server.c)
  * both end here. */
-void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
+void ln_launch(struct ln_ctx *c_, const struct sbx_policy *p)
 {
 	struct ln_ctx c = *c_;
 	const struct sbx_spawn_plan *plan = c.plan;
@@ -248,7 +258,7 @@ void ln_launch(struct ln_ctx *c_, struct sbx_policy *p)
 	const char *step = "namespaces";
 	if (ln_ns_enter(&c, &step, &err))
 		fail(&c, step, &err);
-	if (ln_egress_listen(&c, p, &err))
+	if (ln_egress_listen(&c, &err))
 		fail(&c, "egress", &err);
 	if (ln_limits_arm(&c, &err))
 		fail(&c, "limits", &err);

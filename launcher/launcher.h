@@ -128,7 +128,7 @@ int ln_plan_build(const struct sbx_policy *p, const char *cwd, struct sbx_spawn_
  * $PWD when it is the kernel's under another name, else the kernel's). */
 void ln_caller_cwd(struct ln_ctx *c, const char *named_cwd, char cwd[]);
 /* launch.c: from the plan on (limits, namespaces, view, apply, execve). */
-__attribute__((noreturn)) void ln_launch(struct ln_ctx *c, struct sbx_policy *p);
+__attribute__((noreturn)) void ln_launch(struct ln_ctx *c, const struct sbx_policy *p);
 
 /* server.c: `sbx-launcher --server` (docs/spawn.md, "The spawn server"). */
 int ln_server_main(int argc, char **argv);
@@ -174,9 +174,12 @@ int ln_paths_check(struct ln_ctx *c, struct sbx_error *err);
 struct sbx_spawn_mount;
 int ln_bind_host(struct ln_ctx *c, const struct sbx_spawn_mount *m, int oldroot, int newroot,
 		 struct sbx_error *err);
-/* grants.c: the plan's Landlock grants (home, git) added to the policy's
- * `fs` lists, when the view is built (a mount namespace) and `fs` present. */
-int ln_grants_apply(struct ln_ctx *c, struct sbx_policy *p, struct sbx_error *err);
+/* grants.c: the plan's Landlock grants (home, git) for sbx_prepare_with(),
+ * when the view is built (a mount namespace) and `fs` present: *out (free
+ * it) and *n, possibly none. */
+struct sbx_prepare_grant;
+int ln_grants(const struct ln_ctx *c, const struct sbx_policy *p,
+	      struct sbx_prepare_grant **out, size_t *n, struct sbx_error *err);
 /* fs.protect / fs.hide over the finished view (still under `newroot`). */
 int ln_protect(struct ln_ctx *c, int newroot, struct sbx_error *err);
 

@@ -51,7 +51,7 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
-static struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
+static const struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
 {
 	struct sbx_error err;
 	struct sbx_policy *p = NULL;
@@ -66,35 +66,6 @@ static struct sbx_policy *load_policy(struct ln_ctx *c, const char *cwd)
 	if (rc)
 		ln_fail(c, "policy", &err);
 	return p;
-}
-
-/* The working directory as the caller named it (--cwd, which must be where
- * we are: sbx.spawn passes what it chdir'ed to, links and all), else the
- * kernel's, or $PWD when that is the same directory (the shell's name for
- * it: `cd sub` through a link). paths.c walks it. */
-void ln_caller_cwd(struct ln_ctx *c, const char *named_cwd, char cwd[])
-{
-	struct sbx_error err;
-	struct stat here, named;
-	const char *pwd = getenv("PWD");
-	if (!getcwd(cwd, PATH_MAX) || stat(".", &here)) {
-		sbx_error_sys(&err, errno, "getcwd", NULL, "%s", strerror(errno));
-		ln_fail(c, "cwd", &err);
-	}
-	if (!named_cwd && pwd && pwd[0] == '/' && strcmp(pwd, cwd))
-		named_cwd = pwd;
-	if (named_cwd && (named_cwd[0] != '/' || strlen(named_cwd) >= PATH_MAX ||
-			  stat(named_cwd, &named) || named.st_dev != here.st_dev ||
-			  named.st_ino != here.st_ino)) {
-		if (named_cwd != pwd) {
-			sbx_error_set(&err, SBX_EPATH, ENOENT, "/cwd",
-				      "--cwd %s is not the launcher's working directory", named_cwd);
-			ln_fail(c, "cwd", &err);
-		}
-		named_cwd = NULL;
-	}
-	if (named_cwd)
-		strcpy(cwd, named_cwd);
 }
 
 int main(int argc, char **argv)
@@ -160,7 +131,7 @@ int main(int argc, char **argv)
 
 	char cwd[PATH_MAX];
 	ln_caller_cwd(&c, named_cwd, cwd);
-	struct sbx_policy *p = load_policy(&c, cwd);
+	const struct sbx_policy *p = load_policy(&c, cwd);
 	struct sbx_spawn_plan *plan = NULL;
 	if (ln_plan_build(p, cwd, &plan, &err))
 		ln_fail(&c, "plan", &err);

@@ -74,7 +74,7 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 		      struct sbx_error *err)
 {
 	char ptr[64];
-	int r, ns_compat, top = sbx_policy_section_compat(p, SBX_UNSET);
+	int r, ns_compat, top = p->resolved.top;
 
 	if (pp->door == SBX_DOOR_SPAWN) {
 		if (p->namespaces.present || p->root_kind != SBX_UNSET ||
@@ -87,7 +87,7 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 		return 0;
 	}
 
-	ns_compat = sbx_policy_section_compat(p, p->namespaces.compat);
+	ns_compat = p->resolved.namespaces;
 	for (int i = 0; i < SBX_NS_COUNT; i++) {
 		if (p->namespaces.ns[i] != 1)
 			continue;
@@ -118,7 +118,7 @@ static int check_door(struct sbx_prepared *pp, const struct sbx_policy *p,
 			if (!set[k])
 				continue;
 			any = true;
-			enforce |= sbx_policy_section_compat(p, l->kcompat[k]) != SBX_COMPAT_BEST_EFFORT;
+			enforce |= p->resolved.limit[k] != SBX_COMPAT_BEST_EFFORT;
 			own_best_effort &= l->kcompat[k] == SBX_COMPAT_BEST_EFFORT;
 		}
 		if (any && (r = refuse_unless(pp, enforce ? SBX_COMPAT_ENFORCE : SBX_COMPAT_BEST_EFFORT,
@@ -194,7 +194,7 @@ static void plan_caps(struct sbx_prepared *pp, const struct sbx_policy *p)
 	c->keep = p->caps_keep;
 	/* Kept capabilities must survive the launcher's execve. */
 	c->keep_across_exec = pp->door == SBX_DOOR_SPAWN;
-	c->compat = sbx_policy_section_compat(p, SBX_UNSET);
+	c->compat = p->resolved.top;
 	c->pointer = "/capabilities";
 }
 
@@ -241,16 +241,17 @@ struct sbx_apply_result *sbx_prepared_begin_apply(struct sbx_prepared *pp)
 	return res;
 }
 
-int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
-		      int landlock_abi, struct sbx_prepared **out,
-		      struct sbx_error *err)
+int sbx_prepare_begin(const struct sbx_policy *p, int door,
+		      const struct sbx_prepare_inputs *in, int landlock_abi,
+		      struct sbx_prepared **out, struct sbx_error *err)
 {
+	unsigned flags = in ? in->flags : 0;
 	struct sbx_prepared *pp;
 	int r;
 
 	if (out)
 		*out = NULL;
-	if (!p || !out)
+	if (!p || !out || !in)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL,
 				     "sbx_prepare: NULL argument");
 	if (door != SBX_DOOR_PRELOAD && door != SBX_DOOR_SELF &&
@@ -270,6 +271,14 @@ int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
 	pp->landlock_fd = -1;
 	pp->self_task_fd = -1;
 	pp->result.seccomp_listener_fd = -1;
+	pp->in = in;
+	pp->net = &p->net;
+	if (in->inet_closed && sbx_net_inet_sockets(&p->net)) {
+		pp->net_closed = p->net;
+		pp->net_closed.present = true;
+		pp->net_closed.inet = 0;
+		pp->net = &pp->net_closed;
+	}
 
 	if ((r = check_door(pp, p, err)))
 		goto fail;
@@ -303,6 +312,11 @@ int sbx_prepare_confine(struct sbx_prepared *pp, const struct sbx_policy *p,
 
 void sbx_prepare_end(struct sbx_prepared *pp)
 {
+	/* They point into the caller's inputs and the policy, which may be
+	 * freed once prepared. */
+	pp->in = NULL;
+	pp->net = NULL;
+	memset(&pp->net_closed, 0, sizeof(pp->net_closed));
 	pp->notes_prepared = pp->notes.count;
 	pp->notes_lost_prepared = pp->notes.lost;
 }
@@ -311,12 +325,13 @@ int sbx_prepare_plan(const struct sbx_plan *plan, int door, unsigned flags,
 		     struct sbx_prepared **out, struct sbx_error *err)
 {
 	struct sbx_policy empty;
+	struct sbx_prepare_inputs in = { .flags = flags };
 	struct sbx_prepared *pp;
 	int abi = sbx_landlock_abi(), r;
 
 	memset(&empty, 0, sizeof(empty));
 	sbx_policy_init(&empty);
-	if ((r = sbx_prepare_begin(&empty, door, flags, abi, out, err)))
+	if ((r = sbx_prepare_begin(&empty, door, &in, abi, out, err)))
 		return r;
 	pp = *out;
 	*out = NULL;

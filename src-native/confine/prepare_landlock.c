@@ -105,13 +105,32 @@ static int first_abi_fs(uint64_t bit)
 	return bit & LANDLOCK_ACCESS_FS_REFER ? 2 : 1;
 }
 
+/* The door's grant g gives right r (read, write, exec) to a path that
+ * neither the policy's list nor an earlier grant gives it already. */
+static bool grant_adds(const struct sbx_prepare_inputs *in, size_t g, int r,
+		       const struct sbx_ppaths *list)
+{
+	const struct sbx_prepare_grant *gr = &in->grants[g];
+
+	if (!(r == SBX_FS_READ ? gr->read : r == SBX_FS_WRITE ? gr->write :
+	      r == SBX_FS_EXEC ? gr->exec : false))
+		return false;
+	for (size_t i = 0; i < list->count; i++)
+		if (!strcmp(list->items[i].path, gr->path))
+			return false;
+	for (size_t e = 0; e < g; e++)
+		if (!strcmp(in->grants[e].path, gr->path) && grant_adds(in, e, r, list))
+			return false;
+	return true;
+}
+
 static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 		  struct sbx_landlock_plan *pl, struct sbx_error *err)
 {
-	bool best = sbx_policy_section_compat(p, p->fs.compat) ==
-		    SBX_COMPAT_BEST_EFFORT;
+	const struct sbx_prepare_inputs *in = pp->in;
+	bool best = p->resolved.fs == SBX_COMPAT_BEST_EFFORT;
 	uint64_t known = abi_fs(abi), noted = 0;
-	size_t total = 0;
+	size_t total = 3 * in->ngrants;
 
 	for (int r = 0; r < SBX_FS_NRIGHTS; r++)
 		total += p->fs.rights[r].count;
@@ -122,10 +141,19 @@ static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 	for (int r = 0; r < SBX_FS_NRIGHTS; r++) {
 		const struct sbx_ppaths *list = &p->fs.rights[r];
 
-		for (size_t i = 0; i < list->count; i++) {
-			const struct sbx_ppath *pa = &list->items[i];
+		/* The policy's entries, then the door's grants (optional:
+		 * what the view lacks is skipped). */
+		for (size_t i = 0; i < list->count + in->ngrants; i++) {
+			size_t g = i - list->count;
+			const struct sbx_ppath grant = i < list->count ? (struct sbx_ppath){ 0 } :
+				(struct sbx_ppath){ .path = in->grants[g].path, .optional = true,
+						    .pointer = in->grants[g].pointer };
+			const struct sbx_ppath *pa = i < list->count ? &list->items[i] : &grant;
 			struct sbx_landlock_path_rule *rule;
 			uint64_t access = fs_map[r].access;
+
+			if (i >= list->count && !grant_adds(in, g, r, list))
+				continue;
 
 			if (fs_map[r].composite) {
 				access &= known;
@@ -162,20 +190,21 @@ static int add_fs(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 	return 0;
 }
 
-static int add_ports(struct sbx_prepared *pp, const struct sbx_ports *list,
+/* items[0..count), the pointers numbered from `first` on. */
+static int add_ports(struct sbx_prepared *pp, const uint16_t *items, size_t count, size_t first,
 		     uint64_t access, const char *key, struct sbx_error *err)
 {
 	char ptr[48];
 
-	for (size_t i = 0; i < list->count; i++) {
+	for (size_t i = 0; i < count; i++) {
 		struct sbx_landlock_net_rule *rule = &pp->ports[pp->nports];
 
-		snprintf(ptr, sizeof(ptr), "/net/%s/%zu", key, i);
+		snprintf(ptr, sizeof(ptr), "/net/%s/%zu", key, first + i);
 		ANALYZER_STORED_IN_ARRAY_BEGIN
 		if (!(rule->pointer = strdup(ptr)))
 			return oom(err);
 		ANALYZER_STORED_IN_ARRAY_END
-		rule->port = list->items[i];
+		rule->port = items[i];
 		rule->access = access;
 		pp->nports++;
 	}
@@ -185,11 +214,14 @@ static int add_ports(struct sbx_prepared *pp, const struct sbx_ports *list,
 static int add_net(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 		   struct sbx_landlock_plan *pl, struct sbx_error *err)
 {
-	const struct sbx_policy_net *n = &p->net;
-	bool best = sbx_policy_section_compat(p, n->compat) ==
-		    SBX_COMPAT_BEST_EFFORT;
+	const struct sbx_policy_net *n = pp->net;
+	const struct sbx_prepare_inputs *in = pp->in;
+	bool best = p->resolved.net == SBX_COMPAT_BEST_EFFORT;
 	uint64_t want = 0;
-	size_t total = n->connect.count + n->bind.count;
+	/* The door's ports (the egress listeners) only beside a connect list:
+	 * without one every port is allowed. */
+	size_t extra = n->connect.set ? in->nconnect : 0;
+	size_t total = n->connect.count + extra + n->bind.count;
 	int r;
 
 	if (n->connect.set)
@@ -216,12 +248,14 @@ static int add_net(struct sbx_prepared *pp, const struct sbx_policy *p, int abi,
 	if (total && !(pp->ports = calloc(total, sizeof(*pp->ports))))
 		return oom(err);
 	if (n->connect.set &&
-	    (r = add_ports(pp, &n->connect, LANDLOCK_ACCESS_NET_CONNECT_TCP,
-			   "connect", err)))
+	    ((r = add_ports(pp, n->connect.items, n->connect.count, 0,
+			    LANDLOCK_ACCESS_NET_CONNECT_TCP, "connect", err)) ||
+	     (r = add_ports(pp, in->connect, extra, n->connect.count,
+			    LANDLOCK_ACCESS_NET_CONNECT_TCP, "connect", err))))
 		return r;
 	if (n->bind.set &&
-	    (r = add_ports(pp, &n->bind, LANDLOCK_ACCESS_NET_BIND_TCP, "bind",
-			   err)))
+	    (r = add_ports(pp, n->bind.items, n->bind.count, 0, LANDLOCK_ACCESS_NET_BIND_TCP,
+			   "bind", err)))
 		return r;
 	return 0;
 }
@@ -237,8 +271,7 @@ static void add_scope(struct sbx_prepared *pp, const struct sbx_policy *p,
 		want |= LANDLOCK_SCOPE_SIGNAL;
 	pl->scope_pointer = "/scope";
 	if ((want & ~abi_scope(abi)) &&
-	    sbx_policy_section_compat(p, p->scope.compat) ==
-	    SBX_COMPAT_BEST_EFFORT) {
+	    p->resolved.scope == SBX_COMPAT_BEST_EFFORT) {
 		note_dropped(pp, sbx_landlock_scope_name, "scope",
 			     want & ~abi_scope(abi), 6, abi, "/scope");
 		want &= abi_scope(abi);
@@ -256,20 +289,19 @@ static int no_landlock(struct sbx_prepared *pp, const struct sbx_policy *p,
 		int compat;
 		const char *pointer;
 	} s[] = {
-		{ p->fs.present, p->fs.compat, "/fs" },
+		{ p->fs.present, p->resolved.fs, "/fs" },
 		{ p->net.present && (p->net.connect.set || p->net.bind.set),
-		  p->net.compat, p->net.connect.set ? "/net/connect" : "/net/bind" },
+		  p->resolved.net, p->net.connect.set ? "/net/connect" : "/net/bind" },
 		{ p->scope.present && (p->scope.abstract_unix == 1 ||
 				       p->scope.signals == 1),
-		  p->scope.compat, "/scope" },
+		  p->resolved.scope, "/scope" },
 	};
 	const char *why = abi == -EOPNOTSUPP ? "disabled at boot" : "not available";
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (!s[i].asks)
 			continue;
-		if (sbx_policy_section_compat(p, s[i].compat) !=
-		    SBX_COMPAT_BEST_EFFORT)
+		if (s[i].compat != SBX_COMPAT_BEST_EFFORT)
 			return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP,
 				s[i].pointer, "landlock: %s needs Landlock, which "
 				"this kernel does not offer (%s). Enable it "

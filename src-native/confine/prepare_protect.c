@@ -106,7 +106,7 @@ static int refuse(struct sbx_prepared *pp, const struct sbx_policy *p, const str
 {
 	const char *door = pp->door == SBX_DOOR_SELF ? "self" : "preload";
 
-	if (sbx_policy_section_compat(p, p->fs.compat) == SBX_COMPAT_BEST_EFFORT) {
+	if (p->resolved.fs == SBX_COMPAT_BEST_EFFORT) {
 		sbx_notebuf_add(&pp->skipped, "%s: %s %s is not enforced by the %s door: it lies "
 				"where this policy lets the program %s (%s, %s)", e->pointer, what,
 				path, door, rule ? (strcmp(what, "hidden path") ? "write" : "read")

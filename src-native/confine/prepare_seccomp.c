@@ -95,9 +95,10 @@ static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p
 	struct sbx_notes notes = { 0 };
 	int r;
 
-	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
+	r = sbx_policy_seccomp_spec_net(p, pp->net, sbx_arch_native(), &spec, &notes, err);
 	if (!r && !spec)     /* no filter: nothing to report */
-		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
+		r = sbx_compile_policy_net(p, pp->net, -1, SBX_COMPILE_NO_DISASSEMBLY,
+					   &pp->compiled, err);
 	else if (!r)
 		r = compile_notifying(pp, spec, &pp->compiled, err);
 	if (!r && spec)
@@ -110,7 +111,7 @@ static int prepare_notifying(struct sbx_prepared *pp, const struct sbx_policy *p
 	return r;
 }
 
-int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
+int sbx_compile_policy_keep_rings(const struct sbx_policy *p, const struct sbx_policy_net *net,
 				  struct sbx_compiled **out, struct sbx_error *err)
 {
 	static const struct sbx_seccomp_entry enter = {
@@ -125,7 +126,7 @@ int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
 	int r;
 
 	*out = NULL;
-	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
+	r = sbx_policy_seccomp_spec_net(p, net, sbx_arch_native(), &spec, &notes, err);
 	if (r || !spec) {
 		sbx_notes_free(&notes);
 		return r;
@@ -172,8 +173,8 @@ static int keep_rings(struct sbx_prepared *pp, const struct sbx_policy *p,
 				 pp->compiled->insn_count, ai->audit_arch,
 				 (uint32_t)nr))
 		return 0;
-	if (!sbx_policy_compiled_fast_rings(p, &compiled)) {
-		r = sbx_compile_policy_keep_rings(p, &compiled, err);
+	if (!sbx_policy_compiled_fast_rings(p, pp->net, &compiled)) {
+		r = sbx_compile_policy_keep_rings(p, pp->net, &compiled, err);
 		if (r || !compiled)
 			return r;
 	}
@@ -201,10 +202,11 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
 		r = sbx_prepare_unix_seccomp(pp, p, err);   /* prepare_unix.c */
 	else if (pp->report && listen)
 		r = prepare_notifying(pp, p, err);
-	else if (sbx_policy_compiled_fast(p, &pp->compiled))
+	else if (sbx_policy_compiled_fast(p, pp->net, &pp->compiled))
 		r = 0;     /* a preset's program, compiled at build time */
 	else
-		r = sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &pp->compiled, err);
+		r = sbx_compile_policy_net(p, pp->net, -1, SBX_COMPILE_NO_DISASSEMBLY,
+					   &pp->compiled, err);
 	if (!r && pp->door == SBX_DOOR_SELF && pp->self_nrings)
 		r = keep_rings(pp, p, err);
 	if (r)

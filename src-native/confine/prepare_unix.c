@@ -38,7 +38,7 @@ int sbx_prepare_unix_check(struct sbx_prepared *pp, const struct sbx_policy *p, 
 			   struct sbx_error *err)
 {
 	const struct sbx_ppaths *up = &p->net.unix_paths;
-	int compat = sbx_policy_section_compat(p, p->net.compat);
+	int compat = p->resolved.net;
 	const char *door = pp->door == SBX_DOOR_SELF ? "self" : "preload";
 
 	if (!up->set)
@@ -232,7 +232,7 @@ int sbx_prepare_unix_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p
 	size_t len = 0;
 	int r;
 
-	r = sbx_policy_seccomp_spec(p, sbx_arch_native(), &spec, &notes, err);
+	r = sbx_policy_seccomp_spec_net(p, pp->net, sbx_arch_native(), &spec, &notes, err);
 	if (r)
 		goto out;
 	/* No filter asked for: one that allows everything but the above. */

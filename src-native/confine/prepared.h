@@ -14,6 +14,7 @@
 #include "apply.h"
 #include "landlock.h"
 #include "plan.h"
+#include "policy.h"
 #include "sbx.h"
 #include "sbx_apply.h"
 #include "sbx_compile.h"
@@ -27,6 +28,37 @@
 #define SBX_PREPARED_MAX_RLIMITS 16
 
 struct sbx_filter_model;
+
+/* A Landlock grant a door adds beside the policy's `fs` lists (the spawn
+ * door's private home and repository: sbx_spawn_plan's grants). Optional:
+ * what the view lacks is skipped. */
+struct sbx_prepare_grant {
+	const char *path;
+	const char *pointer;     /* "/home", "/git" */
+	bool read, write, exec;
+};
+
+/*
+ * What a door gives sbx_prepare() beside the policy. The loaded policy is
+ * never changed (it is const from the load on); what the door learns while
+ * starting the program goes here, and prepare puts it in the plan (data
+ * flows policy -> plan -> apply). The pointers are read during
+ * sbx_prepare_with() only.
+ */
+struct sbx_prepare_inputs {
+	unsigned flags;                          /* SBX_PREPARE_*            */
+	/* Allowed beside net.connect when the policy sets it (the spawn door's
+	 * egress listeners on the sandbox's loopback); ignored when absent. */
+	const uint16_t *connect;
+	size_t nconnect;
+	/* Added to the `fs` lists when the policy has an `fs` section. */
+	const struct sbx_prepare_grant *grants;
+	size_t ngrants;
+	/* Internet sockets refused, as `net.inet: false` would (the spawn door
+	 * without the network namespace it asked for: they would reach the
+	 * host's network). */
+	bool inet_closed;
+};
 
 /* How many ring fds the self door's note names. */
 #define SBX_SELF_RING_FDS 8
@@ -88,6 +120,13 @@ struct sbx_prepared {
 	int self_nrings;
 	int self_ring_fds[SBX_SELF_RING_FDS];
 
+	/* During sbx_prepare only (NULL after): the door's inputs, and the
+	 * `net` section the filter is built from (the policy's, or
+	 * net_closed: the policy's with inputs->inet_closed applied). */
+	const struct sbx_prepare_inputs *in;
+	const struct sbx_policy_net *net;
+	struct sbx_policy_net net_closed;
+
 	/* notes.count and notes.lost when prepare finished: what apply adds
 	 * comes after (sbx_prepared_apply_report_json). */
 	unsigned notes_prepared, notes_lost_prepared;
@@ -111,13 +150,16 @@ struct sbx_prepared {
 int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 		       int landlock_abi, struct sbx_prepared **out,
 		       struct sbx_error *err);
+/* sbx_prepare_at_abi() with the door's inputs (flags among them). */
+int sbx_prepare_with(const struct sbx_policy *p, int door, const struct sbx_prepare_inputs *in,
+		     int landlock_abi, struct sbx_prepared **out, struct sbx_error *err);
 
 /* prepare.c, the steps every door shares (prepare_door.c orders them with
  * a door's own): the arguments and the door rules, the rlimit and
  * capability plans (*out, or the error and nothing left behind); */
-int sbx_prepare_begin(const struct sbx_policy *p, int door, unsigned flags,
-		      int landlock_abi, struct sbx_prepared **out,
-		      struct sbx_error *err);
+int sbx_prepare_begin(const struct sbx_policy *p, int door,
+		      const struct sbx_prepare_inputs *in, int landlock_abi,
+		      struct sbx_prepared **out, struct sbx_error *err);
 /* the filter, the Landlock ruleset and the protected paths (on failure the
  * caller frees pp); */
 int sbx_prepare_confine(struct sbx_prepared *pp, const struct sbx_policy *p,
@@ -164,7 +206,7 @@ int sbx_prepare_seccomp(struct sbx_prepared *pp, const struct sbx_policy *p,
  * filter for a process holding io_uring rings); *out NULL when the policy
  * has no seccomp section. src-native/gen/gen-presets.c compiles it for every
  * preset at build time (preset_fast.h). */
-int sbx_compile_policy_keep_rings(const struct sbx_policy *p,
+int sbx_compile_policy_keep_rings(const struct sbx_policy *p, const struct sbx_policy_net *net,
 				  struct sbx_compiled **out, struct sbx_error *err);
 
 /* prepare_unix.c: net.unixPaths for the door (spawn: sets unix_supervise;

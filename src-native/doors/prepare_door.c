@@ -11,9 +11,8 @@
 
 #include <errno.h>
 
-int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
-		       int landlock_abi, struct sbx_prepared **out,
-		       struct sbx_error *err)
+int sbx_prepare_with(const struct sbx_policy *p, int door, const struct sbx_prepare_inputs *in,
+		     int landlock_abi, struct sbx_prepared **out, struct sbx_error *err)
 {
 	struct sbx_prepared *pp = NULL;
 	int r;
@@ -21,7 +20,7 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 	if (!out)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, NULL, "sbx_prepare: NULL argument");
 	*out = NULL;
-	if ((r = sbx_prepare_begin(p, door, flags, landlock_abi, &pp, err)))
+	if ((r = sbx_prepare_begin(p, door, in, landlock_abi, &pp, err)))
 		return r;
 	if (door == SBX_DOOR_SELF && ((r = sbx_self_rings_check(pp, err)) ||
 				      (r = sbx_self_rings_policy(pp, p, err))))
@@ -36,6 +35,15 @@ int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
 fail:
 	sbx_prepared_free(pp);
 	return r;
+}
+
+int sbx_prepare_at_abi(const struct sbx_policy *p, int door, unsigned flags,
+		       int landlock_abi, struct sbx_prepared **out,
+		       struct sbx_error *err)
+{
+	struct sbx_prepare_inputs in = { .flags = flags };
+
+	return sbx_prepare_with(p, door, &in, landlock_abi, out, err);
 }
 
 int sbx_prepare(const struct sbx_policy *p, int door, unsigned flags,

@@ -684,7 +684,7 @@ int sbx_self_rings_policy(struct sbx_prepared *pp, const struct sbx_policy *p,
 		ptr = "/net/unix";
 		what = "unix sockets (net.unix)";
 	}
-	if (ptr && sbx_policy_section_compat(p, n->compat) != SBX_COMPAT_BEST_EFFORT)
+	if (ptr && p->resolved.net != SBX_COMPAT_BEST_EFFORT)
 		return sbx_error_set(err, SBX_EUNSUPPORTED, EOPNOTSUPP, ptr,
 			"self: this process holds %d io_uring ring%s (libuv's, in "
 			"Node 22 and later), whose operations seccomp does not see: "

@@ -1,6 +1,7 @@
 /* The spawn door's plan: the policy's spawn-only sections, with the door's
  * defaults where the policy is silent (sbx_spawn.h, docs/spawn.md). */
 #include "policy.h"
+#include "policy_keys.h"
 #include "sbx_spawn.h"
 #include "kernel_defs.h"
 #include "spawn_home.h"
@@ -660,10 +661,11 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 	pl->cwd = p->cwd ? p->cwd : sbx_arena_strdup(&h->arena, ctx->cwd);
 	pl->caller_cwd = sbx_arena_strdup(&h->arena, ctx->cwd);
 	pl->home = ctx->home && ctx->home[0] == '/' ? sbx_arena_strdup(&h->arena, ctx->home) : NULL;
-	pl->allow_broad_cwd = p->allow_broad_cwd == 1;
-	pl->follow_symlinks = p->follow_symlinks == 1;
-	pl->new_session = p->session_new != 0;
-	pl->die_with_parent = p->die_with_parent != 0;
+	/* What an unwritten key means is the table's (policy_keys.def). */
+	pl->allow_broad_cwd = sbx_policy_key_int(p, SBX_PK_allowBroadCwd) == 1;
+	pl->follow_symlinks = sbx_policy_key_int(p, SBX_PK_followSymlinks) == 1;
+	pl->new_session = sbx_policy_key_int(p, SBX_PK_session) == 1;
+	pl->die_with_parent = sbx_policy_key_int(p, SBX_PK_dieWithParent) == 1;
 	const struct sbx_policy_limits *l = &p->limits;
 	/* "unlimited" lifts a limit an extended policy (a preset) set. */
 	bool memory = l->has_memory && (l->memory_pct || l->memory != SBX_LIMIT_UNLIMITED);
@@ -672,7 +674,7 @@ int sbx_spawn_plan_build(const struct sbx_policy *p, const struct sbx_spawn_ctx 
 					  l->has_cputime);
 	for (int k = 0; k < 5; k++)
 		pl->limits_best_effort[k] =
-			sbx_policy_section_compat(p, l->kcompat[k]) == SBX_COMPAT_BEST_EFFORT;
+			p->resolved.limit[k] == SBX_COMPAT_BEST_EFFORT;
 	if (pl->limits_asked) {
 		pl->limits = (struct sbx_spawn_limits){
 			.has_memory = memory, .has_pids = pids, .has_cpu = l->has_cpu,

@@ -21,6 +21,7 @@
  */
 #include "bpf.h"
 #include "policy.h"
+#include "policy_keys.h"
 #include "prepared.h"
 #include "preset_fast.h"
 #include "sbx_compile.h"
@@ -64,10 +65,12 @@ static bool supported(const struct sbx_policy *p, const char **why)
 		*why = "mounts";
 	else if (p->env.present)
 		*why = "env";
-	else if (p->hostname || p->cwd)
-		*why = "hostname/cwd";
 	else if (p->notes.count)
 		*why = "notes";
+	for (size_t k = 0; !*why && k < SBX_PK_COUNT; k++)
+		if (sbx_policy_keys[k].kind == SBX_PK_STRING &&
+		    sbx_policy_key_string(p, &sbx_policy_keys[k]))
+			*why = sbx_policy_keys[k].name;    /* hostname, cwd */
 	for (size_t i = 0; !*why && i < p->seccomp.nlayers; i++)
 		if (p->seccomp.layers[i].import_path || p->seccomp.layers[i].imported)
 			*why = "seccomp import";
@@ -206,9 +209,11 @@ static void build(int idx, const struct sbx_policy *p)
 			fputs(");\n", out);
 		}
 	}
-	fprintf(out, "\tp->allow_broad_cwd = %d; p->follow_symlinks = %d;\n", p->allow_broad_cwd,
-		p->follow_symlinks);
-	fprintf(out, "\tp->home = %d; p->git = %d;\n", p->home, p->git);
+	/* The plain keys (policy_keys.def); STRING ones are refused above. */
+	for (size_t k = 0; k < SBX_PK_COUNT; k++)
+		if (sbx_policy_keys[k].kind == SBX_PK_BOOL || sbx_policy_keys[k].kind == SBX_PK_CHOICE)
+			fprintf(out, "\tp->%s = %d;\n", sbx_policy_keys[k].field,
+				sbx_policy_key_raw(p, &sbx_policy_keys[k]));
 	fprintf(out, "\tp->net.present = %d; p->net.compat = %d; p->net.inet = %d;\n"
 		"\tp->net.netlink = %d; p->net.other = %d; p->net.unix_mode = %d;\n",
 		p->net.present, p->net.compat, p->net.inet, p->net.netlink, p->net.other,
@@ -279,9 +284,6 @@ static void build(int idx, const struct sbx_policy *p)
 		for (int k = 0; k < 5; k++)
 			fprintf(out, "\tp->limits.kcompat[%d] = %d;\n", k, l->kcompat[k]);
 	}
-	fprintf(out, "\tp->session_new = %d; p->die_with_parent = %d; p->report = %d;\n"
-		"\tp->keep_preload_env = %d;\n", p->session_new, p->die_with_parent, p->report,
-		p->keep_preload_env);
 	fprintf(out, "\tp->norigins = p->origins_cap = %zu;\n", p->norigins);
 	if (p->norigins)
 		fprintf(out, "\tif (!(p->origins = A(%zu * sizeof(char *)))) return -1;\n",
@@ -395,7 +397,7 @@ int main(int argc, char **argv)
 			    !sbx_bpf_const_allows((const struct sock_filter *)c->bpf, c->insn_count,
 						  sbx_arch_info(sbx_arch_native())->audit_arch,
 						  (uint32_t)enter)) {
-				if (sbx_compile_policy_keep_rings(p, &cr, &err)) {
+				if (sbx_compile_policy_keep_rings(p, &p->net, &cr, &err)) {
 					fprintf(stderr, "gen-presets: preset %s with io_uring_enter: %s\n",
 						names[n], err.message);
 					return 1;

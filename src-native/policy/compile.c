@@ -48,6 +48,13 @@ int sbx_compile_policy_flags(const struct sbx_policy *policy, int arch,
 			     unsigned flags, struct sbx_compiled **out,
 			     struct sbx_error *err)
 {
+	return sbx_compile_policy_net(policy, policy ? &policy->net : NULL, arch, flags, out, err);
+}
+
+int sbx_compile_policy_net(const struct sbx_policy *policy, const struct sbx_policy_net *net,
+			   int arch, unsigned flags, struct sbx_compiled **out,
+			   struct sbx_error *err)
+{
 	struct sbx_notes notes = { 0 };
 	struct sbx_seccomp_spec *spec = NULL;
 	int rc;
@@ -66,7 +73,7 @@ int sbx_compile_policy_flags(const struct sbx_policy *policy, int arch,
 	 * first: they explain the filter as much as the compiler's own. */
 	for (size_t i = 0; i < policy->notes.count; i++)
 		sbx_notes_add(&notes, "%s", policy->notes.items[i]);
-	rc = sbx_policy_seccomp_spec(policy, (enum sbx_arch)arch, &spec, &notes, err);
+	rc = sbx_policy_seccomp_spec_net(policy, net, (enum sbx_arch)arch, &spec, &notes, err);
 	if (rc) {
 		sbx_notes_free(&notes);
 		return rc;

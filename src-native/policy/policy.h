@@ -349,19 +349,27 @@ struct sbx_policy {
 	 * repository around the working directory is shown (SBX_UNSET, 0, 1). */
 	int home;
 	int git;
+	/* Each section's compat as it applies: its own, else the top level's,
+	 * else enforce. Resolved once the policy is complete
+	 * (sbx_policy_resolve_compat: the load and the fast path call it);
+	 * prepare, apply, the spawn plan and explain read these, never the
+	 * written values (which policy_json.c writes back as written). */
+	struct {
+		int top, fs, net, scope, seccomp, rlimits, namespaces, limits;
+		int limit[5];          /* per limit, indexed as SBX_LIMIT_*  */
+	} resolved;
 	/* The parsed documents: the policy points into their strings. */
 	struct sbx_json_doc **docs;
 	size_t ndocs, docs_cap;
 	/* Origins of the layers, first (deepest extends) to last (this doc). */
 	const char **origins;
 	size_t norigins, origins_cap;
-	/* Loaded by the preset fast path (preset_fast.h): its table index + 1,
-	 * else 0; and a copy of what its precompiled seccomp program was built
-	 * from, so that a change made after loading is seen (the one left:
-	 * launcher/egress_setup.c adds the egress ports to net.connect). */
+	/* The built-in preset this policy is, as the fast path loaded it
+	 * (preset_fast.h): its table index + 1, else 0. The policy is not
+	 * changed after loading, so the preset's program compiled at build
+	 * time is its program (what a door derives goes into its plan:
+	 * sbx_prepare_inputs). */
 	int fast_preset;
-	struct sbx_policy_seccomp fast_seccomp;
-	struct sbx_policy_net fast_net;
 };
 
 /* What a policy source is (policy_kind.c: the one place that decides),
@@ -396,8 +404,10 @@ enum sbx_home_mode {
 	SBX_HOME_TOOLCHAINS = 2,
 };
 
-/* The compat mode of a section: its own, else the top-level one, else enforce. */
-int sbx_policy_section_compat(const struct sbx_policy *p, int section_compat);
+/* Fill p->resolved from the written compat values: the last step of every
+ * load (policy_source.c, policy_fast.c), after which the policy is not
+ * changed. */
+void sbx_policy_resolve_compat(struct sbx_policy *p);
 
 /* ---- stages (one file each) ------------------------------------------------- */
 
@@ -446,6 +456,18 @@ int sbx_policy_seccomp_spec(const struct sbx_policy *p, enum sbx_arch arch,
 			    struct sbx_seccomp_spec **out, struct sbx_notes *notes,
 			    struct sbx_error *err);
 void sbx_policy_seccomp_spec_free(struct sbx_seccomp_spec *spec);
+/* The same with the `net` section given: the policy's, or the one a door
+ * derived from it in its plan (sbx_prepare_inputs.inet_closed); the policy
+ * itself is never changed after loading. */
+int sbx_policy_seccomp_spec_net(const struct sbx_policy *p, const struct sbx_policy_net *net,
+				enum sbx_arch arch, struct sbx_seccomp_spec **out,
+				struct sbx_notes *notes, struct sbx_error *err);
+struct sbx_compiled;
+/* compile.c: sbx_compile_policy_flags() with the `net` section given, as
+ * above. */
+int sbx_compile_policy_net(const struct sbx_policy *p, const struct sbx_policy_net *net,
+			   int arch, unsigned flags, struct sbx_compiled **out,
+			   struct sbx_error *err);
 
 /* presets.c: number of presets, for iteration. */
 size_t sbx_preset_count(void);

@@ -67,9 +67,9 @@ static void path_list(struct out *o, const struct sbx_ppaths *l)
 		    l->items[i].optional ? " (if present)" : "");
 }
 
-static const char *compat_words(const struct sbx_policy *p, int c)
+static const char *compat_words(int resolved)
 {
-	return sbx_policy_section_compat(p, c) == SBX_COMPAT_BEST_EFFORT
+	return resolved == SBX_COMPAT_BEST_EFFORT
 		       ? " Best effort: what this kernel cannot enforce is skipped and reported."
 		       : "";
 }
@@ -95,7 +95,7 @@ static void explain_fs(struct out *o, const struct sbx_policy *p)
 			path_list(o, &p->fs.rights[r]);
 			put(o, ".");
 		}
-		put(o, "%s", compat_words(p, p->fs.compat));
+		put(o, "%s", compat_words(p->resolved.fs));
 	}
 	if (p->fs.protect.count) {
 		put(o, " Kept read-only even inside a writable directory (relative paths: beneath "
@@ -187,12 +187,12 @@ static void explain_net(struct out *o, const struct sbx_policy *p)
 		port_list(o, "connect", &n->connect);
 		port_list(o, "bind", &n->bind);
 	}
-	put(o, "%s\n\n", compat_words(p, n->compat));
+	put(o, "%s\n\n", compat_words(p->resolved.net));
 	if (p->scope.present) {
 		put(o, "Scope: connecting to abstract unix sockets outside the sandbox is %s; "
 		       "signals to processes outside the sandbox are %s.%s\n\n",
 		    p->scope.abstract_unix == 1 ? "denied" : "allowed",
-		    p->scope.signals == 1 ? "denied" : "allowed", compat_words(p, p->scope.compat));
+		    p->scope.signals == 1 ? "denied" : "allowed", compat_words(p->resolved.scope));
 	}
 }
 
@@ -264,7 +264,7 @@ static void explain_seccomp(struct out *o, const struct sbx_policy *p)
 	put(o, " Later rules override earlier ones; groups (@name) stand for their members. "
 	       "Calls unknown to sbx's tables fail with ENOSYS, and other architectures' "
 	       "calls kill the process.%s\n\n",
-	    compat_words(p, s->compat));
+	    compat_words(p->resolved.seccomp));
 }
 
 static void explain_caps(struct out *o, const struct sbx_policy *p)
@@ -308,7 +308,7 @@ static void explain_limits(struct out *o, const struct sbx_policy *p)
 								      : "");
 			any = true;
 		}
-		put(o, "%s.%s\n\n", any ? "" : " none set", compat_words(p, p->rlimits.compat));
+		put(o, "%s.%s\n\n", any ? "" : " none set", compat_words(p->resolved.rlimits));
 	}
 	if (p->limits.present) {
 		const struct sbx_policy_limits *l = &p->limits;
@@ -331,7 +331,7 @@ static void explain_limits(struct out *o, const struct sbx_policy *p)
 			put(o, " killed after %" PRIu64 " ms of wall-clock time;", l->wall_ms);
 		if (l->has_cputime)
 			put(o, " killed after %" PRIu64 " ms of CPU time;", l->cputime_ms);
-		put(o, "%s\n\n", compat_words(p, l->compat));
+		put(o, "%s\n\n", compat_words(p->resolved.limits));
 	}
 }
 
@@ -369,7 +369,7 @@ static void explain_spawn(struct out *o, const struct sbx_policy *p)
 			put(o, " Inside, uid %" PRId64 ".", p->namespaces.uid);
 		if (p->namespaces.gid >= 0)
 			put(o, " Inside, gid %" PRId64 ".", p->namespaces.gid);
-		put(o, "%s\n\n", compat_words(p, p->namespaces.compat));
+		put(o, "%s\n\n", compat_words(p->resolved.namespaces));
 	}
 	if (p->root_kind != SBX_UNSET || p->has_mounts) {
 		put(o, "Filesystem view (spawn door only): root is %s.",

@@ -165,48 +165,32 @@ int sbx_policy_load_fast(const char *source, const struct sbx_policy_load_opts *
 	}
 	if (p->version == SBX_UNSET)
 		p->version = 1;
+	sbx_policy_resolve_compat(p);
 	p->fast_preset = idx + 1;
-	p->fast_seccomp = p->seccomp;
-	p->fast_net = p->net;
 	*out = p;
 	return 0;
 }
 
-static bool same_ports(const struct sbx_ports *a, const struct sbx_ports *b)
+/* The program is the preset's own: the policy is a preset as the fast path
+ * loaded it (never changed since: it is const from the load on) and the
+ * filter is built from its own `net` section, not one a door derived. */
+static bool preset_program(const struct sbx_policy *p, const struct sbx_policy_net *net)
 {
-	return a->set == b->set && a->count == b->count && a->items == b->items;
+	return p->fast_preset && !p->notes.count && net == &p->net;
 }
 
-/* The policy is a preset as the fast path loaded it, with nothing changed
- * since that sbx_policy_seccomp_spec() reads. */
-static bool seccomp_as_loaded(const struct sbx_policy *p)
+int sbx_policy_compiled_fast(const struct sbx_policy *p, const struct sbx_policy_net *net,
+			     struct sbx_compiled **out)
 {
-	const struct sbx_policy_seccomp *s = &p->seccomp, *fs = &p->fast_seccomp;
-	const struct sbx_policy_net *n = &p->net, *fn = &p->fast_net;
-
-	/* What sbx_policy_seccomp_spec() reads: the seccomp section and the
-	 * net section, plus the notes of loading (none for a preset). */
-	return p->fast_preset && !p->notes.count &&
-	       s->present == fs->present && s->compat == fs->compat &&
-	       s->layers == fs->layers && s->nlayers == fs->nlayers &&
-	       n->present == fn->present && n->compat == fn->compat && n->inet == fn->inet &&
-	       n->netlink == fn->netlink && n->other == fn->other &&
-	       n->unix_mode == fn->unix_mode && n->unix_paths.set == fn->unix_paths.set &&
-	       n->unix_paths.count == fn->unix_paths.count && n->hosts.set == fn->hosts.set &&
-	       n->hosts.count == fn->hosts.count && same_ports(&n->connect, &fn->connect) &&
-	       same_ports(&n->bind, &fn->bind);
-}
-
-int sbx_policy_compiled_fast(const struct sbx_policy *p, struct sbx_compiled **out)
-{
-	if (!seccomp_as_loaded(p))
+	if (!preset_program(p, net))
 		return 0;
 	return sbx_preset_fast_compiled(p->fast_preset - 1, out) ? 0 : 1;
 }
 
-int sbx_policy_compiled_fast_rings(const struct sbx_policy *p, struct sbx_compiled **out)
+int sbx_policy_compiled_fast_rings(const struct sbx_policy *p, const struct sbx_policy_net *net,
+				   struct sbx_compiled **out)
 {
-	if (!seccomp_as_loaded(p))
+	if (!preset_program(p, net))
 		return 0;
 	return sbx_preset_fast_compiled_rings(p->fast_preset - 1, out) ? 0 : 1;
 }

@@ -6,6 +6,7 @@
  * rule is what `allow`/`deny` entries are).
  */
 #include "policy.h"
+#include "policy_keys.h"
 #include "caps.h"
 #include "seccomp_import.h"
 #include "jsonw.h"
@@ -401,27 +402,7 @@ int sbx_policy_to_json(const struct sbx_policy *p, char **json, struct sbx_error
 			duration(&w, "cpuTime", l->cputime_ms);
 		sbx_jsonw_object_end(&w);
 	}
-	if (p->session_new != SBX_UNSET)
-		sbx_jsonw_kv_string(&w, "session", p->session_new ? "new" : "inherit");
-	kv_tri(&w, "dieWithParent", p->die_with_parent);
-	kv_tri(&w, "report", p->report);
-	if (p->hostname)
-		sbx_jsonw_kv_string(&w, "hostname", p->hostname);
-	if (p->cwd)
-		sbx_jsonw_kv_string(&w, "cwd", p->cwd);
-	kv_tri(&w, "allowBroadCwd", p->allow_broad_cwd);
-	kv_tri(&w, "followSymlinks", p->follow_symlinks);
-	if (p->home != SBX_UNSET) {
-		static const char *const homes[] = { "hidden", "private", "toolchains" };
-		sbx_jsonw_kv_string(&w, "home", homes[p->home]);
-	}
-	kv_tri(&w, "git", p->git);
-	if (p->keep_preload_env != SBX_UNSET) {
-		sbx_jsonw_key(&w, "preload");
-		sbx_jsonw_object_begin(&w);
-		sbx_jsonw_kv_bool(&w, "keepEnv", p->keep_preload_env);
-		sbx_jsonw_object_end(&w);
-	}
+	sbx_policy_keys_json(&w, p);       /* the plain keys: policy_keys.def */
 	sbx_jsonw_object_end(&w);
 	rc = sbx_jsonw_finish(&w, json);
 	if (rc)

@@ -10,6 +10,7 @@
  * Nothing is copied but array slots: strings live in the shared arena.
  */
 #include "policy.h"
+#include "policy_keys.h"
 
 #include <errno.h>
 #include <string.h>
@@ -248,17 +249,6 @@ int sbx_policy_merge(struct sbx_policy *acc, const struct sbx_policy *l, struct 
 			if (set[k])
 				d->kcompat[k] = s->kcompat[k];
 	}
-	tri(&acc->session_new, l->session_new);
-	tri(&acc->die_with_parent, l->die_with_parent);
-	tri(&acc->report, l->report);
-	tri(&acc->keep_preload_env, l->keep_preload_env);
-	tri(&acc->allow_broad_cwd, l->allow_broad_cwd);
-	tri(&acc->follow_symlinks, l->follow_symlinks);
-	tri(&acc->home, l->home);
-	tri(&acc->git, l->git);
-	if (l->hostname)
-		acc->hostname = l->hostname;
-	if (l->cwd)
-		acc->cwd = l->cwd;
+	sbx_policy_keys_merge(acc, l);     /* the plain keys: policy_keys.def */
 	return 0;
 }

@@ -8,6 +8,7 @@
  * ("raed" instead of "read") must never load.
  */
 #include "policy.h"
+#include "policy_keys.h"
 #include "caps.h"
 #include "suggest.h"
 
@@ -1371,21 +1372,39 @@ static int parse_hostname(struct pctx *p, const struct sbx_json *v)
 	return 0;
 }
 
-static int parse_preload(struct pctx *p, const struct sbx_json *v)
+/* A BOOL or CHOICE key of the table (policy_keys.def). */
+static int parse_plain(struct pctx *p, const struct sbx_policy_key *k, const struct sbx_json *v)
 {
-	static const char *const keys[] = { "keepEnv" };
-	const struct sbx_json *x;
-	size_t n;
+	int *field = sbx_policy_key_intp(p->L, k);
+	size_t n = 0;
+
+	if (k->kind == SBX_PK_BOOL)
+		return get_bool(p, v, field);
+	while (k->choices[n])
+		n++;
+	return get_choice(p, v, k->choices, n, field);
+}
+
+/* An object of plain keys ("preload": {"keepEnv": ...}). */
+static int parse_plain_section(struct pctx *p, const char *section, const struct sbx_json *v)
+{
+	const char *keys[SBX_PK_COUNT];
+	size_t nkeys = sbx_policy_key_names(section, keys, SBX_PK_COUNT);
 	int rc;
 
 	if ((rc = want(p, v, SBX_JSON_OBJECT, "an object")) ||
-	    (rc = check_keys(p, v, keys, ARRAY_LEN(keys))))
+	    (rc = check_keys(p, v, keys, nkeys)))
 		return rc;
-	if (!(x = sbx_json_get(v, "keepEnv")))
-		return 0;
-	n = sbx_json_ptr_push(p->ptr, sizeof(p->ptr), "keepEnv");
-	rc = get_bool(p, x, &p->L->keep_preload_env);
-	sbx_json_ptr_pop(p->ptr, n);
+	for (size_t i = 0; i < nkeys && !rc; i++) {
+		const struct sbx_json *x = sbx_json_get(v, keys[i]);
+		size_t n;
+
+		if (!x)
+			continue;
+		n = sbx_json_ptr_push(p->ptr, sizeof(p->ptr), keys[i]);
+		rc = parse_plain(p, sbx_policy_key_find(section, keys[i]), x);
+		sbx_json_ptr_pop(p->ptr, n);
+	}
 	return rc;
 }
 
@@ -1428,14 +1447,8 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 			   const char ***extends_ptrs, size_t *nextends,
 			   struct sbx_error *err)
 {
-	static const char *const keys[] = {
-		"version", "extends", "compat", "description", "fs", "net", "scope",
-		"seccomp", "capabilities", "rlimits", "namespaces", "root", "mounts",
-		"env", "limits", "session", "dieWithParent", "report", "hostname",
-		"cwd", "preload", "allowBroadCwd", "followSymlinks", "home", "git",
-	};
-	static const char *const homes[] = { "hidden", "private", "toolchains" };
-	static const char *const sessions[] = { "inherit", "new" };
+	const char *keys[SBX_PK_COUNT];
+	size_t nkeys = sbx_policy_key_names(NULL, keys, SBX_PK_COUNT);
 	struct pctx p = { .c = ctx, .a = ctx->arena, .L = layer, .err = err };
 	int rc;
 
@@ -1444,15 +1457,20 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 	*extends_ptrs = NULL;
 	if (root->type != SBX_JSON_OBJECT)
 		return type_error(&p, root, "a policy object ({...})");
-	rc = check_keys(&p, root, keys, ARRAY_LEN(keys));
+	rc = check_keys(&p, root, keys, nkeys);
 	for (size_t i = 0; i < root->u.object.count && !rc; i++) {
 		const struct sbx_json_member *m = &root->u.object.members[i];
 		const struct sbx_json *v = m->value;
 		const char *k = m->key;
+		const struct sbx_policy_key *plain = sbx_policy_key_find(NULL, k);
 		size_t n = sbx_json_ptr_push(p.ptr, sizeof(p.ptr), k);
 		uint64_t version;
 
-		if (!strcmp(k, "version")) {
+		if (plain && (plain->kind == SBX_PK_BOOL || plain->kind == SBX_PK_CHOICE)) {
+			rc = parse_plain(&p, plain, v);
+		} else if (!plain && sbx_policy_key_is_section(k)) {
+			rc = parse_plain_section(&p, k, v);      /* "preload" */
+		} else if (!strcmp(k, "version")) {
 			if (v->type != SBX_JSON_NUMBER)
 				rc = type_error(&p, v, "the integer 1");
 			else if (!v->u.number.is_integer || v->u.number.is_negative ||
@@ -1492,12 +1510,6 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 			rc = parse_env(&p, v);
 		} else if (!strcmp(k, "limits")) {
 			rc = parse_limits(&p, v);
-		} else if (!strcmp(k, "session")) {
-			rc = get_choice(&p, v, sessions, 2, &layer->session_new);
-		} else if (!strcmp(k, "dieWithParent")) {
-			rc = get_bool(&p, v, &layer->die_with_parent);
-		} else if (!strcmp(k, "report")) {
-			rc = get_bool(&p, v, &layer->report);
 		} else if (!strcmp(k, "hostname")) {
 			rc = parse_hostname(&p, v);
 		} else if (!strcmp(k, "cwd")) {
@@ -1507,16 +1519,6 @@ int sbx_policy_parse_layer(const struct sbx_json *root, const struct sbx_parse_c
 								    err);
 				rc = layer->cwd ? check_exists(&p, layer->cwd, false, true) : -EINVAL;
 			}
-		} else if (!strcmp(k, "preload")) {
-			rc = parse_preload(&p, v);
-		} else if (!strcmp(k, "allowBroadCwd")) {
-			rc = get_bool(&p, v, &layer->allow_broad_cwd);
-		} else if (!strcmp(k, "followSymlinks")) {
-			rc = get_bool(&p, v, &layer->follow_symlinks);
-		} else if (!strcmp(k, "home")) {
-			rc = get_choice(&p, v, homes, 3, &layer->home);
-		} else if (!strcmp(k, "git")) {
-			rc = get_bool(&p, v, &layer->git);
 		}
 		sbx_json_ptr_pop(p.ptr, n);
 	}

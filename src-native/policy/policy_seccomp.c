@@ -220,18 +220,29 @@ int sbx_policy_seccomp_spec(const struct sbx_policy *p, enum sbx_arch arch,
 			    struct sbx_seccomp_spec **out, struct sbx_notes *notes,
 			    struct sbx_error *err)
 {
+	if (out)
+		*out = NULL;
+	if (!p)
+		return sbx_error_set(err, SBX_EINVAL, EINVAL, "", "bad policy or architecture");
+	return sbx_policy_seccomp_spec_net(p, &p->net, arch, out, notes, err);
+}
+
+int sbx_policy_seccomp_spec_net(const struct sbx_policy *p, const struct sbx_policy_net *net,
+				enum sbx_arch arch, struct sbx_seccomp_spec **out,
+				struct sbx_notes *notes, struct sbx_error *err)
+{
 	struct spec_box *b;
 	int rc = 0;
 
 	*out = NULL;
-	if (!p || (unsigned)arch >= SBX_ARCH_COUNT)
+	if (!p || !net || (unsigned)arch >= SBX_ARCH_COUNT)
 		return sbx_error_set(err, SBX_EINVAL, EINVAL, "", "bad policy or architecture");
-	if (p->net.unix_paths.set && notes)
+	if (net->unix_paths.set && notes)
 		sbx_notes_add(notes, "net.unixPaths is not in this program: the spawn door "
 			      "adds to it (connect, sendto with an address, sendmsg and sendmmsg "
 			      "go to its supervisor; io_uring_setup is denied), the preload and "
 			      "self doors refuse the key (docs/network.md)");
-	if (!p->seccomp.present && !net_restricts(&p->net))
+	if (!p->seccomp.present && !net_restricts(net))
 		return 0;
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -245,8 +256,8 @@ int sbx_policy_seccomp_spec(const struct sbx_policy *p, enum sbx_arch arch,
 	b->spec.default_pointer = "";
 	for (size_t i = 0; !rc && i < p->seccomp.nlayers; i++)
 		rc = add_layer(b, &p->seccomp.layers[i], arch, err);
-	if (!rc && net_restricts(&p->net))
-		rc = add_net(b, &p->net, err);
+	if (!rc && net_restricts(net))
+		rc = add_net(b, net, err);
 	if (rc) {
 		sbx_policy_seccomp_spec_free(&b->spec);
 		return rc;

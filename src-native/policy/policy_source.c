@@ -395,6 +395,7 @@ static int load_top(const char *text, size_t len, bool inline_only,
 	}
 	if (p->version == SBX_UNSET)
 		p->version = 1;
+	sbx_policy_resolve_compat(p);
 	*out = p;
 	return 0;
 }

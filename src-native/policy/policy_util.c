@@ -1,6 +1,7 @@
 /* Small helpers of the policy stages: sizes, durations, section compat, and
  * a policy's life (init, free). */
 #include "policy.h"
+#include "policy_keys.h"
 #include "seccomp_import.h"
 
 #include <errno.h>
@@ -76,13 +77,28 @@ int sbx_parse_duration_ms(const char *s, uint64_t *out)
 	return 0;
 }
 
-int sbx_policy_section_compat(const struct sbx_policy *p, int section_compat)
+/* A section's own compat, else the top level's, else enforce. */
+static int section_compat(const struct sbx_policy *p, int own)
 {
-	if (section_compat != SBX_UNSET)
-		return section_compat;
+	if (own != SBX_UNSET)
+		return own;
 	if (p->compat != SBX_UNSET)
 		return p->compat;
 	return SBX_COMPAT_ENFORCE;
+}
+
+void sbx_policy_resolve_compat(struct sbx_policy *p)
+{
+	p->resolved.top = section_compat(p, SBX_UNSET);
+	p->resolved.fs = section_compat(p, p->fs.compat);
+	p->resolved.net = section_compat(p, p->net.compat);
+	p->resolved.scope = section_compat(p, p->scope.compat);
+	p->resolved.seccomp = section_compat(p, p->seccomp.compat);
+	p->resolved.rlimits = section_compat(p, p->rlimits.compat);
+	p->resolved.namespaces = section_compat(p, p->namespaces.compat);
+	p->resolved.limits = section_compat(p, p->limits.compat);
+	for (int k = 0; k < 5; k++)
+		p->resolved.limit[k] = section_compat(p, p->limits.kcompat[k]);
 }
 
 void sbx_policy_init(struct sbx_policy *p)
@@ -105,10 +121,8 @@ void sbx_policy_init(struct sbx_policy *p)
 	p->namespaces.uid = p->namespaces.gid = -1;
 	p->root_kind = SBX_UNSET;
 	p->env.clear = SBX_UNSET;
-	p->session_new = p->die_with_parent = p->report = SBX_UNSET;
-	p->keep_preload_env = SBX_UNSET;
-	p->allow_broad_cwd = p->follow_symlinks = SBX_UNSET;
-	p->home = p->git = SBX_UNSET;
+	sbx_policy_keys_init(p);       /* policy_keys.def */
+	sbx_policy_resolve_compat(p);
 }
 
 void sbx_policy_free(struct sbx_policy *p)

@@ -15,7 +15,9 @@
  *
  * Any doubt goes the normal way: load options the table was not built for,
  * an expansion or path check that fails (the normal path then reports it,
- * with its pointer), a policy changed after loading.
+ * with its pointer), a filter built from a `net` section a door derived
+ * (sbx_prepare_inputs.inet_closed). A loaded policy is never changed (const
+ * from the load on), so the table index is all the cache needs.
  */
 #ifndef SBX_PRESET_FAST_H
 #define SBX_PRESET_FAST_H
@@ -78,12 +80,14 @@ int sbx_fb_compiled_note(struct sbx_compiled *c, const char *note);
  * normal path (nothing is left behind, *err is untouched). */
 int sbx_policy_load_fast(const char *source, const struct sbx_policy_load_opts *opts,
 			 struct sbx_policy **out);
-/* sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY) for a policy
- * that the fast path loaded and nobody changed since: 1 with *out, 0: not
- * applicable (compile normally). */
-int sbx_policy_compiled_fast(const struct sbx_policy *p, struct sbx_compiled **out);
+/* sbx_compile_policy_net(p, net, -1, SBX_COMPILE_NO_DISASSEMBLY) for a
+ * policy that the fast path loaded, with its own `net` (net == &p->net): 1
+ * with *out, 0: not applicable (compile normally). */
+int sbx_policy_compiled_fast(const struct sbx_policy *p, const struct sbx_policy_net *net,
+			     struct sbx_compiled **out);
 /* sbx_compile_policy_keep_rings() for such a policy: 1 with *out, 0: not
  * applicable (compile normally). */
-int sbx_policy_compiled_fast_rings(const struct sbx_policy *p, struct sbx_compiled **out);
+int sbx_policy_compiled_fast_rings(const struct sbx_policy *p, const struct sbx_policy_net *net,
+				   struct sbx_compiled **out);
 
 #endif /* SBX_PRESET_FAST_H */

@@ -885,6 +885,43 @@ TEST(masked_value_outside_mask_fails_at_spec_time)
 	sbx_policy_free(p);
 }
 
+/* Each section's compat is resolved once, at load: its own, else the top
+ * level's, else enforce; a limit keeps the compat of the layer that set it
+ * (the workspace preset's best-effort limits beneath a user's enforce). */
+TEST(compat_resolved_at_load)
+{
+	struct sbx_policy_load_opts o = opts();
+	struct sbx_policy *p = load_ok("{\"compat\": \"best-effort\", \"fs\": {\"compat\": "
+				       "\"enforce\", \"read\": [\"/usr\"]}, \"net\": {\"inet\": false}}", &o);
+
+	if (p) {
+		CHECK_EQ_INT(p->resolved.top, SBX_COMPAT_BEST_EFFORT);
+		CHECK_EQ_INT(p->resolved.fs, SBX_COMPAT_ENFORCE);
+		CHECK_EQ_INT(p->resolved.net, SBX_COMPAT_BEST_EFFORT);
+		CHECK_EQ_INT(p->resolved.seccomp, SBX_COMPAT_BEST_EFFORT);
+		sbx_policy_free(p);
+	}
+	p = load_ok("{\"net\": {\"inet\": false}}", &o);
+	if (p) {
+		CHECK_EQ_INT(p->resolved.top, SBX_COMPAT_ENFORCE);
+		CHECK_EQ_INT(p->resolved.net, SBX_COMPAT_ENFORCE);
+		sbx_policy_free(p);
+	}
+	/* workspace through the fast path, and a layer over it (the normal path) */
+	p = load_ok("workspace", &o);
+	if (p) {
+		CHECK_EQ_INT(p->resolved.limit[SBX_LIMIT_PIDS], SBX_COMPAT_BEST_EFFORT);
+		CHECK_EQ_INT(p->resolved.fs, SBX_COMPAT_ENFORCE);
+		sbx_policy_free(p);
+	}
+	p = load_ok("{\"extends\": \"workspace\", \"limits\": {\"wallTime\": \"30s\"}}", &o);
+	if (p) {
+		CHECK_EQ_INT(p->resolved.limit[SBX_LIMIT_PIDS], SBX_COMPAT_BEST_EFFORT);
+		CHECK_EQ_INT(p->resolved.limit[SBX_LIMIT_WALL], SBX_COMPAT_ENFORCE);
+		sbx_policy_free(p);
+	}
+}
+
 TEST(no_seccomp_section_no_filter)
 {
 	struct sbx_policy_load_opts o = opts();
@@ -945,8 +982,8 @@ TEST(full_document_round_trips)
 	CHECK_EQ_INT(p->limits.cputime_ms, 10000);
 	CHECK_EQ_INT(p->caps_keep, 1ull << 10);
 	CHECK_EQ_INT(p->rlimits.value[SBX_RL_NOFILE], SBX_RLIM_UNLIMITED);
-	CHECK_EQ_INT(sbx_policy_section_compat(p, p->fs.compat), SBX_COMPAT_ENFORCE);
-	CHECK_EQ_INT(sbx_policy_section_compat(p, p->net.compat), SBX_COMPAT_BEST_EFFORT);
+	CHECK_EQ_INT(p->resolved.fs, SBX_COMPAT_ENFORCE);
+	CHECK_EQ_INT(p->resolved.net, SBX_COMPAT_BEST_EFFORT);
 	CHECK_EQ_INT(sbx_policy_to_json(p, &j1, &err), 0);
 	q = j1 ? load_ok(j1, &o) : NULL;
 	if (q) {

@@ -725,6 +725,73 @@ TEST(report_with_listener_notifies_denials)
 	child_free(o);
 }
 
+/* A door's inputs (the spawn door's egress ports and home/git grants) join
+ * the plan, never the policy, which stays as loaded. */
+static size_t rules_for(const struct sbx_prepared *pp, const char *path, const char *pointer)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pp->npaths; i++)
+		n += !strcmp(pp->paths[i].path, path) && pp->paths[i].pointer &&
+		     !strcmp(pp->paths[i].pointer, pointer);
+	return n;
+}
+
+TEST(door_inputs_join_the_plan_not_the_policy)
+{
+	static const uint16_t ports[] = { 1111, 2222 };
+	static const struct sbx_prepare_grant grants[] = {
+		{ .path = "/tmp", .pointer = "/home", .read = true, .write = true },
+		{ .path = "/usr", .pointer = "/git", .read = true, .exec = true },
+		{ .path = "/tmp", .pointer = "/git", .read = true },
+	};
+	struct sbx_prepare_inputs in = { .connect = ports, .nconnect = 2, .grants = grants,
+					  .ngrants = 3 };
+	struct sbx_error err;
+	struct sbx_policy *p = load("{\"fs\": {\"read\": [\"/usr\"]}, \"net\": {\"connect\": [443]}}",
+				    &err);
+	struct sbx_prepared *pp = NULL;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK_EQ_INT(sbx_prepare_with(p, SBX_DOOR_SPAWN, &in, 4, &pp, &err), 0);
+	if (pp) {
+		CHECK_EQ_INT(pp->nports, 3);
+		if (pp->nports == 3) {
+			CHECK_EQ_INT(pp->ports[0].port, 443);
+			CHECK_EQ_INT(pp->ports[1].port, 1111);
+			CHECK_STR(pp->ports[2].pointer, "/net/connect/2");
+		}
+		/* /usr read from the policy, /tmp read and write (the first
+		 * grant), /usr exec; the read of /usr and the second grant of
+		 * /tmp are there already. */
+		CHECK_EQ_INT(pp->npaths, 4);
+		CHECK_EQ_INT(rules_for(pp, "/tmp", "/home"), 2);
+		CHECK_EQ_INT(rules_for(pp, "/usr", "/git"), 1);
+		CHECK_EQ_INT(rules_for(pp, "/tmp", "/git"), 0);
+		CHECK(pp->in == NULL && pp->net == NULL);
+	}
+	sbx_prepared_free(pp);
+	pp = NULL;
+	CHECK_EQ_INT(p->net.connect.count, 1);
+	CHECK_EQ_INT(p->fs.rights[SBX_FS_READ].count, 1);
+	CHECK_EQ_INT(p->fs.rights[SBX_FS_WRITE].count, 0);
+	sbx_policy_free(p);
+
+	/* No connect list: every port is allowed, the door's add nothing;
+	 * no fs section: no Landlock domain, the grants add none. */
+	p = load("{\"net\": {\"bind\": [8080]}}", &err);
+	CHECK(p != NULL);
+	if (p && !sbx_prepare_with(p, SBX_DOOR_SPAWN, &in, 4, &pp, &err)) {
+		CHECK_EQ_INT(pp->nports, 1);
+		CHECK_EQ_INT(pp->npaths, 0);
+		CHECK(!(pp->plan.landlock.handled_net & LANDLOCK_ACCESS_NET_CONNECT_TCP));
+	}
+	sbx_prepared_free(pp);
+	sbx_policy_free(p);
+}
+
 TEST(apply_twice_is_refused)
 {
 	struct sbx_error err;

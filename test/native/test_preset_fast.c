@@ -275,7 +275,7 @@ static bool compare(const char *name, const struct sbx_policy_load_opts *o, cons
 		 * (fast-loaded) policy and on the normally loaded one. */
 		CHECK_EQ_INT(sbx_compile_policy_flags(slow, -1, SBX_COMPILE_NO_DISASSEMBLY, &cs, &es), 0);
 		if (took) {
-			CHECK_EQ_INT(sbx_policy_compiled_fast(fast, &cf), 1);
+			CHECK_EQ_INT(sbx_policy_compiled_fast(fast, &fast->net, &cf), 1);
 			if (!same_compiled(cf, cs))
 				T_FAIL("%s (%s): programs differ", name, what);
 		}
@@ -290,8 +290,8 @@ static bool compare(const char *name, const struct sbx_policy_load_opts *o, cons
 						      sbx_arch_info(sbx_arch_native())->audit_arch,
 						      (uint32_t)enter);
 
-			CHECK_EQ_INT(sbx_compile_policy_keep_rings(slow, &rs, &es), 0);
-			CHECK_EQ_INT(sbx_policy_compiled_fast_rings(fast, &rf), refuses ? 1 : 0);
+			CHECK_EQ_INT(sbx_compile_policy_keep_rings(slow, &slow->net, &rs, &es), 0);
+			CHECK_EQ_INT(sbx_policy_compiled_fast_rings(fast, &fast->net, &rf), refuses ? 1 : 0);
 			if (refuses && !same_compiled(rf, rs))
 				T_FAIL("%s (%s): programs keeping io_uring_enter differ", name, what);
 			if (refuses && rs && (enter < 0 || !sbx_bpf_const_allows(
@@ -448,44 +448,73 @@ TEST(doubt_takes_normal_path)
 	CHECK(p == NULL);
 }
 
-/* A loaded policy changed afterwards gets its program compiled, not the
- * precompiled one. */
-TEST(changed_policy_is_compiled)
+/* The loaded policy is never changed; a filter built from a `net` section a
+ * door derived (the spawn door without its network namespace:
+ * sbx_prepare_inputs.inet_closed) is compiled, not the preset's program, and
+ * is the program of the policy that says `net.inet: false` itself. */
+TEST(derived_net_is_compiled)
 {
 	struct sbx_policy_load_opts o = { .cwd = "/tmp", .home = "/root", .tmpdir = "/tmp",
 					   .flags = SBX_POLICY_NO_PATH_CHECK };
-	struct sbx_policy *p = NULL;
+	const char *const *names = sbx_preset_names();
+	struct sbx_policy *p = NULL, *closed = NULL;
 	struct sbx_compiled *c = NULL, *ref = NULL;
 	struct sbx_error err;
+	const char *name = NULL;
 
-	CHECK_EQ_INT(sbx_policy_load("strict", &o, &p, &err), 0);
-	if (!p)
+	/* A preset that lets internet sockets be made and has a filter. */
+	for (size_t n = 0; names[n] && !name; n++) {
+		CHECK_EQ_INT(sbx_policy_load(names[n], &o, &p, &err), 0);
+		if (p && p->fast_preset && p->seccomp.present && sbx_net_inet_sockets(&p->net))
+			name = names[n];
+		else
+			sbx_policy_free(p);
+	}
+	if (!name) {
+		T_FAIL("no preset allows internet sockets with a seccomp section");
 		return;
-	CHECK(p->fast_preset != 0);
-	CHECK_EQ_INT(sbx_policy_compiled_fast(p, &c), 1);
+	}
+	CHECK_EQ_INT(sbx_policy_compiled_fast(p, &p->net, &c), 1);
 	sbx_compiled_free(c);
 	c = NULL;
-	p->net.inet = 1;
-	CHECK_EQ_INT(sbx_policy_compiled_fast(p, &c), 0);
+	struct sbx_policy_net net = p->net;
+	net.present = true;
+	net.inet = 0;
+	CHECK_EQ_INT(sbx_policy_compiled_fast(p, &net, &c), 0);
 	CHECK(c == NULL);
-	CHECK_EQ_INT(sbx_policy_compiled_fast_rings(p, &c), 0);
+	CHECK_EQ_INT(sbx_policy_compiled_fast_rings(p, &net, &c), 0);
 	CHECK(c == NULL);
-	p->net.inet = 0;
-	p->seccomp.nlayers--;
-	CHECK_EQ_INT(sbx_policy_compiled_fast(p, &c), 0);
-	p->seccomp.nlayers++;
-	/* prepare on a changed policy: the compiler's program. */
-	p->net.unix_mode = SBX_UNIX_ALL;
-	{
-		struct sbx_prepared *pp = NULL;
 
-		CHECK_EQ_INT(sbx_prepare(p, SBX_DOOR_PRELOAD, 0, &pp, &err), 0);
-		CHECK_EQ_INT(sbx_compile_policy_flags(p, -1, SBX_COMPILE_NO_DISASSEMBLY, &ref, &err), 0);
-		if (pp && ref)
-			CHECK(same_compiled(pp->compiled, ref));
+	char doc[128];
+	snprintf(doc, sizeof(doc), "{\"extends\": \"%s\", \"net\": {\"inet\": false}}", name);
+	CHECK_EQ_INT(sbx_policy_load(doc, &o, &closed, &err), 0);
+	if (closed)
+		CHECK_EQ_INT(sbx_compile_policy_flags(closed, -1, SBX_COMPILE_NO_DISASSEMBLY, &ref,
+						      &err), 0);
+	for (int inet_closed = 0; inet_closed < 2; inet_closed++) {
+		struct sbx_prepare_inputs in = { .inet_closed = inet_closed };
+		struct sbx_prepared *pp = NULL;
+		struct sbx_compiled *own = NULL;
+
+		CHECK_EQ_INT(sbx_prepare_with(p, SBX_DOOR_SPAWN, &in, sbx_landlock_abi(), &pp, &err),
+			     0);
+		CHECK_EQ_INT(sbx_policy_compiled_fast(p, &p->net, &own), 1);
+		if (pp && ref && own) {
+			/* closed: the policy's program with inet refused, not the
+			 * preset's; open: the preset's. */
+			const struct sbx_compiled *other = inet_closed ? own : ref;
+
+			CHECK(same_compiled(pp->compiled, inet_closed ? ref : own));
+			CHECK(pp->compiled->bpf_size != other->bpf_size ||
+			      memcmp(pp->compiled->bpf, other->bpf, other->bpf_size));
+		}
+		sbx_compiled_free(own);
 		sbx_prepared_free(pp);
 	}
+	/* The policy itself was left as loaded. */
+	CHECK(sbx_net_inet_sockets(&p->net));
 	sbx_compiled_free(ref);
+	sbx_policy_free(closed);
 	sbx_policy_free(p);
 }
 
