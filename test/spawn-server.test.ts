@@ -141,13 +141,16 @@ describe('the spawn server', () => {
     expect(await close(sbx.spawn('/bin/sh', ['-c', 'kill -USR1 $$'], { cwd, stdio: 'ignore' }))).toEqual([null, 'SIGUSR1']);
     expect(await close(sbx.spawn('/bin/sh', ['-c', 'exit 5'], { cwd: tmp(), stdio: 'ignore' }))).toEqual([5, null]);
     // A process left behind: it really runs while the program does, and is gone by 'exit'.
-    const c = sbx.spawn('/bin/sh', ['-c', '/bin/sleep 7.123 & /bin/sleep 0.3; exit 3'], { cwd, stdio: 'ignore' });
+    // The program ends only once the test has seen what it leaves behind (a line on its stdin), so a
+    // loaded machine that starts the sandbox slowly cannot make the program end first.
+    const c = sbx.spawn('/bin/sh', ['-c', '/bin/sleep 7.123 & read go; exit 3'], { cwd, stdio: ['pipe', 'ignore', 'ignore'] });
     let seen = 0;
-    for (let i = 0; i < 100 && seen === 0; i++) {
+    for (let i = 0; i < 3000 && seen === 0; i++) {
       await sleep(10);
       seen = leftovers().length;
     }
     expect(seen).toBe(1);
+    c.stdin!.end('go\n');
     const atExit = await new Promise<[number | null, number]>((r) => c.once('exit', (code) => r([code, leftovers().length])));
     expect(atExit).toEqual([3, 0]);
   });
