@@ -107,9 +107,9 @@ static int program_main(void *arg)
  * supervisor, no prepared sandbox waiting for its request), it shares the
  * init's memory until then and the init waits (CLONE_VM | CLONE_VFORK, as
  * posix_spawn does): the address space that fork() copies and the execve
- * throws away again costs more than the rest of the sandbox's setup on a
- * virtual machine (measured here: fork + exit 1.9 ms of CPU, this 0.03 ms;
- * docs/benchmarks.md, "Spawn"). Nothing of the init's memory reaches the
+ * throws away again is a large part of a sandbox's CPU on a virtual machine
+ * (measured: fork + exit 1.9 ms of CPU, this 0.03 ms; docs/spawn.md,
+ * "Throughput"). Nothing of the init's memory reaches the
  * program: the execve replaces it, and nothing untrusted runs before. The
  * program writes only its own copy of the context and its own stack (the
  * prepared layers are only read); its fds, credentials, Landlock domain,
