@@ -486,6 +486,8 @@ module.exports = {
       const startSbx = checked('sbx.spawn', () => sbx.spawn(TRUE, [], opts));
       const rounds = quick ? 1 : 3;
       const tp = [];
+      // The machine may be shared: its load beside the figures (1-minute average, before and after).
+      const loadBefore = os.loadavg()[0];
       for (const c of levels) {
         const p = [];
         const s = [];
@@ -497,11 +499,13 @@ module.exports = {
         const sm = summarize(s).median;
         tp.push({ concurrency: c, plain: pm, sbx: sm, ratio: pairRatio(s, p) });
       }
+      const load = [loadBefore, os.loadavg()[0]];
       data.throughput = tp;
+      data.throughputLoad = load;
       const at32 = tp.find((t) => t.concurrency === 32);
       goals.push({
         goal: `sbx.spawn throughput at concurrency 32 ≥ ${GOAL_THROUGHPUT}x plain spawn's`,
-        measured: `${fmt(at32.ratio, 2)}x (${fmt(at32.sbx, 0)} vs ${fmt(at32.plain, 0)} per second)`,
+        measured: `${fmt(at32.ratio, 2)}x (${fmt(at32.sbx, 0)} vs ${fmt(at32.plain, 0)} per second; load average ${fmt(load[0], 1)}-${fmt(load[1], 1)})`,
         pass: at32.ratio >= GOAL_THROUGHPUT,
       });
 
@@ -572,7 +576,8 @@ module.exports = {
         '### Throughput',
         '',
         `${total} sandboxes of \`${TRUE}\` per level, started by that many concurrent workers, ${rounds} round(s) per level with`,
-        `the contenders alternating; median sandboxes per second (machine: ${os.cpus().length} CPUs).`,
+        `the contenders alternating; median sandboxes per second (machine: ${os.cpus().length} CPUs, load average`,
+        `${fmt(load[0], 1)} before and ${fmt(load[1], 1)} after).`,
         '',
         table(
           ['concurrency', 'child_process.spawn /s', 'sbx.spawn default /s', 'ratio sbx / plain'],
