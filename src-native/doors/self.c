@@ -873,6 +873,46 @@ static int check_args(struct sbx_prepared *pp, struct sbx_error *err)
 	return 0;
 }
 
+/*
+ * This thread's bounding set as /proc says it (CapBnd): one read instead of
+ * a PR_CAPBSET_READ per capability (~10 against ~45 us). Only a hint for
+ * the threads: one not in it is still read and dropped by each thread
+ * (th_caps()), so a wrong answer costs time, never a capability left.
+ * 0, or -1 (no /proc: the caller reads bit by bit).
+ */
+static int bounding_from_status(uint64_t *out)
+{
+	char buf[4096];
+	const char *p;
+	uint64_t v = 0;
+	ssize_t n;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nCapBnd:\t");
+	if (!p)
+		return -1;
+	p += 9;
+	for (int i = 0; i < 16; i++, p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' :
+			*p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (*p != '\n')
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* What the other threads are asked to do, from this thread's state before
  * it changes anything (they start from the same credentials). */
 static int make_job(struct self_run *run, struct sbx_prepared *pp,
@@ -895,6 +935,10 @@ static int make_job(struct self_run *run, struct sbx_prepared *pp,
 				     "capabilities: cannot read them");
 	if (!(d[0].permitted & (1u << CAP_SETPCAP)))
 		return 0;
+	if (!bounding_from_status(&job->bounding_drop)) {
+		job->bounding_drop &= ~job->keep;
+		return 0;
+	}
 	for (int cap = 0; cap < 64; cap++) {
 		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 

@@ -76,8 +76,10 @@ static int parse_uint(const char *s, long *out)
 }
 
 /* Read a whole /proc file relative to `dir` into a malloc'd, NUL-ended
- * buffer. 0, or -errno (-EFBIG past FDINFO_MAX). */
-static int read_all(int dir, const char *name, char **out, size_t *len)
+ * buffer; `short_ends`: the file is one seq_file record. 0, or -errno
+ * (-EFBIG past FDINFO_MAX). */
+static int read_all(int dir, const char *name, bool short_ends, char **out,
+		    size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
@@ -120,6 +122,11 @@ static int read_all(int dir, const char *name, char **out, size_t *len)
 		if (got == 0)
 			break;
 		n += (size_t)got;
+		/* A /proc file of one record (fdinfo, stat) is written whole
+		 * by one read when it fits: a short read is its end, and the
+		 * read that would return 0 is one system call saved. */
+		if (short_ends && n + 1 < cap)
+			break;
 	}
 	close(fd);
 	if (r) {
@@ -163,7 +170,7 @@ static enum ring_state ring_state(int fdinfo_dir, const char *fd, long *sq_tid,
 		char *text;
 		size_t len;
 		const char *sq;
-		int r = read_all(fdinfo_dir, fd, &text, &len);
+		int r = read_all(fdinfo_dir, fd, true, &text, &len);
 
 		if (r) {
 			*errnum = -r;
@@ -280,6 +287,22 @@ static void probed_take(void)
 static void probed_give(void)
 {
 	__atomic_clear(&probed_lock, __ATOMIC_RELEASE);
+}
+
+/* Whether a probe of ours found the ring with inode `ino` without a
+ * personality of anyone else's (it then also passed the fdinfo check). */
+static bool ring_known(uint64_t ino)
+{
+	bool known = false;
+
+	probed_take();
+	for (size_t i = 0; i < nprobed; i++)
+		if (probed[i].ino == ino) {
+			known = probed[i].last >= 0;
+			break;
+		}
+	probed_give();
+	return known;
 }
 
 /* Whether the ring listed at `fd` (inode `ino`) is gone: the fd closed
@@ -411,16 +434,27 @@ static int scan_rings(struct sbx_prepared *ledger, int *nrings, bool after,
 			} else {
 				snprintf(name, sizeof(name), "%ld", fd);
 			}
-			st = ring_state(info, name, &sq_tid, &errnum);
-			/* Closed since it was listed: nothing to account. */
-			if (st == RING_UNREADABLE && errnum == ENOENT) {
-				if (held >= 0)
-					close(held);
-				continue;
-			}
-			if (st == RING_OK && fstat(held >= 0 ? held : (int)fd, &sb)) {
-				st = errno == EBADF ? RING_CLOSED : RING_UNREADABLE;
-				errnum = errno;
+			/* A ring this process accounted for before (by its
+			 * inode, while held) was made without SQPOLL, which only
+			 * io_uring_setup can ask: its fdinfo would say the same
+			 * again. Its personalities are asked below, as always. */
+			if (after && held >= 0 && !fstat(held, &sb) &&
+			    ring_known((uint64_t)sb.st_ino)) {
+				st = RING_OK;
+			} else {
+				st = ring_state(info, name, &sq_tid, &errnum);
+				/* Closed since it was listed: nothing to account. */
+				if (st == RING_UNREADABLE && errnum == ENOENT) {
+					if (held >= 0)
+						close(held);
+					continue;
+				}
+				if (st == RING_OK &&
+				    fstat(held >= 0 ? held : (int)fd, &sb)) {
+					st = errno == EBADF ? RING_CLOSED
+							    : RING_UNREADABLE;
+					errnum = errno;
+				}
 			}
 			if (st == RING_OK)
 				st = check_personality(held >= 0 ? held : fd,

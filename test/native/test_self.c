@@ -96,10 +96,12 @@ static struct sbx_prepared *prepare(const char *text, struct sbx_error *e)
 	return pp;
 }
 
-/* Every task of this process confined (Seccomp 2, NoNewPrivs, CapEff 0):
+/* Every task of this process confined (Seccomp 2, NoNewPrivs, no
+ * capability left in any set; as root none in the bounding set either):
  * how many tasks, how many not. */
 static void put_tasks(struct child_out *o)
 {
+	bool root = geteuid() == 0;
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
 	char path[300];
@@ -112,7 +114,13 @@ static void put_tasks(struct child_out *o)
 		ntasks++;
 		if (child_status_field(path, "Seccomp", 10) != 2 ||
 		    child_status_field(path, "NoNewPrivs", 10) != 1 ||
-		    child_status_field(path, "CapEff", 16) != 0)
+		    child_status_field(path, "CapEff", 16) != 0 ||
+		    child_status_field(path, "CapPrm", 16) != 0 ||
+		    child_status_field(path, "CapInh", 16) != 0 ||
+		    child_status_field(path, "CapAmb", 16) != 0 ||
+		    /* root (CAP_SETPCAP) empties every thread's bounding set;
+		     * uid 65534 cannot, and no_new_privs covers it */
+		    (root && child_status_field(path, "CapBnd", 16) != 0))
 			bad++;
 	}
 	if (d)
