@@ -92,10 +92,12 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
   return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`not settled within ${ms} ms`)))]);
 }
 /** Nothing of `pids` alive and none of their cgroups, within 5 s. */
+// Bounded, not instant: a supervisor told of its parent's death (SIGTERM) removes the cgroups
+// itself, which on a loaded machine took more than 5 s once.
 async function nothingLeft(pids: number[]): Promise<{ alive: number[]; cgroups: string[] }> {
   const t0 = Date.now();
   let left = { alive: pids.filter(alive), cgroups: cgroupsOf(pids) };
-  while ((left.alive.length || left.cgroups.length) && Date.now() - t0 < 5000) {
+  while ((left.alive.length || left.cgroups.length) && Date.now() - t0 < 15_000) {
     await sleep(50);
     left = { alive: pids.filter(alive), cgroups: cgroupsOf(pids) };
   }

@@ -154,9 +154,11 @@ int sbx_cgroup_files_read(struct sbx_cgroup_files *f)
 	int e = 0;
 	f->mountinfo = read_all("/proc/self/mountinfo", &e);
 	f->cgroup = f->mountinfo ? read_all("/proc/self/cgroup", &e) : NULL;
-	if (!f->cgroup)
+	if (!f->cgroup) {
 		sbx_cgroup_files_free(f);
-	return -e;
+		return e ? -e : -ENOMEM;
+	}
+	return 0;
 }
 
 void sbx_cgroup_files_free(struct sbx_cgroup_files *f)
@@ -169,6 +171,8 @@ void sbx_cgroup_files_free(struct sbx_cgroup_files *f)
 /* A stream over one of the snapshot's texts (no system call). */
 static FILE *text_stream(const char *text)
 {
+	if (!text)              /* a snapshot that could not be read: no entries */
+		text = "";
 	/* An empty file: a stream over one byte that ends at once. */
 	return fmemopen((void *)(text[0] ? text : "\n"), text[0] ? strlen(text) : 1, "r");
 }
@@ -188,7 +192,7 @@ int sbx_cgroup_own_dir(const char *controller, char *buf, size_t size, struct sb
 int sbx_cgroup_own_dir_in(const struct sbx_cgroup_files *files, const char *controller, char *buf,
 			  size_t size, struct sbx_error *err)
 {
-	char root[4096], point[4096], self[4096];
+	char root[4096] = "", point[4096] = "", self[4096] = "";
 	const char *what = controller ? controller : "v2";
 	FILE *f = text_stream(files->mountinfo);
 	int rc = f ? find_mount(f, controller, root, sizeof(root), point, sizeof(point)) : -errno;
