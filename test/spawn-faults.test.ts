@@ -10,7 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { createRequire } from 'node:module';
 import { repoRoot } from './helpers/paths';
+
+// Node's own cgroup directories, v1 and v2 (where a launcher makes its sbx-<pid>-* ones): the soak's reader.
+const { ownCgroupDirs } = createRequire(__filename)('./fixtures/soak/host-state.js') as { ownCgroupDirs: () => string[] };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sbx = require(path.join(repoRoot, 'dist', 'index.js')) as typeof import('../lib/index');
 
@@ -47,23 +51,6 @@ function childrenOf(pid: number): number[] {
 }
 function descendants(pid: number): number[] {
   return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
-}
-/** Node's own cgroup directories, v1 and v2: where a launcher makes its sbx-<pid>-* ones. */
-function ownCgroupDirs(): string[] {
-  const out = new Set<string>();
-  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
-    const [, ctrls, p] = line.split(/:(.*):/);
-    const names = ctrls ? ctrls.split(',').map((c) => c.replace(/^name=/, '')) : ['unified', ''];
-    for (const n of [...names, ctrls]) {
-      const d = path.join('/sys/fs/cgroup', n, p);
-      try {
-        if (fs.statSync(d).isDirectory()) out.add(fs.realpathSync(d));
-      } catch {
-        /* not there */
-      }
-    }
-  }
-  return [...out];
 }
 function cgroupsOf(pids: number[]): string[] {
   const set = new Set(pids);
