@@ -73,9 +73,14 @@ for (const n of extraNodes) {
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-test-')), 'vitest.json');
 const mainLabel = process.argv.length > 2 ? process.argv.slice(2).join(' ') : 'all suites';
 process.stdout.write(`\n== vitest on Node ${process.version} (${mainLabel})\n`);
+// Suites that load the whole machine on purpose (hundreds of sandboxes at
+// once, thousands in a row) run after the others, alone: beside them, the
+// other files' sandboxes took minutes instead of seconds.
+const SOLO_SUITES = ['test/spawn-concurrency.test.ts', 'test/spawn-soak.test.ts'];
 const vitestArgs = [
   path.join(root, 'node_modules/vitest/vitest.mjs'), 'run',
   '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ...SOLO_SUITES.flatMap((f) => ['--exclude', f]),
   ...process.argv.slice(2),
 ];
 // The escape suites record every verdict here (test/helpers/escape.ts);
@@ -84,7 +89,6 @@ const escapeResults = path.join(root, 'build', 'escape-results');
 fs.rmSync(escapeResults, { recursive: true, force: true });
 const mainStart = Date.now();
 const code = run(process.execPath, vitestArgs, { env: { ...process.env, SBX_ESCAPE_RECORD: escapeResults } });
-const mainSecs = Math.round((Date.now() - mainStart) / 1000);
 
 /** Counts of one vitest run from its JSON report and exit code, and the names of what failed. */
 function counts(reportFile, exitCode) {
@@ -117,6 +121,28 @@ function counts(reportFile, exitCode) {
 }
 
 const main = counts(report, code);
+// The solo suites (above), one file at a time, with the same filters.
+{
+  const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const options = process.argv.slice(2).filter((a) => a.startsWith('-'));
+  const solo = filters.length ? SOLO_SUITES.filter((f) => filters.some((x) => f.includes(x))) : SOLO_SUITES;
+  if (solo.length) {
+    process.stdout.write(`\n== vitest on Node ${process.version}, alone (${solo.join(' ')})\n`);
+    const soloReport = path.join(path.dirname(report), 'vitest-solo.json');
+    const t0 = Date.now();
+    const c = counts(soloReport, run(process.execPath, [
+      path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--no-file-parallelism',
+      '--reporter=default', '--reporter=json', `--outputFile.json=${soloReport}`, ...options, ...solo,
+    ]));
+    process.stdout.write(`(alone: ${c.passed} passed, ${c.failed} failed in ${Math.round((Date.now() - t0) / 1000)} s)\n`);
+    main.passed += c.passed;
+    main.failed += c.failed;
+    main.skipped += c.skipped;
+    main.failures.push(...c.failures);
+    main.missingTools.push(...c.missingTools);
+  }
+}
+const mainSecs = Math.round((Date.now() - mainStart) / 1000);  // with the solo suites
 let { passed, failed, skipped } = main;
 if (main.failed) process.stderr.write(`sbx test: ${main.failed} failed on Node ${process.version}\n`);
 // From a complete, green run of the escape suites (a filtered or failing run
