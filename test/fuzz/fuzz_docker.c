@@ -15,16 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c)                                                          \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                        \
-			abort();                                            \
-		}                                                           \
-	} while (0)
+#include "fuzz_require.h"
 
 #define ARCHES (SBX_ARCH_BIT(SBX_ARCH_X86_64) | SBX_ARCH_BIT(SBX_ARCH_AARCH64))
 

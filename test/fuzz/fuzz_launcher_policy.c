@@ -28,17 +28,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+#include "fuzz_require.h"
 
-#define REQUIRE(c)                                                          \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                        \
-			abort();                                            \
-		}                                                           \
-	} while (0)
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static const struct sbx_spawn_ctx CTX = { .cwd = "/tmp", .home = "/root", .tmpdir = "/tmp" };
 

@@ -25,16 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(c)                                                          \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
-				__FILE__, __LINE__);                        \
-			abort();                                            \
-		}                                                           \
-	} while (0)
+#include "fuzz_require.h"
 
 struct enc {
 	unsigned char *p;
