@@ -17,54 +17,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { cliPath, repoRoot } from './helpers/paths';
-import { UNPRIV_UID, isRoot, unprivNode, unprivPackage } from './helpers/unpriv';
+import { egressWorld } from './helpers/egress-world';
+import { isRoot } from './helpers/unpriv';
 
 const T = 120_000;
-const fixtures = path.join(repoRoot, 'test', 'fixtures', 'egress');
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const canWorld = isRoot() && ['ip', 'unshare', 'nsenter', 'curl', 'openssl', 'setpriv'].every(has) && fs.existsSync('/usr/bin/python3');
 const why = canWorld ? '' : 'needs root, ip, unshare, nsenter, curl, openssl, setpriv and /usr/bin/python3 (the test network is made with them)';
 
-let work = '';
-
-function setupWork(): string {
-  if (work) return work;
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-egress-'));
-  fs.chmodSync(work, 0o755);
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=allowed.test'], { cwd: work });
-  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-  fs.writeFileSync(
-    path.join(work, 'hosts'),
-    '127.0.0.1 localhost\n10.77.0.2 allowed.test www.allowed.test a.wild.test\n10.77.0.3 denied.test wild.test\n',
-  );
-  fs.copyFileSync(path.join(fixtures, 'client.py'), path.join(work, 'client.py'));
-  fs.copyFileSync(path.join(fixtures, 'server-isolation.js'), path.join(work, 'server-isolation.js'));
-  spawnSync('chmod', ['-R', 'a+rX', work]);
-  return work;
-}
+const world = egressWorld({
+  prefix: 'sbx-egress-',
+  hosts: '127.0.0.1 localhost\n10.77.0.2 allowed.test www.allowed.test a.wild.test\n10.77.0.3 denied.test wild.test\n',
+  files: ['client.py', 'server-isolation.js'],
+  timeout: T - 5000,
+});
 
 /** Run `inner` (a shell script) inside the world, as root or as uid 65534, from a working directory of that user. */
 function inWorld(inner: string, unpriv: boolean): { stdout: string; stderr: string; status: number | null; upstream: string } {
-  const w = setupWork();
-  const dir = fs.mkdtempSync(path.join(w, unpriv ? 'u-' : 'r-'));
-  fs.copyFileSync(path.join(w, 'client.py'), path.join(dir, 'client.py'));
-  fs.copyFileSync(path.join(w, 'server-isolation.js'), path.join(dir, 'server-isolation.js'));
-  if (unpriv) spawnSync('chown', ['-R', `${UNPRIV_UID}:${UNPRIV_UID}`, dir]);
-  const node = unpriv ? unprivNode() : process.execPath;
-  const cli = unpriv ? path.join(unprivPackage(), 'dist', 'cli.js') : cliPath;
-  const script = path.join(dir, 'case.sh');
-  const pkg = unpriv ? unprivPackage() : repoRoot;
-  fs.writeFileSync(script, `cd ${dir}\nSBX="${node} ${cli}"\nNODE="${node}"\nPKG="${pkg}"\n${inner}\n`);
-  fs.chmodSync(script, 0o755);
-  const cmd = unpriv ? ['setpriv', `--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', '/bin/sh', script] : ['/bin/sh', script];
-  const r = spawnSync(path.join(fixtures, 'world.sh'), [path.join(w, 'cert.pem'), path.join(w, 'key.pem'), '--', ...cmd], {
-    encoding: 'utf8',
-    cwd: dir,
-    env: { ...process.env, EGRESS_HOSTS: path.join(w, 'hosts'), EGRESS_TMP: dir, HOME: w },
-    timeout: T - 5000,
-  });
+  const r = world.run(inner, unpriv);
   // what reached the world's DNS server (servers.py --dns): one line per query
-  const out = path.join(dir, 'servers.out');
+  const out = path.join(r.dir, 'servers.out');
   const upstream = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
   return { stdout: r.stdout, stderr: r.stderr, status: r.status, upstream };
 }
@@ -191,7 +163,7 @@ function checkCases(r: ReturnType<typeof runCases>) {
 }
 
 describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
-  beforeAll(() => setupWork());
+  beforeAll(() => world.setup());
 
   test('as root: proxy, transparent TCP, server names, UDP, loopback, reports', () => checkCases(runCases(false)), T);
   test('as uid 65534: the same', () => checkCases(runCases(true)), T);
@@ -271,7 +243,7 @@ describe.skipIf(!canWorld)(`egress by name ${why}`, () => {
         sbx.run('/bin/sh', ['-c', 'curl -sS http://allowed.test/; curl -sS http://denied.test:8080/'],
           { policy: { extends: 'default', net: { hosts: ['allowed.test'] } }, report: true, server: false })
           .then((r) => console.log('[api] ' + JSON.stringify({ code: r.code, out: r.stdout.toString(), v: r.violations })));`;
-      const file = path.join(setupWork(), 'api.js');
+      const file = path.join(world.setup(), 'api.js');
       fs.writeFileSync(file, js);
       const r = inWorld(`${process.execPath} ${file}`, false);
       const line = lines(r.stdout).get('api');

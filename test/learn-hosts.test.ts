@@ -7,47 +7,28 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { cliPath, repoRoot } from './helpers/paths';
-import { UNPRIV_UID, isRoot, unprivNode, unprivPackage } from './helpers/unpriv';
+import { egressWorld } from './helpers/egress-world';
+import { isRoot } from './helpers/unpriv';
 
 const T = 120_000;
-const fixtures = path.join(repoRoot, 'test', 'fixtures', 'egress');
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const canWorld = isRoot() && ['ip', 'unshare', 'nsenter', 'openssl', 'setpriv'].every(has) && fs.existsSync('/usr/bin/python3');
 const why = canWorld ? '' : 'needs root, ip, unshare, nsenter, openssl, setpriv and /usr/bin/python3 (the test network is made with them)';
 
-let work = '';
-afterAll(() => {
-  if (work) fs.rmSync(work, { recursive: true, force: true });
+const world = egressWorld({
+  prefix: 'sbx-learn-hosts-',
+  hosts: '127.0.0.1 localhost\n10.77.0.2 allowed.test\n10.77.0.3 denied.test\n',
+  files: ['client.py'],
+  timeout: T - 5000,
 });
+afterAll(() => world.cleanup());
 
 /** `inner` (sh) run in the world as root or uid 65534, in a directory of its own; $SBX is the CLI. */
 function inWorld(inner: string, unpriv: boolean) {
-  if (!work) {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-learn-hosts-'));
-    fs.chmodSync(work, 0o755);
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=allowed.test'], { cwd: work });
-    if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-    fs.writeFileSync(path.join(work, 'hosts'), '127.0.0.1 localhost\n10.77.0.2 allowed.test\n10.77.0.3 denied.test\n');
-    spawnSync('chmod', ['-R', 'a+rX', work]);
-  }
-  const dir = fs.mkdtempSync(path.join(work, unpriv ? 'u-' : 'r-'));
-  fs.copyFileSync(path.join(fixtures, 'client.py'), path.join(dir, 'client.py'));
-  if (unpriv) spawnSync('chown', ['-R', `${UNPRIV_UID}:${UNPRIV_UID}`, dir]);
-  const node = unpriv ? unprivNode() : process.execPath;
-  const cli = unpriv ? path.join(unprivPackage(), 'dist', 'cli.js') : cliPath;
-  fs.writeFileSync(path.join(dir, 'case.sh'), `cd ${dir}\nSBX="${node} ${cli}"\n${inner}\n`);
-  const cmd = unpriv ? ['setpriv', `--reuid=${UNPRIV_UID}`, `--regid=${UNPRIV_UID}`, '--clear-groups', '--', '/bin/sh', 'case.sh'] : ['/bin/sh', 'case.sh'];
-  const r = spawnSync(path.join(fixtures, 'world.sh'), [path.join(work, 'cert.pem'), path.join(work, 'key.pem'), '--', ...cmd], {
-    encoding: 'utf8',
-    cwd: dir,
-    env: { ...process.env, EGRESS_HOSTS: path.join(work, 'hosts'), EGRESS_TMP: dir, HOME: work },
-    timeout: T - 5000,
-  });
-  const policy = (f: string) => (fs.existsSync(path.join(dir, f)) ? JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) : undefined);
+  const r = world.run(inner, unpriv);
+  const policy = (f: string) => (fs.existsSync(path.join(r.dir, f)) ? JSON.parse(fs.readFileSync(path.join(r.dir, f), 'utf8')) : undefined);
   const tagged = new Map([...r.stdout.matchAll(/^\[([a-z-]+)\] ?(.*)$/gm)].map((m) => [m[1], m[2]]));
   return { stdout: r.stdout, stderr: r.stderr, tagged, policy };
 }
